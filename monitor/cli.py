@@ -1,0 +1,329 @@
+"""The `orglife` command line: a thin shell over the store, the rule packs and the evaluator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+import structlog
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from monitor import __version__, readers
+from monitor.app import Check, run_check
+from monitor.domain import Status
+from monitor.errors import OrglifeError
+from monitor.explain import STATUS_ZH, finding_json, reason
+from monitor.rules import RulePack, bundled_rules_dir, explain, load_pack
+from monitor.store import ImportResult, Store
+from monitor.store.schema import DEFAULT_URL
+
+DEMO_URL = "sqlite:///./orglife-demo.db"
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = structlog.get_logger("orglife")
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+STATUS_STYLE = {
+    Status.HELD: "green",
+    Status.MISSED: "bold red",
+    Status.OPEN: "yellow",
+    Status.EXEMPT: "dim",
+    Status.NOT_APPLICABLE: "dim",
+}
+KIND_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    sys.exit(code)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option) from None
+
+
+class _Context:
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db)
+        return self._store
+
+
+def _handles_errors(func: F) -> F:
+    """Report user errors as one clear line and a non-zero exit, not a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OrglifeError as exc:
+            _fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    envvar="ORGLIFE_DATABASE_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="SQLAlchemy database URL (env ORGLIFE_DATABASE_URL), e.g. postgresql://user@host/db.",
+)
+@click.version_option(__version__, prog_name="orglife")
+@click.pass_context
+def main(ctx: click.Context, db: str) -> None:
+    """orglife: compliance monitor for Party organisational life (组织生活合规监测)."""
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+    )
+    ctx.obj = _Context(db)
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+@main.group("import")
+def import_() -> None:
+    """Import a register (CSV in UTF-8 or GB18030, or XLSX); one bad row rejects the file."""
+
+
+def _report(result: ImportResult, path: Path) -> None:
+    out.print(
+        f"已导入{KIND_ZH[result.kind]} {result.rows} 条（新增 {result.inserted}，"
+        f"更新 {result.updated}）：{path}",
+        highlight=False,
+    )
+
+
+@import_.command("orgs")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@_handles_errors
+def import_orgs(obj: _Context, file: Path) -> None:
+    """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
+    _report(obj.store.import_orgs(readers.read_orgs(file)), file)
+
+
+@import_.command("members")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_obj
+@_handles_errors
+def import_members(obj: _Context, file: Path) -> None:
+    """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
+    _report(obj.store.import_members(readers.read_members(file)), file)
+
+
+@import_.command("meetings")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Overlay whose extra meeting kinds the file may use (repeatable).",
+)
+@click.option("--today", help="Entry date for rows without 录入日期 (default: today).")
+@click.pass_obj
+@_handles_errors
+def import_meetings(obj: _Context, file: Path, rule_paths: Sequence[Path], today: str | None) -> None:
+    """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
+    pack = load_pack(rule_paths)
+    entry_day = _date(today, "--today") or dt.date.today()
+    total = readers.count_rows(file)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        reading = progress.add_task("读取", total=total)
+        parsed = readers.read_meetings(
+            file,
+            today=entry_day,
+            catalog=pack.catalog,
+            progress=lambda n: progress.update(reading, completed=n),
+        )
+        progress.update(reading, completed=len(parsed.records), total=len(parsed.records))
+        writing = progress.add_task("写入", total=len(parsed.records))
+        result = obj.store.import_meetings(
+            parsed, pack.catalog, progress=lambda n: progress.update(writing, completed=n)
+        )
+    _report(result, file)
+
+
+# --- check ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--as-of", "as_of", required=True, help="Judge as at the end of this day (YYYY-MM-DD).")
+@click.option("--since", help="Report periods starting on or after this day (default: 1 January).")
+@click.option("--org", "org", help="Only this organisation and everything below it.")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
+              help="Only findings with this status (repeatable).")
+@click.pass_obj
+@_handles_errors
+def check(
+    obj: _Context,
+    as_of: str,
+    since: str | None,
+    org: str | None,
+    rule_paths: Sequence[Path],
+    fmt: str,
+    statuses: Sequence[str],
+) -> None:
+    """Judge every required period starting between --since and --as-of."""
+    as_of_day = _date(as_of, "--as-of")
+    assert as_of_day is not None
+    since_day = _date(since, "--since")
+    if since_day is not None and since_day > as_of_day:
+        raise click.BadParameter(f"{since} is later than --as-of {as_of}", param_hint="--since")
+    pack = load_pack(rule_paths)
+    result = run_check(obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True)
+    findings = [f for f in result.findings if not statuses or f.status.value in statuses]
+    if fmt == "json":
+        rows = [finding_json(f, pack, result.registers.orgs, as_of_day) for f in findings]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    _print_table(result, findings, pack)
+
+
+def _print_table(result: Check, findings: Sequence[Any], pack: RulePack) -> None:
+    orgs = result.registers.orgs
+    cadres = {m.id: m for m in result.registers.cadres}
+    table = Table(title=f"组织生活合规检查（截至{result.as_of:%Y-%m-%d}）", show_lines=False)
+    for header in ("组织", "党员", "规则", "周期", "状态", "说明"):
+        table.add_column(header, overflow="fold")
+    for f in findings:
+        rule = pack.rule(f.rule)
+        org = orgs.get(f.org)
+        member = cadres.get(f.member) if f.member else None
+        table.add_row(
+            f"{org.name if org else f.org}\n[dim]{f.org}[/]",
+            f"{member.name}（{member.id}）" if member else "",
+            rule.name,
+            f.period.label,
+            f"[{STATUS_STYLE[f.status]}]{STATUS_ZH[f.status]}[/]",
+            reason(f, rule, pack, org, result.as_of),
+        )
+    out.print(table)
+    totals = result.totals()
+    out.print(
+        f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，未按期开展 {totals[Status.MISSED]}，"
+        f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}",
+        highlight=False,
+    )
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """Rule packs: validate and explain."""
+
+
+@rules.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_handles_errors
+def rules_check(paths: Sequence[Path]) -> None:
+    """Validate rule packs and explain the rules in force (no PATH: the bundled packs).
+
+    Each PATH (a file, or a folder of *.yaml) is layered on the national baseline on its own.
+    """
+    files: list[Path] = []
+    for path in paths or [bundled_rules_dir()]:
+        if path.is_dir():
+            files += sorted(path.glob("*.yaml"))
+        else:
+            files.append(path)
+    if not files:
+        _fail("no rule pack files (*.yaml) found")
+    for file in files:
+        pack = load_pack([file])
+        table = Table(title=f"{file}：{pack.title}（{len(pack.rules)} 条规则，校验通过）")
+        for header in ("规则", "名称", "适用对象", "要求", "宽限", "来源", "所属规则包"):
+            table.add_column(header, overflow="fold")
+        for row in explain(pack):
+            table.add_row(*row.values())
+        out.print(table)
+
+
+# --- demo -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--as-of", "as_of", help="Judge as at this day (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_handles_errors
+def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
+    """Load the bundled demo district into the database and print its compliance table."""
+    from monitor.demo import demo_files
+
+    files = demo_files()
+    obj: _Context = ctx.obj
+    parent = ctx.parent
+    if parent is not None and parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT:
+        # Keep the demo out of a real register that may live in ./orglife.db.
+        obj.db = DEMO_URL
+        out.print(f"演示数据库：{DEMO_URL}", highlight=False)
+    today = dt.date.today()
+    store = obj.store
+    for kind, loader in (("orgs", readers.read_orgs), ("members", readers.read_members)):
+        _report(getattr(store, f"import_{kind}")(loader(files[kind])), files[kind])
+    pack = load_pack()
+    _report(
+        store.import_meetings(readers.read_meetings(files["meetings"], today=today), pack.catalog),
+        files["meetings"],
+    )
+    ctx.invoke(check, as_of=as_of or today.isoformat(), fmt=fmt, since=None, org=None,
+               rule_paths=(), statuses=())
+
+
+def run() -> None:  # pragma: no cover - exercised through the console script
+    main(prog_name="orglife")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    run()

@@ -1,0 +1,359 @@
+"""The pure evaluator: rules + registers + tallies + an explicit ``as_of`` in, findings out.
+
+No clock, database or network here. The store (or :func:`tally_meetings` for plain records)
+aggregates the meeting records into :class:`Tally` values per (subject, rule, month); the
+evaluator rolls months up into each rule's periods and judges them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from monitor.domain import (
+    COMMITTEE_ROLES,
+    NO_EVIDENCE,
+    Evidence,
+    Finding,
+    Meeting,
+    Member,
+    MemberStatus,
+    Org,
+    Role,
+    Status,
+)
+from monitor.periods import Period, month_index, periods_starting_between
+from monitor.rules import Roster, Rule, RulePack, Subject
+
+SubjectKind = Literal["org", "member"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What one subject's records of one month show for one rule."""
+
+    counted: int  # records that meet the rule
+    seen: int  # records of the rule's kinds
+    best_ratio: float | None = None  # highest attended/expected among those seen
+    records: tuple[int, ...] = ()  # ids of the counted records, when loaded
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectTallies:
+    """All tallies of one subject; a tally stream yields each subject at most once."""
+
+    kind: SubjectKind
+    subject: str
+    tallies: Mapping[tuple[str, int], Tally]  # (rule id, month index) -> tally
+
+
+@dataclass(frozen=True, slots=True)
+class RosterCounts:
+    """Full members (正式党员) per branch on given days, for committee applicability."""
+
+    days: tuple[dt.date, ...] = ()
+    counts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def at(self, org: str, day: dt.date) -> int:
+        counts = self.counts.get(org)
+        if counts is None:
+            return 0
+        return counts[self.days.index(day)]
+
+    @classmethod
+    def from_members(cls, members: Iterable[Member], days: Sequence[dt.date]) -> RosterCounts:
+        """A member counts on a day when full (current status) and joined on or before it."""
+        days = tuple(sorted(set(days)))
+        joined: dict[str, list[dt.date]] = defaultdict(list)
+        for member in members:
+            if member.status is MemberStatus.FULL:
+                joined[member.org].append(member.joined or dt.date.min)
+        counts = {}
+        for org, dates in joined.items():
+            dates.sort()
+            counts[org] = tuple(bisect.bisect_right(dates, day) for day in days)
+        return cls(days, counts)
+
+
+@dataclass(frozen=True, slots=True)
+class Registers:
+    """The parts of the registers the evaluator judges: orgs, leading cadres, roster counts."""
+
+    orgs: Mapping[str, Org]
+    cadres: Sequence[Member] = ()
+    roster: RosterCounts = field(default_factory=RosterCounts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scheduled:
+    rule: Rule
+    periods: tuple[Period, ...]
+    unmet: tuple[Status, ...]  # status of each period when its requirement is not met
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Which periods are reported: those starting in ``[since, as_of]``."""
+
+    as_of: dt.date
+    since: dt.date
+
+    @classmethod
+    def for_(cls, as_of: dt.date, since: dt.date | None = None) -> Window:
+        since = since or dt.date(as_of.year, 1, 1)
+        if since > as_of:
+            raise ValueError(f"since {since} is later than as_of {as_of}")
+        return cls(as_of, since)
+
+    def periods(self, rule: Rule) -> tuple[Period, ...]:
+        return tuple(periods_starting_between(rule.period, self.since, self.as_of))
+
+    def months(self, pack: RulePack) -> range:
+        """The month indexes any reported period covers (what the store must aggregate)."""
+        starts = [p.months for rule in pack.rules for p in self.periods(rule)]
+        if not starts:
+            return range(0)
+        return range(min(r.start for r in starts), max(r.stop for r in starts))
+
+    def roster_days(self, pack: RulePack) -> list[dt.date]:
+        """The days on which committee applicability is judged (starts of those periods)."""
+        return sorted(
+            {p.start for rule in pack.rules if rule.requires_committee for p in self.periods(rule)}
+        )
+
+
+class Evaluator:
+    """Judges every (subject, rule, period) of a window; built once, applied to tally streams."""
+
+    def __init__(self, pack: RulePack, window: Window) -> None:
+        self.pack = pack
+        self.window = window
+        by_subject: dict[Subject, list[_Scheduled]] = defaultdict(list)
+        for rule in pack.rules:
+            periods = window.periods(rule)
+            grace = dt.timedelta(days=pack.grace_for(rule))
+            unmet = tuple(
+                Status.OPEN if window.as_of <= p.end + grace else Status.MISSED for p in periods
+            )
+            by_subject[rule.applies_to].append(_Scheduled(rule, periods, unmet))
+        self._by_subject = dict(by_subject)
+
+    def evaluate(
+        self, registers: Registers, tallies: Iterable[SubjectTallies] = ()
+    ) -> Iterator[Finding]:
+        """Findings for every subject in ``registers``; those absent from ``tallies`` had no records."""
+        seen_orgs: set[str] = set()
+        seen_members: set[str] = set()
+        cadres = {m.id: m for m in registers.cadres}
+        for item in tallies:
+            if item.kind == "org":
+                org = registers.orgs.get(item.subject)
+                if org is not None and item.subject not in seen_orgs:
+                    seen_orgs.add(item.subject)
+                    yield from self._judge_org(org, registers, item.tallies)
+            else:
+                cadre = cadres.get(item.subject)
+                if cadre is not None and item.subject not in seen_members:
+                    seen_members.add(item.subject)
+                    yield from self._judge_cadre(cadre, registers, item.tallies)
+        for code, org in registers.orgs.items():
+            if code not in seen_orgs:
+                yield from self._judge_org(org, registers, {})
+        for member_id, cadre in cadres.items():
+            if member_id not in seen_members:
+                yield from self._judge_cadre(cadre, registers, {})
+
+    def _judge_org(
+        self, org: Org, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
+    ) -> Iterator[Finding]:
+        for scheduled in self._by_subject.get(Subject(org.type.value), ()):
+            rule = scheduled.rule
+            for period, unmet in zip(scheduled.periods, scheduled.unmet, strict=True):
+                if rule.requires_committee and not _has_committee(org, rule, registers, period):
+                    continue
+                yield _judge(org.code, None, rule, period, unmet, org.founded, tallies)
+
+    def _judge_cadre(
+        self, cadre: Member, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
+    ) -> Iterator[Finding]:
+        branch = registers.orgs.get(cadre.org)
+        if branch is None:
+            return
+        for scheduled in self._by_subject.get(Subject.LEADING_CADRE, ()):
+            for period, unmet in zip(scheduled.periods, scheduled.unmet, strict=True):
+                yield _judge(
+                    cadre.org, cadre.id, scheduled.rule, period, unmet, branch.founded, tallies
+                )
+
+
+def _has_committee(org: Org, rule: Rule, registers: Registers, period: Period) -> bool:
+    if org.has_committee is not None:
+        return org.has_committee
+    return registers.roster.at(org.code, period.start) >= rule.committee_min_full_members
+
+
+def _judge(
+    org: str,
+    member: str | None,
+    rule: Rule,
+    period: Period,
+    unmet: Status,
+    founded: dt.date | None,
+    tallies: Mapping[tuple[str, int], Tally],
+) -> Finding:
+    evidence = NO_EVIDENCE
+    if tallies:
+        parts = [t for m in period.months if (t := tallies.get((rule.id, m))) is not None]
+        if parts:
+            evidence = _combine(parts)
+    if founded is not None and founded > period.start:
+        status = Status.EXEMPT
+    elif evidence.counted >= rule.count:
+        status = Status.HELD
+    else:
+        status = unmet
+    return Finding(org, member, rule.id, period, status, evidence)
+
+
+def _combine(parts: list[Tally]) -> Evidence:
+    if len(parts) == 1:
+        t = parts[0]
+        return Evidence(t.counted, t.seen, t.records, t.best_ratio)
+    ratios = [t.best_ratio for t in parts if t.best_ratio is not None]
+    return Evidence(
+        counted=sum(t.counted for t in parts),
+        seen=sum(t.seen for t in parts),
+        records=tuple(r for t in parts for r in t.records),
+        best_ratio=max(ratios) if ratios else None,
+    )
+
+
+def evaluate(
+    pack: RulePack,
+    registers: Registers,
+    tallies: Iterable[SubjectTallies],
+    *,
+    as_of: dt.date,
+    since: dt.date | None = None,
+) -> list[Finding]:
+    """Every finding of the window, in a stable order (org, member, rule, period)."""
+    evaluator = Evaluator(pack, Window.for_(as_of, since))
+    return sorted(evaluator.evaluate(registers, tallies), key=finding_order)
+
+
+def finding_order(f: Finding) -> tuple[str, str, str, Period]:
+    return (f.org, f.member or "", f.rule, f.period)
+
+
+# --- The same aggregation in plain Python: the reference the SQL store is tested against. ---
+
+
+def registers_from(orgs: Iterable[Org], members: Iterable[Member], pack: RulePack, window: Window) -> Registers:
+    """Registers for the evaluator from plain register objects."""
+    members = list(members)
+    return Registers(
+        orgs={o.code: o for o in orgs},
+        cadres=tuple(m for m in members if m.leader),
+        roster=RosterCounts.from_members(members, window.roster_days(pack)),
+    )
+
+
+def tally_meetings(
+    pack: RulePack,
+    window: Window,
+    orgs: Iterable[Org],
+    members: Iterable[Member],
+    meetings: Iterable[Meeting],
+    *,
+    with_records: bool = True,
+) -> list[SubjectTallies]:
+    """Aggregate plain records the way the store's SQL does, record by record."""
+    members = list(members)
+    org_codes = {o.code for o in orgs}
+    full = defaultdict(int)
+    committee = defaultdict(int)
+    secretaries: dict[str, set[str]] = defaultdict(set)
+    for m in members:
+        if m.status is MemberStatus.FULL:
+            full[m.org] += 1
+        if m.role in COMMITTEE_ROLES:
+            committee[m.org] += 1
+        if m.role is Role.SECRETARY:
+            secretaries[m.org].update((m.id, m.name))
+    cadres = {m.id: m for m in members if m.leader}
+    months = window.months(pack)
+    org_rules = [r for r in pack.rules if not r.applies_to.is_member]
+    cadre_rules = [r for r in pack.rules if r.applies_to.is_member]
+    acc: dict[tuple[SubjectKind, str], dict[tuple[str, int], list[object]]] = defaultdict(dict)
+
+    def add(key: tuple[SubjectKind, str], rule: Rule, month: int, ok: bool, ratio: float | None, rid: int | None) -> None:
+        cell = acc[key].setdefault((rule.id, month), [0, 0, None, []])
+        cell[1] += 1  # type: ignore[operator]
+        if ratio is not None and (cell[2] is None or ratio > cell[2]):  # type: ignore[operator]
+            cell[2] = ratio
+        if ok:
+            cell[0] += 1  # type: ignore[operator]
+            if with_records and rid is not None:
+                cell[3].append(rid)  # type: ignore[attr-defined]
+
+    for meeting in meetings:
+        month = month_index(meeting.date)
+        if meeting.date > window.as_of or month not in months or meeting.org not in org_codes:
+            continue
+        for rule in org_rules:
+            if not meeting.kinds.intersection(rule.kinds):
+                continue
+            expected = _expected(meeting, rule, full, committee)
+            ratio = _ratio(meeting.attended, expected)
+            ok = _meets(meeting, rule, expected, secretaries)
+            add(("org", meeting.org), rule, month, ok, ratio, meeting.id)
+        for attendee in set(meeting.attendees):
+            cadre = cadres.get(attendee)
+            if cadre is None or meeting.org not in (cadre.org, cadre.group):
+                continue
+            for rule in cadre_rules:
+                if meeting.kinds.intersection(rule.kinds):
+                    expected = _expected(meeting, rule, full, committee)
+                    ratio = _ratio(meeting.attended, expected)
+                    ok = _meets(meeting, rule, expected, secretaries)
+                    add(("member", cadre.id), rule, month, ok, ratio, meeting.id)
+    result = []
+    for (kind, subject), cells in acc.items():
+        tallies = {
+            key: Tally(int(c[0]), int(c[1]), c[2], tuple(sorted(c[3])))  # type: ignore[call-overload, arg-type]
+            for key, c in cells.items()
+        }
+        result.append(SubjectTallies(kind, subject, tallies))
+    return result
+
+
+def _expected(meeting: Meeting, rule: Rule, full: Mapping[str, int], committee: Mapping[str, int]) -> int | None:
+    if meeting.expected is not None:
+        return meeting.expected
+    roster = rule.default_roster
+    if roster is Roster.FULL_MEMBERS:
+        return full.get(meeting.org, 0)
+    if roster is Roster.COMMITTEE_MEMBERS:
+        return committee.get(meeting.org, 0)
+    return None
+
+
+def _ratio(attended: int | None, expected: int | None) -> float | None:
+    if attended is None or not expected:
+        return None
+    return attended / expected
+
+
+def _meets(meeting: Meeting, rule: Rule, expected: int | None, secretaries: Mapping[str, set[str]]) -> bool:
+    if rule.min_attendance is not None:
+        if meeting.attended is None or not expected:
+            return False
+        if meeting.attended < rule.min_attendance * expected:
+            return False
+    if rule.lecturer == "secretary":
+        return meeting.lecturer is not None and meeting.lecturer in secretaries.get(meeting.org, ())
+    return True

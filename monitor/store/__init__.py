@@ -1,0 +1,488 @@
+"""The store: registers in SQL (SQLite or PostgreSQL), mapped to frozen domain objects here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
+from monitor.errors import RegisterError, UnknownOrgError
+from monitor.kinds import KindCatalog
+from monitor.periods import month_index
+from monitor.store import schema
+from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
+
+if TYPE_CHECKING:
+    from monitor.readers import Parsed
+
+T = TypeVar("T")
+
+ORG_TABLE = OrgRow.__table__  # type: ignore[attr-defined]
+MEMBER_TABLE = MemberRow.__table__  # type: ignore[attr-defined]
+MEETING_TABLE = MeetingRow.__table__  # type: ignore[attr-defined]
+ATTENDANCE_TABLE = AttendanceRow.__table__  # type: ignore[attr-defined]
+KIND_TABLE = KindRow.__table__  # type: ignore[attr-defined]
+
+# Which parent types each org type may hang under (None: may be a root).
+ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
+    OrgType.COMMITTEE: frozenset({OrgType.COMMITTEE, None}),
+    OrgType.GENERAL_BRANCH: frozenset({OrgType.COMMITTEE, None}),
+    OrgType.BRANCH: frozenset({OrgType.COMMITTEE, OrgType.GENERAL_BRANCH, None}),
+    OrgType.GROUP: frozenset({OrgType.BRANCH}),
+}
+ORG_TYPE_ZH = {
+    OrgType.COMMITTEE: "党委",
+    OrgType.GENERAL_BRANCH: "党总支",
+    OrgType.BRANCH: "党支部",
+    OrgType.GROUP: "党小组",
+}
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did: rows read, and how many were new or replaced existing ones."""
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+
+
+def meeting_key(meeting: Meeting) -> str:
+    """The natural key of a record: re-importing it updates the row instead of adding one."""
+    parts = "\x1f".join(
+        (
+            meeting.org,
+            meeting.date.isoformat(),
+            "+".join(sorted(meeting.kinds)),
+            meeting.topic or "",
+            meeting.lecturer or "",
+        )
+    )
+    return hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
+
+
+class Store:
+    """Registers on one database; every import runs in one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str = schema.DEFAULT_URL, *, migrate: bool = True) -> Store:
+        engine = schema.make_engine(url)
+        if migrate:
+            schema.upgrade(engine)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- reads -------------------------------------------------------------------------
+
+    def orgs(self, codes: Iterable[str] | None = None) -> list[Org]:
+        query = select(ORG_TABLE).order_by(ORG_TABLE.c.code)
+        with self.engine.connect() as conn:
+            if codes is None:
+                return [_org(r) for r in conn.execute(query)]
+            result = []
+            for chunk in _chunks(sorted(set(codes)), _CHUNK):
+                result += [_org(r) for r in conn.execute(query.where(ORG_TABLE.c.code.in_(chunk)))]
+            return sorted(result, key=lambda o: o.code)
+
+    def org(self, code: str) -> Org:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ORG_TABLE).where(ORG_TABLE.c.code == code)).first()
+        if row is None:
+            raise UnknownOrgError(code)
+        return _org(row)
+
+    def subtree(self, code: str) -> list[str]:
+        """The org and everything below it, by code."""
+        self.org(code)
+        with self.engine.connect() as conn:
+            pairs = conn.execute(select(ORG_TABLE.c.code, ORG_TABLE.c.parent)).all()
+        children: dict[str, list[str]] = {}
+        for child, parent in pairs:
+            if parent is not None:
+                children.setdefault(parent, []).append(child)
+        found, todo = [], [code]
+        while todo:
+            current = todo.pop()
+            found.append(current)
+            todo.extend(children.get(current, ()))
+        return sorted(found)
+
+    def members(self, orgs: Iterable[str] | None = None, *, leaders_only: bool = False) -> list[Member]:
+        query = select(MEMBER_TABLE).order_by(MEMBER_TABLE.c.id)
+        if leaders_only:
+            query = query.where(MEMBER_TABLE.c.leader.is_(True))
+        with self.engine.connect() as conn:
+            if orgs is None:
+                return [_member(r) for r in conn.execute(query)]
+            result = []
+            for chunk in _chunks(sorted(set(orgs)), _CHUNK):
+                result += [_member(r) for r in conn.execute(query.where(MEMBER_TABLE.c.org.in_(chunk)))]
+            return sorted(result, key=lambda m: m.id)
+
+    def meetings(self, orgs: Iterable[str] | None = None) -> list[Meeting]:
+        bits = self.kind_bits()
+        with self.engine.connect() as conn:
+            attendees: dict[int, list[str]] = {}
+            for meeting_id, member_id in conn.execute(
+                select(ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id).order_by(
+                    ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id
+                )
+            ):
+                attendees.setdefault(meeting_id, []).append(member_id)
+            query = select(MEETING_TABLE).order_by(MEETING_TABLE.c.id)
+            rows = conn.execute(query).all()
+        wanted = None if orgs is None else set(orgs)
+        return [
+            _meeting(r, bits, attendees.get(r.id, ()))
+            for r in rows
+            if wanted is None or r.org in wanted
+        ]
+
+    def kind_bits(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {k: b for k, b in conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit))}
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in (
+                    ("orgs", ORG_TABLE),
+                    ("members", MEMBER_TABLE),
+                    ("meetings", MEETING_TABLE),
+                )
+            }
+
+    # --- imports -----------------------------------------------------------------------
+
+    def import_orgs(self, parsed: Parsed[Org]) -> ImportResult:
+        with self.engine.begin() as conn:
+            known = {
+                code: (OrgType(kind), parent)
+                for code, kind, parent in conn.execute(
+                    select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent)
+                )
+            }
+            existing = set(known)
+            for org in parsed.records:
+                known[org.code] = (org.type, org.parent)
+            for org, line in zip(parsed.records, parsed.lines, strict=True):
+                _check_parent(parsed, org, line, known)
+            rows = [_org_row(o) for o in parsed.records]
+            self._upsert(conn, ORG_TABLE, rows, ["code"])
+        inserted = sum(1 for o in parsed.records if o.code not in existing)
+        return ImportResult("orgs", len(rows), inserted, len(rows) - inserted)
+
+    def import_members(self, parsed: Parsed[Member]) -> ImportResult:
+        with self.engine.begin() as conn:
+            orgs = {
+                code: (OrgType(kind), parent)
+                for code, kind, parent in conn.execute(
+                    select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent)
+                )
+            }
+            existing = set(conn.execute(select(MEMBER_TABLE.c.id)).scalars())
+            for member, line in zip(parsed.records, parsed.lines, strict=True):
+                _check_member(parsed, member, line, orgs)
+            rows = [_member_row(m) for m in parsed.records]
+            self._upsert(conn, MEMBER_TABLE, rows, ["id"])
+        inserted = sum(1 for m in parsed.records if m.id not in existing)
+        return ImportResult("members", len(rows), inserted, len(rows) - inserted)
+
+    def import_meetings(
+        self,
+        parsed: Parsed[Meeting],
+        catalog: KindCatalog,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        with self.engine.begin() as conn:
+            bits = self._ensure_kinds(conn, catalog, {k for m in parsed.records for k in m.kinds})
+            org_codes = set(conn.execute(select(ORG_TABLE.c.code)).scalars())
+            needs_members = any(m.attendees for m in parsed.records)
+            member_ids = (
+                set(conn.execute(select(MEMBER_TABLE.c.id)).scalars()) if needs_members else set()
+            )
+            first_line: dict[str, int] = {}
+            rows: list[dict[str, Any]] = []
+            attendance: dict[str, tuple[str, ...]] = {}
+            for meeting, line in zip(parsed.records, parsed.lines, strict=True):
+                if meeting.org not in org_codes:
+                    raise _row_error(
+                        parsed, line, "org", meeting.org,
+                        "no organisation by this code is registered; import the orgs file first "
+                        "or correct the code",
+                    )
+                for attendee in meeting.attendees:
+                    if attendee not in member_ids:
+                        raise _row_error(
+                            parsed, line, "attendees", attendee,
+                            "no member by this id is registered; import the members file first "
+                            "or correct the id",
+                        )
+                key = meeting_key(meeting)
+                if key in first_line:
+                    raise _row_error(
+                        parsed, line, "date", meeting.date.isoformat(),
+                        f"this record repeats line {first_line[key]} (same org, date, kind, topic "
+                        "and lecturer); remove one of them or give them different topics",
+                    )
+                first_line[key] = line
+                mask = 0
+                for kind in meeting.kinds:
+                    mask |= 1 << bits[kind]
+                rows.append(
+                    {
+                        "key": key,
+                        "org": meeting.org,
+                        "kinds": mask,
+                        "day": meeting.date,
+                        "month": month_index(meeting.date),
+                        "expected": meeting.expected,
+                        "attended": meeting.attended,
+                        "lecturer": meeting.lecturer,
+                        "topic": meeting.topic,
+                        "recorded": meeting.recorded,
+                    }
+                )
+                if meeting.attendees:
+                    attendance[key] = meeting.attendees
+            existing = 0
+            for chunk in _chunks(list(first_line), _CHUNK):
+                existing += conn.execute(
+                    select(func.count()).where(MEETING_TABLE.c.key.in_(chunk))
+                ).scalar_one()
+            step = 20_000
+            for start in range(0, len(rows), step):
+                self._upsert(conn, MEETING_TABLE, rows[start : start + step], ["key"], earliest="recorded")
+                if progress is not None:
+                    progress(min(start + step, len(rows)))
+            if existing or attendance:
+                self._replace_attendance(conn, list(first_line) if existing else [], attendance)
+        return ImportResult("meetings", len(rows), len(rows) - existing, existing)
+
+    def _replace_attendance(
+        self, conn: Connection, keys: Sequence[str], attendance: dict[str, tuple[str, ...]]
+    ) -> None:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(keys) | set(attendance)), _CHUNK):
+            query = select(MEETING_TABLE.c.key, MEETING_TABLE.c.id)
+            for key, meeting_id in conn.execute(query.where(MEETING_TABLE.c.key.in_(chunk))):
+                ids[key] = meeting_id
+        for chunk in _chunks([ids[k] for k in keys], _CHUNK):
+            conn.execute(delete(ATTENDANCE_TABLE).where(ATTENDANCE_TABLE.c.meeting_id.in_(chunk)))
+        rows = [
+            {"meeting_id": ids[key], "member_id": member}
+            for key, members in attendance.items()
+            for member in dict.fromkeys(members)
+        ]
+        if rows:
+            conn.execute(insert(ATTENDANCE_TABLE), rows)
+
+    def _ensure_kinds(self, conn: Connection, catalog: KindCatalog, used: set[str]) -> dict[str, int]:
+        bits = {k: b for k, b in conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit))}
+        for kind_id in sorted(used - set(bits)):
+            bit = max(bits.values(), default=-1) + 1
+            if bit > 62:
+                raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
+            name = catalog.get(kind_id).name if kind_id in catalog else kind_id
+            conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
+            bits[kind_id] = bit
+        return bits
+
+    def _upsert(
+        self,
+        conn: Connection,
+        table: Any,
+        rows: list[dict[str, Any]],
+        keys: list[str],
+        *,
+        earliest: str | None = None,
+    ) -> None:
+        if not rows:
+            return
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table)
+        changed = {
+            c.name: statement.excluded[c.name]
+            for c in table.columns
+            if c.name not in keys and not c.primary_key
+        }
+        if earliest is not None:
+            # Keep the earliest known entry date: re-importing a file must not make records look late.
+            column = table.c[earliest]
+            changed[earliest] = func.coalesce(
+                func.least(column, statement.excluded[earliest])
+                if conn.dialect.name == "postgresql"
+                else func.min(column, statement.excluded[earliest]),
+                column,
+                statement.excluded[earliest],
+            )
+        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+
+    def set_has_committee(self, code: str, value: bool | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(ORG_TABLE).where(ORG_TABLE.c.code == code).values(has_committee=value))
+
+
+def _check_parent(
+    parsed: Parsed[Org], org: Org, line: int, known: dict[str, tuple[OrgType, str | None]]
+) -> None:
+    allowed = ALLOWED_PARENTS[org.type]
+    if org.parent is None:
+        if None not in allowed:
+            raise _row_error(
+                parsed, line, "parent", "",
+                f"a {ORG_TYPE_ZH[org.type]} needs a parent org code (its 党支部)",
+            )
+        return
+    if org.parent not in known:
+        raise _row_error(
+            parsed, line, "parent", org.parent,
+            "no organisation by this code is in the file or already registered",
+        )
+    parent_type = known[org.parent][0]
+    if parent_type not in allowed:
+        raise _row_error(
+            parsed, line, "parent", org.parent,
+            f"a {ORG_TYPE_ZH[org.type]} cannot belong to a {ORG_TYPE_ZH[parent_type]}; "
+            f"allowed parents: {', '.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
+        )
+    seen = {org.code}
+    current: str | None = org.parent
+    while current is not None:
+        if current in seen:
+            raise _row_error(
+                parsed, line, "parent", org.parent, "the parent chain loops back to this org"
+            )
+        seen.add(current)
+        current = known.get(current, (None, None))[1]
+
+
+def _check_member(
+    parsed: Parsed[Member], member: Member, line: int, orgs: dict[str, tuple[OrgType, str | None]]
+) -> None:
+    org = orgs.get(member.org)
+    if org is None:
+        raise _row_error(
+            parsed, line, "org", member.org,
+            "no organisation by this code is registered; import the orgs file first",
+        )
+    if org[0] is not OrgType.BRANCH:
+        raise _row_error(
+            parsed, line, "org", member.org,
+            f"a member belongs to a 党支部, but this org is a {ORG_TYPE_ZH[org[0]]}",
+        )
+    if member.group is not None:
+        group = orgs.get(member.group)
+        if group is None or group[0] is not OrgType.GROUP:
+            raise _row_error(
+                parsed, line, "group", member.group, "no 党小组 by this code is registered"
+            )
+        if group[1] != member.org:
+            raise _row_error(
+                parsed, line, "group", member.group,
+                f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
+            )
+
+
+def _row_error(parsed: Parsed[Any], line: int, column: str, value: object, message: str) -> RegisterError:
+    return RegisterError(
+        parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value
+    )
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _org(row: Any) -> Org:
+    return Org(
+        code=row.code,
+        name=row.name,
+        type=OrgType(row.type),
+        parent=row.parent,
+        founded=row.founded,
+        party_day=row.party_day,
+        has_committee=row.has_committee,
+    )
+
+
+def _org_row(org: Org) -> dict[str, Any]:
+    return {
+        "code": org.code,
+        "name": org.name,
+        "type": org.type.value,
+        "parent": org.parent,
+        "founded": org.founded,
+        "party_day": org.party_day,
+        "has_committee": org.has_committee,
+    }
+
+
+def _member(row: Any) -> Member:
+    return Member(
+        id=row.id,
+        name=row.name,
+        org=row.org,
+        group=row.grp,
+        role=Role(row.role),
+        joined=row.joined,
+        status=MemberStatus(row.status),
+        leader=bool(row.leader),
+    )
+
+
+def _member_row(member: Member) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "org": member.org,
+        "grp": member.group,
+        "role": member.role.value,
+        "joined": member.joined,
+        "status": member.status.value,
+        "leader": member.leader,
+    }
+
+
+def _meeting(row: Any, bits: dict[str, int], attendees: Sequence[str]) -> Meeting:
+    return Meeting(
+        org=row.org,
+        kinds=frozenset(k for k, b in bits.items() if row.kinds & (1 << b)),
+        date=row.day,
+        expected=row.expected,
+        attended=row.attended,
+        lecturer=row.lecturer,
+        topic=row.topic,
+        attendees=tuple(attendees),
+        recorded=row.recorded,
+        id=row.id,
+    )
+
+
+__all__ = ["ImportResult", "Store", "dt", "meeting_key"]
