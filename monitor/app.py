@@ -39,5 +39,5 @@ def run_check(
     codes = store.subtree(org) if org is not None else None
     registers = aggregate.registers(store, pack, window, codes)
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)
-    findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order)
+    findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order(pack))
     return Check(window.as_of, window.since, registers, findings)

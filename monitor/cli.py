@@ -18,7 +18,7 @@ from rich.table import Table
 
 from monitor import __version__, readers
 from monitor.app import Check, run_check
-from monitor.domain import Status
+from monitor.domain import Finding, Status
 from monitor.errors import OrglifeError
 from monitor.explain import STATUS_ZH, finding_json, reason
 from monitor.rules import RulePack, bundled_rules_dir, explain, load_pack
@@ -32,13 +32,6 @@ log = structlog.get_logger("orglife")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
-STATUS_STYLE = {
-    Status.HELD: "green",
-    Status.MISSED: "bold red",
-    Status.OPEN: "yellow",
-    Status.EXEMPT: "dim",
-    Status.NOT_APPLICABLE: "dim",
-}
 KIND_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
 
 
@@ -227,29 +220,75 @@ def check(
     _print_table(result, findings, pack)
 
 
-def _print_table(result: Check, findings: Sequence[Any], pack: RulePack) -> None:
+STATUS_MARK = {
+    Status.HELD: "[green]✓[/]",
+    Status.MISSED: "[bold red]✗[/]",
+    Status.OPEN: "[yellow]○[/]",
+    Status.EXEMPT: "[dim]－[/]",
+    Status.NOT_APPLICABLE: "[dim]·[/]",
+}
+
+
+def _short_label(label: str) -> str:
+    """The period without its year (the table title carries it): 09, Q3, B5, H2, 全年."""
+    _, _, rest = label.partition("-")
+    return rest or "全年"
+
+
+def _print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
+    """A compliance matrix (one row per subject and rule) followed by the misses explained."""
     orgs = result.registers.orgs
     cadres = {m.id: m for m in result.registers.cadres}
-    table = Table(title=f"组织生活合规检查（截至{result.as_of:%Y-%m-%d}）", show_lines=False)
-    for header in ("组织", "党员", "规则", "周期", "状态", "说明"):
-        table.add_column(header, overflow="fold")
+    legend = "  ".join(f"{STATUS_MARK[s]}{STATUS_ZH[s]}" for s in list(Status)[:4])
+    table = Table(
+        title=f"组织生活合规检查（{result.since:%Y-%m-%d} 至 {result.as_of:%Y-%m-%d}）",
+        caption=legend,
+    )
+    for header, justify in (("组织", "left"), ("对象", "left"), ("规则", "left"),
+                            ("各期情况", "left"), ("落实", "right")):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    rows: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
-        rule = pack.rule(f.rule)
-        org = orgs.get(f.org)
-        member = cadres.get(f.member) if f.member else None
+        rows.setdefault((f.org, f.member or "", f.rule), []).append(f)
+    previous_org = None
+    for (code, member_id, rule_id), items in rows.items():
+        org = orgs.get(code)
+        member = cadres.get(member_id)
+        held = sum(f.status is Status.HELD for f in items)
+        due = held + sum(f.status is Status.MISSED for f in items)
         table.add_row(
-            f"{org.name if org else f.org}\n[dim]{f.org}[/]",
-            f"{member.name}（{member.id}）" if member else "",
-            rule.name,
-            f.period.label,
-            f"[{STATUS_STYLE[f.status]}]{STATUS_ZH[f.status]}[/]",
-            reason(f, rule, pack, org, result.as_of),
+            "" if code == previous_org else f"{org.name if org else code}（{code}）",
+            f"{member.name}（{member.id}）" if member else "本组织",
+            pack.rule(rule_id).name,
+            " ".join(f"{_short_label(f.period.label)}{STATUS_MARK[f.status]}" for f in items),
+            f"{held}/{due}" if due else "—",
+            end_section=False,
         )
+        previous_org = code
     out.print(table)
+    missed = [f for f in findings if f.status is Status.MISSED]
+    if missed:
+        detail = Table(title="未按期开展明细")
+        for header in ("组织", "对象", "规则", "周期", "说明"):
+            detail.add_column(header, overflow="fold")
+        for f in missed:
+            rule = pack.rule(f.rule)
+            org = orgs.get(f.org)
+            member = cadres.get(f.member) if f.member else None
+            detail.add_row(
+                f"{org.name if org else f.org}（{f.org}）",
+                f"{member.name}（{member.id}）" if member else "本组织",
+                rule.name,
+                f.period.label_zh,
+                reason(f, rule, pack, org, result.as_of),
+            )
+        out.print(detail)
     totals = result.totals()
+    due = totals[Status.HELD] + totals[Status.MISSED]
+    rate = f"，落实率 {totals[Status.HELD] / due:.1%}" if due else ""
     out.print(
         f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，未按期开展 {totals[Status.MISSED]}，"
-        f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}",
+        f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}{rate}",
         highlight=False,
     )
 

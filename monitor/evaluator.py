@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -242,11 +242,17 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding of the window, in a stable order (org, member, rule, period)."""
     evaluator = Evaluator(pack, Window.for_(as_of, since))
-    return sorted(evaluator.evaluate(registers, tallies), key=finding_order)
+    return sorted(evaluator.evaluate(registers, tallies), key=finding_order(pack))
 
 
-def finding_order(f: Finding) -> tuple[str, str, str, Period]:
-    return (f.org, f.member or "", f.rule, f.period)
+def finding_order(pack: RulePack) -> Callable[[Finding], tuple[str, str, int, Period]]:
+    """Sort key: by org, then the org's own rules before its cadres', rules in pack order."""
+    rank = {rule.id: i for i, rule in enumerate(pack.rules)}
+
+    def key(f: Finding) -> tuple[str, str, int, Period]:
+        return (f.org, f.member or "", rank.get(f.rule, len(rank)), f.period)
+
+    return key
 
 
 # --- The same aggregation in plain Python: the reference the SQL store is tested against. ---

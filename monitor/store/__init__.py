@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -117,18 +116,10 @@ class Store:
     def subtree(self, code: str) -> list[str]:
         """The org and everything below it, by code."""
         self.org(code)
+        tree = select(ORG_TABLE.c.code).where(ORG_TABLE.c.code == code).cte(recursive=True)
+        tree = tree.union(select(ORG_TABLE.c.code).where(ORG_TABLE.c.parent == tree.c.code))
         with self.engine.connect() as conn:
-            pairs = conn.execute(select(ORG_TABLE.c.code, ORG_TABLE.c.parent)).all()
-        children: dict[str, list[str]] = {}
-        for child, parent in pairs:
-            if parent is not None:
-                children.setdefault(parent, []).append(child)
-        found, todo = [], [code]
-        while todo:
-            current = todo.pop()
-            found.append(current)
-            todo.extend(children.get(current, ()))
-        return sorted(found)
+            return sorted(conn.execute(select(tree.c.code)).scalars())
 
     def members(self, orgs: Iterable[str] | None = None, *, leaders_only: bool = False) -> list[Member]:
         query = select(MEMBER_TABLE).order_by(MEMBER_TABLE.c.id)
@@ -484,5 +475,3 @@ def _meeting(row: Any, bits: dict[str, int], attendees: Sequence[str]) -> Meetin
         id=row.id,
     )
 
-
-__all__ = ["ImportResult", "Store", "dt", "meeting_key"]

@@ -11,14 +11,15 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.types import Date
 
 from monitor.domain import COMMITTEE_ROLES, MemberStatus, Role
 from monitor.evaluator import Registers, RosterCounts, SubjectTallies, Tally, Window
 from monitor.rules import Roster, Rule, RulePack
-from monitor.store import MEMBER_TABLE, Store
+from monitor.store import Store
 
+_IN_LIMIT = 2000
 _COMMITTEE_ROLES_SQL = ", ".join(f"'{r.value}'" for r in sorted(COMMITTEE_ROLES))
 
 
@@ -136,6 +137,7 @@ def tallies(
                 source="meeting m",
                 subject="m.org",
                 where="",
+                org_column="m.org",
             )
         if cadre_rules:
             yield from _run(
@@ -146,7 +148,7 @@ def tallies(
                 ),
                 subject="p.id",
                 where=" AND p.leader = :true AND (m.org = p.org OR m.org = p.grp)",
-                subject_org="p.org",
+                org_column="p.org",
             )
 
 
@@ -163,24 +165,29 @@ def _run(
     source: str,
     subject: str,
     where: str,
-    subject_org: str = "m.org",
+    org_column: str,
 ) -> Iterator[SubjectTallies]:
     counters = [_Counter(rule, bits, i) for i, rule in enumerate(rules)]
     any_mask = 0
     for c in counters:
         any_mask |= c.mask
     columns = [col for c in counters for col in c.columns(conn.dialect.name, with_records)]
+    if any_mask == 0:
+        return
+    params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "true": True}
+    binds = [bindparam("as_of", window.as_of, type_=Date)]
+    if wanted is not None and len(wanted) <= _IN_LIMIT:
+        # A subtree is usually small: let the index on (org, month) find its records.
+        where += f" AND {org_column} IN :orgs"
+        binds.append(bindparam("orgs", sorted(wanted), expanding=True))
+    for c in counters:
+        params.update(c.params())
     sql = (
         f"SELECT {subject}, m.month, {', '.join(columns)} FROM {source} "
         f"WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of AND (m.kinds & {any_mask}) <> 0"
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}"
     )
-    params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "true": True}
-    for c in counters:
-        params.update(c.params())
-    statement = text(sql).bindparams(bindparam("as_of", window.as_of, type_=Date))
-    if any_mask == 0:
-        return
+    statement = text(sql).bindparams(*binds)
     width = 4 if with_records else 3
     current: str | None = None
     cells: dict[tuple[str, int], Tally] = {}
@@ -204,7 +211,4 @@ def _run(
             )
     if current is not None and (wanted is None or current in wanted):
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
-    del subject_org
 
-
-__all__ = ["MEMBER_TABLE", "registers", "roster_counts", "select", "tallies"]
