@@ -1,0 +1,168 @@
+"""The store on SQLite and PostgreSQL: imports are one transaction, idempotent, and validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from openpyxl import Workbook
+from sqlmodel import SQLModel
+
+from monitor import readers
+from monitor.demo import demo_files
+from monitor.errors import RegisterError
+from monitor.rules import RulePack
+from monitor.store import Store
+from monitor.store.schema import current_revision, head_revision
+
+TODAY = dt.date(2026, 11, 20)
+
+ORGS = """组织编码,组织名称,组织类型,上级组织编码,成立日期,主题党日,设支委会
+S,示范街道党工委,党委,,2001-01-01,,
+B1,幸福社区党支部,党支部,S,2005-03-01,1FR,
+B1-G1,第一党小组,党小组,B1,2005-03-01,,
+"""
+MEMBERS = """党员编号,姓名,所在组织编码,所在党小组,职务,入党日期,党员类型,领导干部
+M1,张三,B1,B1-G1,书记,2001-07-01,正式党员,否
+M2,李四,B1,,党员,2020-07-01,正式党员,是
+M3,王五,B1,,党员,2025-12-01,预备党员,否
+"""
+MEETINGS = """组织编码,会议类型,日期,应到人数,实到人数,授课人,主题,参会人员,录入日期
+B1,主题党日+党课,2026-01-09,3,3,M1,学习党章,M1;M2,2026-01-10
+B1,支部党员大会,2026/3/10,3,2,,讨论发展党员,,2026-03-11
+B1-G1,党小组会,2026年2月20日,2,2,,学习,M2,
+"""
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def load(store: Store, tmp_path: Path, pack: RulePack, meetings: str = MEETINGS) -> None:
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS)))
+    store.import_members(readers.read_members(write(tmp_path, "members.csv", MEMBERS)))
+    parsed = readers.read_meetings(write(tmp_path, "meetings.csv", meetings), today=TODAY)
+    store.import_meetings(parsed, pack.catalog)
+
+
+def snapshot(store: Store) -> tuple[object, ...]:
+    return (store.orgs(), store.members(), store.meetings())
+
+
+def test_the_schema_is_created_on_first_use_and_matches_the_tables(store: Store):
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    # Only differences in how a unique key is spelled (index or constraint) are tolerated.
+    assert [d for d in diff if d[0] not in ("add_constraint", "remove_index", "add_index", "remove_constraint")] == []
+
+
+def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path: Path, national):
+    load(store, tmp_path, national)
+    assert store.counts() == {"orgs": 3, "members": 3, "meetings": 3}
+    meetings = {m.date: m for m in store.meetings()}
+    combined = meetings[dt.date(2026, 1, 9)]
+    assert combined.kinds == {"themed_party_day", "party_lesson"}
+    assert combined.attendees == ("M1", "M2")
+    assert combined.recorded == dt.date(2026, 1, 10)
+    assert meetings[dt.date(2026, 2, 20)].recorded == TODAY
+    [leader] = store.members(leaders_only=True)
+    assert leader.id == "M2"
+    assert store.subtree("B1") == ["B1", "B1-G1"]
+
+
+def test_importing_the_same_files_twice_leaves_the_same_data(store: Store, tmp_path: Path, national):
+    load(store, tmp_path, national)
+    before = snapshot(store)
+    load(store, tmp_path, national)
+    assert snapshot(store) == before
+
+
+def test_a_reimport_keeps_the_earliest_entry_date_and_replaces_attendees(
+    store: Store, tmp_path: Path, national
+):
+    load(store, tmp_path, national)
+    changed = MEETINGS.replace("M1;M2,2026-01-10", "M1,2026-02-01")
+    load(store, tmp_path, national, changed)
+    combined = next(m for m in store.meetings() if m.date == dt.date(2026, 1, 9))
+    assert combined.attendees == ("M1",)
+    assert combined.recorded == dt.date(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("register", "text", "line", "column", "value"),
+    [
+        ("orgs", ORGS + "B9,孤立支部,党支部,NOPE,,,\n", 5, "上级组织编码", "NOPE"),
+        ("orgs", ORGS + "G9,小组,党小组,S,,,\n", 5, "上级组织编码", "S"),
+        ("orgs", ORGS + "G8,小组,党小组,,,,\n", 5, "上级组织编码", ""),
+        ("members", MEMBERS + "M9,赵六,NOPE,,党员,,,\n", 5, "所在组织编码", "NOPE"),
+        ("members", MEMBERS + "M9,赵六,S,,党员,,,\n", 5, "所在组织编码", "S"),
+        ("members", MEMBERS + "M9,赵六,B1,B1,党员,,,\n", 5, "所在党小组", "B1"),
+        ("meetings", MEETINGS + "NOPE,党课,2026-05-01,,,,,,\n", 5, "组织编码", "NOPE"),
+        ("meetings", MEETINGS + "B1,党课,2026-05-01,,,,,M1;M404,\n", 5, "参会人员", "M404"),
+        ("meetings", MEETINGS + "B1,支部党员大会,2026-03-10,3,3,,讨论发展党员,,\n", 5, "日期", "2026-03-10"),
+        ("meetings", MEETINGS + "B1,茶话会,2026-05-01,,,,,,\n", 5, "会议类型", "茶话会"),
+        ("meetings", MEETINGS + "B1,党课,2026-02-30,,,,,,\n", 5, "日期", "2026-02-30"),
+        ("meetings", MEETINGS + "B1,党课,2026-05-01,3,5,,,,\n", 5, "实到人数", None),
+    ],
+)
+def test_a_bad_row_rejects_the_whole_file_and_changes_nothing(
+    store: Store, tmp_path: Path, national, register, text, line, column, value
+):
+    load(store, tmp_path, national)
+    before = snapshot(store)
+    path = write(tmp_path, f"bad-{register}.csv", text)
+    with pytest.raises(RegisterError) as caught:
+        if register == "orgs":
+            store.import_orgs(readers.read_orgs(path))
+        elif register == "members":
+            store.import_members(readers.read_members(path))
+        else:
+            store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    error = caught.value
+    assert (error.line, error.column) == (line, column)
+    if value is not None:
+        assert str(error.value) == value
+    assert str(path) in str(error)
+    assert snapshot(store) == before
+
+
+def test_a_parent_chain_that_loops_is_rejected(store: Store, tmp_path: Path):
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS)))
+    loop = "组织编码,组织名称,组织类型,上级组织编码\nA,甲,党委,B\nB,乙,党委,A\n"
+    with pytest.raises(RegisterError, match="loops"):
+        store.import_orgs(readers.read_orgs(write(tmp_path, "loop.csv", loop)))
+    assert [o.code for o in store.orgs()] == ["B1", "B1-G1", "S"]
+
+
+def test_gb18030_and_xlsx_registers_import_alike(store: Store, tmp_path: Path, national):
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS, "gb18030")))
+    store.import_members(readers.read_members(write(tmp_path, "members.csv", MEMBERS, "gb18030")))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["组织编码", "会议类型", "日期", "应到人数", "实到人数", "主题"])
+    sheet.append(["B1", "主题党日＋党课", dt.datetime(2026, 1, 9), 3, 3, "学习党章"])
+    sheet.append(["B1-G1", "党小组会", dt.datetime(2026, 2, 20), 2.0, 2.0, "学习"])
+    path = tmp_path / "meetings.xlsx"
+    book.save(path)
+    store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    assert {m.org: m.kinds for m in store.meetings()} == {
+        "B1": {"themed_party_day", "party_lesson"},
+        "B1-G1": {"group_meeting"},
+    }
+    assert store.orgs()[0].name == "幸福社区党支部"
+
+
+def test_the_demo_district_imports(store: Store, national):
+    files = demo_files()
+    store.import_orgs(readers.read_orgs(files["orgs"]))
+    store.import_members(readers.read_members(files["members"]))
+    result = store.import_meetings(readers.read_meetings(files["meetings"], today=TODAY), national.catalog)
+    assert result.inserted == result.rows > 300
+    assert store.counts()["orgs"] == 25
