@@ -87,6 +87,10 @@ def _handles_errors(func: F) -> F:
 @click.pass_context
 def main(ctx: click.Context, db: str) -> None:
     """orglife: compliance monitor for Party organisational life (组织生活合规监测)."""
+    global out, err
+    # Built per invocation so the terminal width (COLUMNS) is read when the command runs.
+    out = Console(soft_wrap=True)
+    err = Console(stderr=True)
     structlog.configure(
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         processors=[
@@ -331,13 +335,15 @@ def rules_check(paths: Sequence[Path]) -> None:
 
 
 @main.command()
-@click.option("--as-of", "as_of", help="Judge as at this day (default: today).")
+@click.option(
+    "--as-of", "as_of", help="Judge as at this day (default: the demo's snapshot day, 2026-11-20)."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @_handles_errors
 def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     """Load the bundled demo district into the database and print its compliance table."""
-    from monitor.demo import demo_files
+    from monitor.demo import SNAPSHOT_DAY, demo_files
 
     files = demo_files()
     obj: _Context = ctx.obj
@@ -346,7 +352,7 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
         # Keep the demo out of a real register that may live in ./orglife.db.
         obj.db = DEMO_URL
         out.print(f"演示数据库：{DEMO_URL}", highlight=False)
-    today = dt.date.today()
+    today = SNAPSHOT_DAY
     store = obj.store
     for kind, loader in (("orgs", readers.read_orgs), ("members", readers.read_members)):
         _report(getattr(store, f"import_{kind}")(loader(files[kind])), files[kind])

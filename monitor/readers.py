@@ -140,7 +140,9 @@ BOOLEANS: Mapping[str, bool] = {
 DATE_FORMATS: tuple[str, ...] = ("2026-03-10", "2026/3/10", "2026.3.10", "2026年3月10日")
 
 # Separators between member ids in the attendees cell (kinds use KindCatalog's own).
-ATTENDEE_SEPARATORS = re.compile(r"[;；、,，\s]+")
+_ATTENDEE_SEPARATOR_CLASS = r";；、,，\s"
+ATTENDEE_SEPARATORS = re.compile(f"[{_ATTENDEE_SEPARATOR_CLASS}]+")
+_ATTENDEE_RE = re.compile(f"[^{_ATTENDEE_SEPARATOR_CLASS}]+")  # finding ids beats splitting
 
 ACCEPTED_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 
@@ -198,10 +200,6 @@ class Parsed(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def line_of(self, index: int) -> int:
-        """The file line of ``records[index]``."""
-        return self.lines[index]
 
 
 # ----------------------------------------------------------------------------- table
@@ -471,6 +469,7 @@ def _collector_paused() -> Iterator[None]:
 
     A million records mean millions of new objects, none in a reference cycle; the collector
     would keep scanning the growing heap for nothing and take a third of the import's time.
+    The switch is process-wide, so it is restored (if it was on) however the read ends.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -488,17 +487,19 @@ def _read_csv(
 ) -> Parsed[T]:
     for encoding in CSV_ENCODINGS:
         try:
-            with path.open(encoding=encoding, newline="") as file:
-                rows = csv.reader(file)
-                return build(_Table(path, _header(path, rows), spec), rows)
-        except UnicodeDecodeError:
-            # Decoding is lazy, so a non-UTF-8 byte can surface after some rows were built;
-            # those are discarded and the whole file is read again in the next encoding.
-            continue
+            file = path.open(encoding=encoding, newline="")
         except FileNotFoundError as error:
             raise RegisterError(path, "no such file; check the path") from error
         except OSError as error:
             raise RegisterError(path, f"cannot be read ({error.strerror})") from error
+        with file:
+            try:
+                rows = csv.reader(file)
+                return build(_Table(path, _header(path, rows), spec), rows)
+            except UnicodeDecodeError:
+                # Decoding is lazy, so a non-UTF-8 byte can surface after some rows were built
+                # (and progress reported); those are dropped and the file is read again.
+                continue
     raise _undecodable(path)
 
 
@@ -697,7 +698,7 @@ def _build_meetings(
     i_org, i_kind, i_date = p["org"], p["kind"], p["date"]
     i_expected, i_attended, i_lecturer = p["expected"], p["attended"], p["lecturer"]
     i_topic, i_attendees, i_recorded = p["topic"], p["attendees"], p["recorded"]
-    split_attendees = ATTENDEE_SEPARATORS.split
+    find_attendees = _ATTENDEE_RE.findall
     report_at = PROGRESS_EVERY + 1
     line = 1
     for line, row in table.rows(rows):
@@ -732,8 +733,7 @@ def _build_meetings(
         cell = row[i_attendees]
         attendees: tuple[str, ...] = ()
         if cell:
-            # An id listed twice is one attendee; separators at either end leave "" parts.
-            attendees = tuple(dict.fromkeys(a for a in split_attendees(cell) if a))
+            attendees = tuple(dict.fromkeys(find_attendees(cell)))  # an id listed twice is one
 
         cell = row[i_recorded]
         recorded = recorded_seen.get(cell)

@@ -49,7 +49,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL on a real, empty database of each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'orglife.db'}"
-        return
+    else:
+        yield from _fresh_postgres_schema()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL on an empty PostgreSQL schema (for tests that only make sense there)."""
+    yield from _fresh_postgres_schema()
+
+
+def _fresh_postgres_schema() -> Iterator[str]:
     base = postgres_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)

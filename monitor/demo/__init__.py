@@ -5,11 +5,15 @@ The three CSV files are produced by ``python -m monitor.demo.generate`` and comm
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib.resources import files
 from pathlib import Path
 
 DEMO_DIR: Path = Path(str(files("monitor.demo")))
 """The folder holding ``orgs.csv``, ``members.csv`` and ``meetings.csv``."""
+
+SNAPSHOT_DAY = dt.date(2026, 11, 20)
+"""The day the demo registers were taken: nothing is dated or entered later."""
 
 FILE_NAMES: dict[str, str] = {
     "orgs": "orgs.csv",
@@ -23,4 +27,4 @@ def demo_files() -> dict[str, Path]:
     return {key: DEMO_DIR / name for key, name in FILE_NAMES.items()}
 
 
-__all__ = ["DEMO_DIR", "FILE_NAMES", "demo_files"]
+__all__ = ["DEMO_DIR", "FILE_NAMES", "SNAPSHOT_DAY", "demo_files"]
