@@ -46,7 +46,9 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option) from None
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option
+        ) from None
 
 
 class _Context:
@@ -149,7 +151,9 @@ def import_members(obj: _Context, file: Path) -> None:
 @click.option("--today", help="Entry date for rows without 录入日期 (default: today).")
 @click.pass_obj
 @_handles_errors
-def import_meetings(obj: _Context, file: Path, rule_paths: Sequence[Path], today: str | None) -> None:
+def import_meetings(
+    obj: _Context, file: Path, rule_paths: Sequence[Path], today: str | None
+) -> None:
     """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
     pack = load_pack(rule_paths)
     entry_day = _date(today, "--today") or dt.date.today()
@@ -182,7 +186,9 @@ def import_meetings(obj: _Context, file: Path, rule_paths: Sequence[Path], today
 
 
 @main.command()
-@click.option("--as-of", "as_of", required=True, help="Judge as at the end of this day (YYYY-MM-DD).")
+@click.option(
+    "--as-of", "as_of", required=True, help="Judge as at the end of this day (YYYY-MM-DD)."
+)
 @click.option("--since", help="Report periods starting on or after this day (default: 1 January).")
 @click.option("--org", "org", help="Only this organisation and everything below it.")
 @click.option(
@@ -195,8 +201,13 @@ def import_meetings(obj: _Context, file: Path, rule_paths: Sequence[Path], today
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
-              help="Only findings with this status (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in Status]),
+    help="Only findings with this status (repeatable).",
+)
 @click.pass_obj
 @_handles_errors
 def check(
@@ -215,7 +226,9 @@ def check(
     if since_day is not None and since_day > as_of_day:
         raise click.BadParameter(f"{since} is later than --as-of {as_of}", param_hint="--since")
     pack = load_pack(rule_paths)
-    result = run_check(obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True)
+    result = run_check(
+        obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True
+    )
     findings = [f for f in result.findings if not statuses or f.status.value in statuses]
     if fmt == "json":
         rows = [finding_json(f, pack, result.registers.orgs, as_of_day) for f in findings]
@@ -248,8 +261,13 @@ def _print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> 
         title=f"组织生活合规检查（{result.since:%Y-%m-%d} 至 {result.as_of:%Y-%m-%d}）",
         caption=legend,
     )
-    for header, justify in (("组织", "left"), ("对象", "left"), ("规则", "left"),
-                            ("各期情况", "left"), ("落实", "right")):
+    for header, justify in (
+        ("组织", "left"),
+        ("对象", "left"),
+        ("规则", "left"),
+        ("各期情况", "left"),
+        ("落实", "right"),
+    ):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     rows: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
@@ -291,7 +309,8 @@ def _print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> 
     due = totals[Status.HELD] + totals[Status.MISSED]
     rate = f"，落实率 {totals[Status.HELD] / due:.1%}" if due else ""
     out.print(
-        f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，未按期开展 {totals[Status.MISSED]}，"
+        f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，"
+        f"未按期开展 {totals[Status.MISSED]}，"
         f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}{rate}",
         highlight=False,
     )
@@ -348,7 +367,10 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     files = demo_files()
     obj: _Context = ctx.obj
     parent = ctx.parent
-    if parent is not None and parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT:
+    if (
+        parent is not None
+        and parent.get_parameter_source("db") is click.core.ParameterSource.DEFAULT
+    ):
         # Keep the demo out of a real register that may live in ./orglife.db.
         obj.db = DEMO_URL
         out.print(f"演示数据库：{DEMO_URL}", highlight=False)
@@ -361,8 +383,15 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
         store.import_meetings(readers.read_meetings(files["meetings"], today=today), pack.catalog),
         files["meetings"],
     )
-    ctx.invoke(check, as_of=as_of or today.isoformat(), fmt=fmt, since=None, org=None,
-               rule_paths=(), statuses=())
+    ctx.invoke(
+        check,
+        as_of=as_of or today.isoformat(),
+        fmt=fmt,
+        since=None,
+        org=None,
+        rule_paths=(),
+        statuses=(),
+    )
 
 
 def run() -> None:  # pragma: no cover - exercised through the console script

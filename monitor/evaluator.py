@@ -145,7 +145,8 @@ class Evaluator:
     def evaluate(
         self, registers: Registers, tallies: Iterable[SubjectTallies] = ()
     ) -> Iterator[Finding]:
-        """Findings for every subject in ``registers``; those absent from ``tallies`` had no records."""
+        """Findings for every subject in ``registers``; subjects absent from ``tallies`` had no
+        records."""
         seen_orgs: set[str] = set()
         seen_members: set[str] = set()
         cadres = {m.id: m for m in registers.cadres}
@@ -258,7 +259,9 @@ def finding_order(pack: RulePack) -> Callable[[Finding], tuple[str, str, int, Pe
 # --- The same aggregation in plain Python: the reference the SQL store is tested against. ---
 
 
-def registers_from(orgs: Iterable[Org], members: Iterable[Member], pack: RulePack, window: Window) -> Registers:
+def registers_from(
+    orgs: Iterable[Org], members: Iterable[Member], pack: RulePack, window: Window
+) -> Registers:
     """Registers for the evaluator from plain register objects."""
     members = list(members)
     return Registers(
@@ -280,8 +283,8 @@ def tally_meetings(
     """Aggregate plain records the way the store's SQL does, record by record."""
     members = list(members)
     org_codes = {o.code for o in orgs}
-    full = defaultdict(int)
-    committee = defaultdict(int)
+    full: defaultdict[str, int] = defaultdict(int)
+    committee: defaultdict[str, int] = defaultdict(int)
     secretaries: dict[str, set[str]] = defaultdict(set)
     for m in members:
         if m.status is MemberStatus.FULL:
@@ -296,7 +299,14 @@ def tally_meetings(
     cadre_rules = [r for r in pack.rules if r.applies_to.is_member]
     acc: dict[tuple[SubjectKind, str], dict[tuple[str, int], list[object]]] = defaultdict(dict)
 
-    def add(key: tuple[SubjectKind, str], rule: Rule, month: int, ok: bool, ratio: float | None, rid: int | None) -> None:
+    def add(
+        key: tuple[SubjectKind, str],
+        rule: Rule,
+        month: int,
+        ok: bool,
+        ratio: float | None,
+        rid: int | None,
+    ) -> None:
         cell = acc[key].setdefault((rule.id, month), [0, 0, None, []])
         cell[1] += 1  # type: ignore[operator]
         if ratio is not None and (cell[2] is None or ratio > cell[2]):  # type: ignore[operator]
@@ -337,7 +347,9 @@ def tally_meetings(
     return result
 
 
-def _expected(meeting: Meeting, rule: Rule, full: Mapping[str, int], committee: Mapping[str, int]) -> int | None:
+def _expected(
+    meeting: Meeting, rule: Rule, full: Mapping[str, int], committee: Mapping[str, int]
+) -> int | None:
     if meeting.expected is not None:
         return meeting.expected
     roster = rule.default_roster
@@ -354,7 +366,9 @@ def _ratio(attended: int | None, expected: int | None) -> float | None:
     return attended / expected
 
 
-def _meets(meeting: Meeting, rule: Rule, expected: int | None, secretaries: Mapping[str, set[str]]) -> bool:
+def _meets(
+    meeting: Meeting, rule: Rule, expected: int | None, secretaries: Mapping[str, set[str]]
+) -> bool:
     if rule.min_attendance is not None:
         if meeting.attended is None or not expected:
             return False

@@ -53,8 +53,14 @@ def _shortfall(finding: Finding, rule: Rule, kinds: str) -> str:
         return f"{finding.period.label_zh}未以普通党员身份参加所在支部或党小组的组织生活"
     if ev.seen > ev.counted:
         if rule.min_attendance is not None:
-            best = f"（最高出席率{ev.best_ratio:.0%}）" if ev.best_ratio is not None else "（未记录应到或实到人数）"
-            return f"有{ev.seen}次{kinds}记录，但出席人数未达应到人数的{rule.min_attendance:.0%}{best}"
+            best = (
+                f"（最高出席率{ev.best_ratio:.0%}）"
+                if ev.best_ratio is not None
+                else "（未记录应到或实到人数）"
+            )
+            return (
+                f"有{ev.seen}次{kinds}记录，但出席人数未达应到人数的{rule.min_attendance:.0%}{best}"
+            )
         if rule.lecturer == "secretary":
             return f"有{ev.seen}次{kinds}记录，但均非支部书记讲授"
     if ev.counted:

@@ -1,4 +1,4 @@
-"""Rule packs: the required cadences, read from YAML, validated, and layered (baseline + overlays)."""
+"""Rule packs: required cadences read from YAML, validated, and layered on the baseline."""
 
 from __future__ import annotations
 
@@ -83,7 +83,8 @@ class Schedule(_Strict):
             return "party_day"
         if not _BYDAY_RE.match(value):
             raise ValueError(
-                f"{value!r} is not a day: use party_day, a day of month 1-31, or BYDAY like 1FR, -1FR"
+                f"{value!r} is not a day: use party_day, a day of month 1-31, "
+                "or BYDAY like 1FR, -1FR"
             )
         return value
 
@@ -140,7 +141,9 @@ class Rule(_Strict):
         extras = []
         if self.min_attendance is not None:
             extras.append(
-                "出席过半" if self.min_attendance == 0.5 else f"出席率不低于{self.min_attendance:.0%}"
+                "出席过半"
+                if self.min_attendance == 0.5
+                else f"出席率不低于{self.min_attendance:.0%}"
             )
         if self.lecturer == "secretary":
             extras.append("由支部书记讲授")
@@ -194,7 +197,7 @@ DEFAULT_GRACE_DAYS = 5
 
 
 def bundled_rules_dir() -> Path:
-    """The default rule packs: shipped inside the wheel, or the repo's rules/ when run from source."""
+    """The default rule packs: inside the wheel, or the repo's rules/ when run from source."""
     package = Path(monitor.__file__).parent
     for candidate in (package / "_rules", package.parent / "rules"):
         if (candidate / BASELINE_FILE).is_file():
@@ -207,7 +210,7 @@ def baseline_path() -> Path:
 
 
 def load_pack(overlays: Sequence[Path] = (), *, baseline: Path | None = None) -> RulePack:
-    """Layer ``overlays`` in order on the baseline; an overlay named like the baseline replaces it."""
+    """Layer ``overlays`` in order on the baseline; one named like the baseline replaces it."""
     base_file = baseline or baseline_path()
     base = _read(base_file)
     layers = [(base_file, base)]
@@ -257,7 +260,8 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
             known = ", ".join(k.id for k in catalog)
             raise RulePackError(
                 path,
-                f"unknown meeting kind {unknown[0]!r}; use one of {known} or declare it under kinds:",
+                f"unknown meeting kind {unknown[0]!r}; use one of {known} "
+                "or declare it under kinds:",
                 rule=rule_id,
                 field="kinds",
                 line=line,

@@ -29,7 +29,7 @@ def _postgres_reachable() -> str | None:
     return None
 
 
-_PG_PROBLEM: str | None | bool = False  # False: not probed yet
+_PG_PROBLEM: str | bool | None = False  # False: not probed yet
 
 
 def postgres_url() -> str:

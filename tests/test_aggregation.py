@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
-from monitor.evaluator import Evaluator, Registers, SubjectTallies, Window, registers_from, tally_meetings
+from monitor.evaluator import (
+    Evaluator,
+    Registers,
+    SubjectTallies,
+    Window,
+    registers_from,
+    tally_meetings,
+)
 from monitor.kinds import CORE_KINDS
 from monitor.readers import Parsed
 from monitor.rules import RulePack
@@ -45,7 +52,9 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
                 org=branch,
                 group=draw(st.sampled_from([None, *groups[branch]])),
                 role=draw(st.sampled_from(list(Role))),
-                joined=draw(st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))),
+                joined=draw(
+                    st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+                ),
                 status=draw(st.sampled_from(list(MemberStatus))),
                 leader=draw(st.booleans()),
             )
@@ -55,7 +64,9 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
     meetings = []
     for i in range(draw(st.integers(0, 30))):
         expected = draw(st.one_of(st.none(), st.integers(0, 12)))
-        attended = draw(st.one_of(st.none(), st.integers(0, expected if expected is not None else 12)))
+        attended = draw(
+            st.one_of(st.none(), st.integers(0, expected if expected is not None else 12))
+        )
         meetings.append(
             Meeting(
                 org=draw(st.sampled_from(codes)),
@@ -65,7 +76,11 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
                 attended=attended,
                 lecturer=draw(st.one_of(st.none(), st.sampled_from(people))),
                 topic=f"议题{i}",
-                attendees=tuple(draw(st.lists(st.sampled_from([m.id for m in members]), max_size=4, unique=True)))
+                attendees=tuple(
+                    draw(
+                        st.lists(st.sampled_from([m.id for m in members]), max_size=4, unique=True)
+                    )
+                )
                 if members
                 else (),
                 recorded=None,
@@ -84,11 +99,15 @@ def _wipe(store: Store) -> None:
             conn.execute(delete(table))
 
 
-def _by_subject(items: list[SubjectTallies] | Iterator[SubjectTallies]) -> dict[tuple[str, str], dict]:
+def _by_subject(
+    items: list[SubjectTallies] | Iterator[SubjectTallies],
+) -> dict[tuple[str, str], dict]:
     return {(t.kind, t.subject): dict(t.tallies) for t in items}
 
 
-def _findings(pack: RulePack, window: Window, registers: Registers, tallies: list[SubjectTallies]) -> set:
+def _findings(
+    pack: RulePack, window: Window, registers: Registers, tallies: list[SubjectTallies]
+) -> set:
     return set(Evaluator(pack, window).evaluate(registers, tallies))
 
 
@@ -102,14 +121,20 @@ def _findings(pack: RulePack, window: Window, registers: Registers, tallies: lis
     as_of=st.dates(dt.date(2026, 1, 1), dt.date(2027, 1, 31)),
     since_offset=st.one_of(st.none(), st.integers(0, 400)),
 )
-def test_sql_and_in_memory_evaluation_agree(store: Store, national: RulePack, data, as_of, since_offset):
+def test_sql_and_in_memory_evaluation_agree(
+    store: Store, national: RulePack, data, as_of, since_offset
+):
     orgs, members, meetings = data
     _wipe(store)
     store.import_orgs(_parsed(orgs))  # type: ignore[arg-type]
     store.import_members(_parsed(members))  # type: ignore[arg-type]
     store.import_meetings(_parsed(meetings), national.catalog)  # type: ignore[arg-type]
     stored = store.meetings()  # the same records, now carrying the ids the store gave them
-    since = None if since_offset is None else max(dt.date(2025, 11, 1), as_of - dt.timedelta(days=since_offset))
+    since = (
+        None
+        if since_offset is None
+        else max(dt.date(2025, 11, 1), as_of - dt.timedelta(days=since_offset))
+    )
     window = Window.for_(as_of, since)
 
     in_memory = tally_meetings(national, window, orgs, members, stored)
@@ -120,12 +145,17 @@ def test_sql_and_in_memory_evaluation_agree(store: Store, national: RulePack, da
     from_sql = aggregate.registers(store, national, window)
     assert dict(from_sql.orgs) == dict(plain.orgs)
     assert sorted(from_sql.cadres, key=lambda m: m.id) == sorted(plain.cadres, key=lambda m: m.id)
-    assert _findings(national, window, from_sql, in_sql) == _findings(national, window, plain, in_memory)
+    assert _findings(national, window, from_sql, in_sql) == _findings(
+        national, window, plain, in_memory
+    )
 
 
 def test_the_property_sees_every_status(store: Store, national: RulePack):
     """A fixed example so a regression in the generator cannot make the property vacuous."""
-    orgs = [Org("S", "街道", OrgType.COMMITTEE), Org("B", "支部", OrgType.BRANCH, "S", dt.date(2026, 2, 2))]
+    orgs = [
+        Org("S", "街道", OrgType.COMMITTEE),
+        Org("B", "支部", OrgType.BRANCH, "S", dt.date(2026, 2, 2)),
+    ]
     members = [Member("M1", "张三", "B", role=Role.SECRETARY, leader=True)]
     meetings = [
         Meeting("B", frozenset({"themed_party_day"}), dt.date(2026, 3, 3), attendees=("M1",)),
@@ -136,7 +166,9 @@ def test_the_property_sees_every_status(store: Store, national: RulePack):
     store.import_meetings(_parsed(meetings), national.catalog)  # type: ignore[arg-type]
     window = Window.for_(dt.date(2026, 7, 20))
     found = _findings(
-        national, window, aggregate.registers(store, national, window),
+        national,
+        window,
+        aggregate.registers(store, national, window),
         list(aggregate.tallies(store, national, window)),
     )
     assert {f.status.value for f in found} == {"held", "missed", "open", "exempt"}

@@ -52,10 +52,11 @@ def test_import_reports_what_it_stored(db: str):
 def test_check_json_has_the_contract_fields_for_every_finding(demo_db: str):
     rows = check_json(demo_db, "--as-of", "2026-11-20")
     assert rows
-    assert all(CONTRACT_KEYS <= row.keys() for row in rows)
+    assert all(row.keys() >= CONTRACT_KEYS for row in rows)
     assert {row["status"] for row in rows} == {"held", "missed", "open", "exempt"}
     cadre_rows = [r for r in rows if r["member"] is not None]
-    assert cadre_rows and all(r["rule"] == "dual_org_life" for r in cadre_rows)
+    assert cadre_rows
+    assert all(r["rule"] == "dual_org_life" for r in cadre_rows)
     assert {r["period"] for r in rows} >= {"2026-01", "2026-Q3", "2026"}
 
 
@@ -78,14 +79,21 @@ def test_check_judges_the_demo_gaps(demo_db: str):
 
 def test_check_filters_by_org_subtree_and_since(demo_db: str):
     rows = check_json(demo_db, "--as-of", "2026-11-20", "--org", "JD01-06", "--since", "2026-10-01")
-    assert {r["org"] for r in rows} == {"JD01-06-01", "JD01-06-01-G1", "JD01-06-01-G2", "JD01-06-02", "JD01-06-02-G1"}
+    assert {r["org"] for r in rows} == {
+        "JD01-06-01",
+        "JD01-06-01-G1",
+        "JD01-06-01-G2",
+        "JD01-06-02",
+        "JD01-06-02-G1",
+    }
     assert {r["period"] for r in rows} == {"2026-10", "2026-11", "2026-Q4"}
 
 
 def test_check_layers_overlays(demo_db: str, tmp_path: Path):
     overlay = tmp_path / "local.yaml"
     overlay.write_text(
-        "pack: local\ntitle: 本地\nrules:\n  - {id: party_lesson, period: half_year}\n", encoding="utf-8"
+        "pack: local\ntitle: 本地\nrules:\n  - {id: party_lesson, period: half_year}\n",
+        encoding="utf-8",
     )
     rows = check_json(demo_db, "--as-of", "2026-11-20", "--rules", str(overlay))
     assert {r["period"] for r in rows if r["rule"] == "party_lesson"} == {"2026-H1", "2026-H2"}
@@ -101,12 +109,17 @@ def test_check_table_shows_the_matrix_and_the_misses(demo_db: str):
 
 def test_a_bad_import_exits_non_zero_and_names_the_place(demo_db: str, tmp_path: Path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("组织编码,会议类型,日期\nJD01-01,党课,2026-05-01\nJD01-01,主题党日,2026-13-01\n", encoding="utf-8")
+    bad.write_text(
+        "组织编码,会议类型,日期\nJD01-01,党课,2026-05-01\nJD01-01,主题党日,2026-13-01\n",
+        encoding="utf-8",
+    )
     before = check_json(demo_db, "--as-of", "2026-11-20")
     result = run("--db", demo_db, "import", "meetings", str(bad))
     assert result.exit_code != 0
-    assert "bad.csv" in result.stderr and "line 3" in result.stderr
-    assert "日期" in result.stderr and "2026-13-01" in result.stderr
+    assert "bad.csv" in result.stderr
+    assert "line 3" in result.stderr
+    assert "日期" in result.stderr
+    assert "2026-13-01" in result.stderr
     assert check_json(demo_db, "--as-of", "2026-11-20") == before
 
 
@@ -125,21 +138,27 @@ def test_check_rejects_a_malformed_date(db: str):
 def test_rules_check_explains_the_bundled_packs():
     result = run("rules", "check", env={"COLUMNS": "250"})
     assert result.exit_code == 0
-    assert "校验通过" in result.output and "书记讲党课" in result.output
+    assert "校验通过" in result.output
+    assert "书记讲党课" in result.output
 
 
 def test_rules_check_names_file_rule_and_field(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("pack: bad\ntitle: 坏\nrules:\n  - {id: party_lesson, period: weekly}\n", encoding="utf-8")
+    bad.write_text(
+        "pack: bad\ntitle: 坏\nrules:\n  - {id: party_lesson, period: weekly}\n", encoding="utf-8"
+    )
     result = run("rules", "check", str(bad))
     assert result.exit_code == 1
-    assert "bad.yaml" in result.stderr and "'party_lesson'" in result.stderr and "'period'" in result.stderr
+    assert "bad.yaml" in result.stderr
+    assert "'party_lesson'" in result.stderr
+    assert "'period'" in result.stderr
 
 
 def test_the_demo_command_prints_the_compliance_table(tmp_path: Path):
     result = run("--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.output
-    assert "幸福社区党支部" in result.output and "落实率" in result.output
+    assert "幸福社区党支部" in result.output
+    assert "落实率" in result.output
 
 
 @pytest.mark.postgres
@@ -153,7 +172,10 @@ def test_check_gives_the_same_answer_on_postgresql(pg_url: str, demo_db: str):
 
 def test_python_dash_m_monitor_runs_the_cli():
     result = subprocess.run(
-        [sys.executable, "-m", "monitor", "--help"], capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "monitor", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert result.returncode == 0

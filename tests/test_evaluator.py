@@ -135,8 +135,11 @@ def test_an_org_founded_inside_a_period_is_exempt_for_it(national, orgs, members
 def test_a_combined_record_counts_for_each_kind_it_names(national, orgs, members):
     records = [
         meeting(
-            "B1", "themed_party_day+general_meeting+party_lesson", D(2026, 1, 9),
-            expected=10, attended=9,
+            "B1",
+            "themed_party_day+general_meeting+party_lesson",
+            D(2026, 1, 9),
+            expected=10,
+            attended=9,
         )
     ]
     result = judge(national, orgs, members, records, D(2026, 4, 30))
@@ -160,9 +163,8 @@ def test_probationary_members_do_not_make_a_committee(national, orgs):
 
 
 def test_members_who_joined_after_the_period_began_do_not_count_for_it(national, orgs):
-    people = _members("B1", 6) + [
-        Member("B1-NEW", "新党员", "B1", joined=D(2026, 2, 15), status=MemberStatus.FULL)
-    ]
+    newcomer = Member("B1-NEW", "新党员", "B1", joined=D(2026, 2, 15), status=MemberStatus.FULL)
+    people = [*_members("B1", 6), newcomer]
     result = judge(national, orgs, people, [], D(2026, 4, 30))
     assert ("B1", None, "branch_committee_meeting", "2026-02") not in result
     assert result[("B1", None, "branch_committee_meeting", "2026-03")] is Status.MISSED
@@ -170,8 +172,15 @@ def test_members_who_joined_after_the_period_began_do_not_count_for_it(national,
 
 def test_the_has_committee_flag_overrides_the_member_count(national, orgs, members):
     flagged = [
-        Org(o.code, o.name, o.type, o.parent, o.founded, o.party_day,
-            {"B1": False, "B2": True}.get(o.code))
+        Org(
+            o.code,
+            o.name,
+            o.type,
+            o.parent,
+            o.founded,
+            o.party_day,
+            {"B1": False, "B2": True}.get(o.code),
+        )
         for o in orgs
     ]
     result = judge(national, flagged, members, [], D(2026, 4, 30))
@@ -204,7 +213,12 @@ def test_party_groups_meet_monthly(national, orgs, members):
 
 @pytest.mark.parametrize(
     ("lecturer", "status"),
-    [("B1-M00", Status.HELD), ("B1党员0", Status.HELD), ("B1-M03", Status.MISSED), (None, Status.MISSED)],
+    [
+        ("B1-M00", Status.HELD),
+        ("B1党员0", Status.HELD),
+        ("B1-M03", Status.MISSED),
+        (None, Status.MISSED),
+    ],
 )
 def test_the_secretary_must_give_a_lesson_each_year(national, orgs, members, lecturer, status):
     records = [meeting("B1", "party_lesson", D(2026, 6, 1), lecturer=lecturer)]
@@ -281,7 +295,8 @@ def test_every_finding_carries_its_evidence(national, orgs, members):
     registers = registers_from(orgs, members, national, window)
     tallies = tally_meetings(national, window, orgs, members, records)
     [finding] = [
-        f for f in Evaluator(national, window).evaluate(registers, tallies)
+        f
+        for f in Evaluator(national, window).evaluate(registers, tallies)
         if f.rule == "branch_general_meeting" and f.org == "B1" and f.period.label == "2026-Q1"
     ]
     assert finding.status is Status.HELD

@@ -70,16 +70,50 @@ def test_explain_words_each_requirement_in_chinese(national):
 @pytest.mark.parametrize(
     ("body", "rule", "field", "words"),
     [
-        ("rules:\n  - {id: party_lesson, period: fortnight}\n", "party_lesson", "period", "fortnight"),
-        ("rules:\n  - {id: party_lesson, count: 0}\n", "party_lesson", "count", "greater than or equal to 1"),
-        ("rules:\n  - {id: party_lesson, kinds: [tea_party]}\n", "party_lesson", "kinds", "tea_party"),
-        ("rules:\n  - {id: party_lesson, colour: red}\n", "party_lesson", "colour", "unknown field"),
+        (
+            "rules:\n  - {id: party_lesson, period: fortnight}\n",
+            "party_lesson",
+            "period",
+            "fortnight",
+        ),
+        (
+            "rules:\n  - {id: party_lesson, count: 0}\n",
+            "party_lesson",
+            "count",
+            "greater than or equal to 1",
+        ),
+        (
+            "rules:\n  - {id: party_lesson, kinds: [tea_party]}\n",
+            "party_lesson",
+            "kinds",
+            "tea_party",
+        ),
+        (
+            "rules:\n  - {id: party_lesson, colour: red}\n",
+            "party_lesson",
+            "colour",
+            "unknown field",
+        ),
         ("rules:\n  - {id: new_rule, name: 新规则}\n", "new_rule", "applies_to", "required"),
-        ("rules:\n  - {id: general_meeting_x, name: x, applies_to: group, period: month,"
-         " kinds: [general_meeting], source: s, requires_committee: true}\n",
-         "general_meeting_x", None, "requires_committee"),
-        ("rules:\n  - {id: party_lesson, min_attendance: 1.5}\n", "party_lesson", "min_attendance", "1.5"),
-        ("rules:\n  - {id: themed_party_day, schedule: {day: 2XX}}\n", "themed_party_day", "schedule.day", "2XX"),
+        (
+            "rules:\n  - {id: general_meeting_x, name: x, applies_to: group, period: month,"
+            " kinds: [general_meeting], source: s, requires_committee: true}\n",
+            "general_meeting_x",
+            None,
+            "requires_committee",
+        ),
+        (
+            "rules:\n  - {id: party_lesson, min_attendance: 1.5}\n",
+            "party_lesson",
+            "min_attendance",
+            "1.5",
+        ),
+        (
+            "rules:\n  - {id: themed_party_day, schedule: {day: 2XX}}\n",
+            "themed_party_day",
+            "schedule.day",
+            "2XX",
+        ),
     ],
 )
 def test_a_bad_rule_names_file_rule_and_field(tmp_path: Path, body, rule, field, words):

@@ -50,6 +50,15 @@ def load(store: Store, tmp_path: Path, pack: RulePack, meetings: str = MEETINGS)
     store.import_meetings(parsed, pack.catalog)
 
 
+def import_file(store: Store, register: str, path: Path, pack: RulePack) -> None:
+    if register == "orgs":
+        store.import_orgs(readers.read_orgs(path))
+    elif register == "members":
+        store.import_members(readers.read_members(path))
+    else:
+        store.import_meetings(readers.read_meetings(path, today=TODAY), pack.catalog)
+
+
 def snapshot(store: Store) -> tuple[object, ...]:
     return (store.orgs(), store.members(), store.meetings())
 
@@ -59,7 +68,11 @@ def test_the_schema_is_created_on_first_use_and_matches_the_tables(store: Store)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     # Only differences in how a unique key is spelled (index or constraint) are tolerated.
-    assert [d for d in diff if d[0] not in ("add_constraint", "remove_index", "add_index", "remove_constraint")] == []
+    assert [
+        d
+        for d in diff
+        if d[0] not in ("add_constraint", "remove_index", "add_index", "remove_constraint")
+    ] == []
 
 
 def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path: Path, national):
@@ -76,7 +89,9 @@ def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path:
     assert store.subtree("B1") == ["B1", "B1-G1"]
 
 
-def test_importing_the_same_files_twice_leaves_the_same_data(store: Store, tmp_path: Path, national):
+def test_importing_the_same_files_twice_leaves_the_same_data(
+    store: Store, tmp_path: Path, national
+):
     load(store, tmp_path, national)
     before = snapshot(store)
     load(store, tmp_path, national)
@@ -105,7 +120,13 @@ def test_a_reimport_keeps_the_earliest_entry_date_and_replaces_attendees(
         ("members", MEMBERS + "M9,赵六,B1,B1,党员,,,\n", 5, "所在党小组", "B1"),
         ("meetings", MEETINGS + "NOPE,党课,2026-05-01,,,,,,\n", 5, "组织编码", "NOPE"),
         ("meetings", MEETINGS + "B1,党课,2026-05-01,,,,,M1;M404,\n", 5, "参会人员", "M404"),
-        ("meetings", MEETINGS + "B1,支部党员大会,2026-03-10,3,3,,讨论发展党员,,\n", 5, "日期", "2026-03-10"),
+        (
+            "meetings",
+            MEETINGS + "B1,支部党员大会,2026-03-10,3,3,,讨论发展党员,,\n",
+            5,
+            "日期",
+            "2026-03-10",
+        ),
         ("meetings", MEETINGS + "B1,茶话会,2026-05-01,,,,,,\n", 5, "会议类型", "茶话会"),
         ("meetings", MEETINGS + "B1,党课,2026-02-30,,,,,,\n", 5, "日期", "2026-02-30"),
         ("meetings", MEETINGS + "B1,党课,2026-05-01,3,5,,,,\n", 5, "实到人数", None),
@@ -118,12 +139,7 @@ def test_a_bad_row_rejects_the_whole_file_and_changes_nothing(
     before = snapshot(store)
     path = write(tmp_path, f"bad-{register}.csv", text)
     with pytest.raises(RegisterError) as caught:
-        if register == "orgs":
-            store.import_orgs(readers.read_orgs(path))
-        elif register == "members":
-            store.import_members(readers.read_members(path))
-        else:
-            store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+        import_file(store, register, path, national)
     error = caught.value
     assert (error.line, error.column) == (line, column)
     if value is not None:
@@ -163,6 +179,8 @@ def test_the_demo_district_imports(store: Store, national):
     files = demo_files()
     store.import_orgs(readers.read_orgs(files["orgs"]))
     store.import_members(readers.read_members(files["members"]))
-    result = store.import_meetings(readers.read_meetings(files["meetings"], today=TODAY), national.catalog)
+    result = store.import_meetings(
+        readers.read_meetings(files["meetings"], today=TODAY), national.catalog
+    )
     assert result.inserted == result.rows > 300
     assert store.counts()["orgs"] == 25

@@ -121,7 +121,9 @@ class Store:
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(tree.c.code)).scalars())
 
-    def members(self, orgs: Iterable[str] | None = None, *, leaders_only: bool = False) -> list[Member]:
+    def members(
+        self, orgs: Iterable[str] | None = None, *, leaders_only: bool = False
+    ) -> list[Member]:
         query = select(MEMBER_TABLE).order_by(MEMBER_TABLE.c.id)
         if leaders_only:
             query = query.where(MEMBER_TABLE.c.leader.is_(True))
@@ -130,21 +132,20 @@ class Store:
                 return [_member(r) for r in conn.execute(query)]
             result = []
             for chunk in _chunks(sorted(set(orgs)), _CHUNK):
-                result += [_member(r) for r in conn.execute(query.where(MEMBER_TABLE.c.org.in_(chunk)))]
+                result += [
+                    _member(r) for r in conn.execute(query.where(MEMBER_TABLE.c.org.in_(chunk)))
+                ]
             return sorted(result, key=lambda m: m.id)
 
     def meetings(self, orgs: Iterable[str] | None = None) -> list[Meeting]:
         bits = self.kind_bits()
         with self.engine.connect() as conn:
             attendees: dict[int, list[str]] = {}
-            for meeting_id, member_id in conn.execute(
-                select(ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id).order_by(
-                    ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id
-                )
-            ):
-                attendees.setdefault(meeting_id, []).append(member_id)
-            query = select(MEETING_TABLE).order_by(MEETING_TABLE.c.id)
-            rows = conn.execute(query).all()
+            pairs = select(ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id)
+            order = (ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id)
+            for meeting_id, member_id in _rows(conn, pairs.order_by(*order)):
+                attendees.setdefault(int(meeting_id), []).append(str(member_id))
+            rows = _rows(conn, select(MEETING_TABLE).order_by(MEETING_TABLE.c.id))
         wanted = None if orgs is None else set(orgs)
         return [
             _meeting(r, bits, attendees.get(r.id, ()))
@@ -154,7 +155,8 @@ class Store:
 
     def kind_bits(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            return {k: b for k, b in conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit))}
+            rows = conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit)).tuples()
+            return {str(k): int(b) for k, b in rows}
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -171,12 +173,7 @@ class Store:
 
     def import_orgs(self, parsed: Parsed[Org]) -> ImportResult:
         with self.engine.begin() as conn:
-            known = {
-                code: (OrgType(kind), parent)
-                for code, kind, parent in conn.execute(
-                    select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent)
-                )
-            }
+            known = _org_tree(conn)
             existing = set(known)
             for org in parsed.records:
                 known[org.code] = (org.type, org.parent)
@@ -189,13 +186,8 @@ class Store:
 
     def import_members(self, parsed: Parsed[Member]) -> ImportResult:
         with self.engine.begin() as conn:
-            orgs = {
-                code: (OrgType(kind), parent)
-                for code, kind, parent in conn.execute(
-                    select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent)
-                )
-            }
-            existing = set(conn.execute(select(MEMBER_TABLE.c.id)).scalars())
+            orgs = _org_tree(conn)
+            existing = _strings(conn, MEMBER_TABLE.c.id)
             for member, line in zip(parsed.records, parsed.lines, strict=True):
                 _check_member(parsed, member, line, orgs)
             rows = [_member_row(m) for m in parsed.records]
@@ -212,32 +204,39 @@ class Store:
     ) -> ImportResult:
         with self.engine.begin() as conn:
             bits = self._ensure_kinds(conn, catalog, {k for m in parsed.records for k in m.kinds})
-            org_codes = set(conn.execute(select(ORG_TABLE.c.code)).scalars())
+            org_codes = _strings(conn, ORG_TABLE.c.code)
             needs_members = any(m.attendees for m in parsed.records)
-            member_ids = (
-                set(conn.execute(select(MEMBER_TABLE.c.id)).scalars()) if needs_members else set()
-            )
+            member_ids = _strings(conn, MEMBER_TABLE.c.id) if needs_members else set()
             first_line: dict[str, int] = {}
             rows: list[dict[str, Any]] = []
             attendance: dict[str, tuple[str, ...]] = {}
             for meeting, line in zip(parsed.records, parsed.lines, strict=True):
                 if meeting.org not in org_codes:
                     raise _row_error(
-                        parsed, line, "org", meeting.org,
+                        parsed,
+                        line,
+                        "org",
+                        meeting.org,
                         "no organisation by this code is registered; import the orgs file first "
                         "or correct the code",
                     )
                 for attendee in meeting.attendees:
                     if attendee not in member_ids:
                         raise _row_error(
-                            parsed, line, "attendees", attendee,
+                            parsed,
+                            line,
+                            "attendees",
+                            attendee,
                             "no member by this id is registered; import the members file first "
                             "or correct the id",
                         )
                 key = meeting_key(meeting)
                 if key in first_line:
                     raise _row_error(
-                        parsed, line, "date", meeting.date.isoformat(),
+                        parsed,
+                        line,
+                        "date",
+                        meeting.date.isoformat(),
                         f"this record repeats line {first_line[key]} (same org, date, kind, topic "
                         "and lecturer); remove one of them or give them different topics",
                     )
@@ -268,7 +267,9 @@ class Store:
                 ).scalar_one()
             step = 20_000
             for start in range(0, len(rows), step):
-                self._upsert(conn, MEETING_TABLE, rows[start : start + step], ["key"], earliest="recorded")
+                self._upsert(
+                    conn, MEETING_TABLE, rows[start : start + step], ["key"], earliest="recorded"
+                )
                 if progress is not None:
                     progress(min(start + step, len(rows)))
             if existing or attendance:
@@ -281,10 +282,12 @@ class Store:
         ids: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys) | set(attendance)), _CHUNK):
             query = select(MEETING_TABLE.c.key, MEETING_TABLE.c.id)
-            for key, meeting_id in conn.execute(query.where(MEETING_TABLE.c.key.in_(chunk))):
-                ids[key] = meeting_id
-        for chunk in _chunks([ids[k] for k in keys], _CHUNK):
-            conn.execute(delete(ATTENDANCE_TABLE).where(ATTENDANCE_TABLE.c.meeting_id.in_(chunk)))
+            for key, meeting_id in _rows(conn, query.where(MEETING_TABLE.c.key.in_(chunk))):
+                ids[str(key)] = int(meeting_id)
+        for id_chunk in _chunks([ids[k] for k in keys], _CHUNK):
+            conn.execute(
+                delete(ATTENDANCE_TABLE).where(ATTENDANCE_TABLE.c.meeting_id.in_(id_chunk))
+            )
         rows = [
             {"meeting_id": ids[key], "member_id": member}
             for key, members in attendance.items()
@@ -293,8 +296,11 @@ class Store:
         if rows:
             conn.execute(insert(ATTENDANCE_TABLE), rows)
 
-    def _ensure_kinds(self, conn: Connection, catalog: KindCatalog, used: set[str]) -> dict[str, int]:
-        bits = {k: b for k, b in conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit))}
+    def _ensure_kinds(
+        self, conn: Connection, catalog: KindCatalog, used: set[str]
+    ) -> dict[str, int]:
+        rows = conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit)).tuples()
+        bits = {str(k): int(b) for k, b in rows}
         for kind_id in sorted(used - set(bits)):
             bit = max(bits.values(), default=-1) + 1
             if bit > 62:
@@ -323,7 +329,7 @@ class Store:
             if c.name not in keys and not c.primary_key
         }
         if earliest is not None:
-            # Keep the earliest known entry date: re-importing a file must not make records look late.
+            # Keep the earliest entry date: a re-import must not make records look late.
             column = table.c[earliest]
             changed[earliest] = func.coalesce(
                 func.least(column, statement.excluded[earliest])
@@ -336,7 +342,25 @@ class Store:
 
     def set_has_committee(self, code: str, value: bool | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(ORG_TABLE).where(ORG_TABLE.c.code == code).values(has_committee=value))
+            conn.execute(
+                update(ORG_TABLE).where(ORG_TABLE.c.code == code).values(has_committee=value)
+            )
+
+
+def _rows(conn: Connection, statement: Any) -> list[Any]:
+    """All rows of a statement; the tables are untyped, so rows are ``Any`` at this boundary."""
+    result: list[Any] = list(conn.execute(statement))
+    return result
+
+
+def _strings(conn: Connection, column: Any) -> set[str]:
+    return {str(row[0]) for row in _rows(conn, select(column))}
+
+
+def _org_tree(conn: Connection) -> dict[str, tuple[OrgType, str | None]]:
+    """Every registered org's type and parent, for validating an import against them."""
+    rows = _rows(conn, select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent))
+    return {str(code): (OrgType(kind), parent) for code, kind, parent in rows}
 
 
 def _check_parent(
@@ -346,19 +370,28 @@ def _check_parent(
     if org.parent is None:
         if None not in allowed:
             raise _row_error(
-                parsed, line, "parent", "",
+                parsed,
+                line,
+                "parent",
+                "",
                 f"a {ORG_TYPE_ZH[org.type]} needs a parent org code (its 党支部)",
             )
         return
     if org.parent not in known:
         raise _row_error(
-            parsed, line, "parent", org.parent,
+            parsed,
+            line,
+            "parent",
+            org.parent,
             "no organisation by this code is in the file or already registered",
         )
     parent_type = known[org.parent][0]
     if parent_type not in allowed:
         raise _row_error(
-            parsed, line, "parent", org.parent,
+            parsed,
+            line,
+            "parent",
+            org.parent,
             f"a {ORG_TYPE_ZH[org.type]} cannot belong to a {ORG_TYPE_ZH[parent_type]}; "
             f"allowed parents: {', '.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
         )
@@ -379,12 +412,18 @@ def _check_member(
     org = orgs.get(member.org)
     if org is None:
         raise _row_error(
-            parsed, line, "org", member.org,
+            parsed,
+            line,
+            "org",
+            member.org,
             "no organisation by this code is registered; import the orgs file first",
         )
     if org[0] is not OrgType.BRANCH:
         raise _row_error(
-            parsed, line, "org", member.org,
+            parsed,
+            line,
+            "org",
+            member.org,
             f"a member belongs to a 党支部, but this org is a {ORG_TYPE_ZH[org[0]]}",
         )
     if member.group is not None:
@@ -395,12 +434,17 @@ def _check_member(
             )
         if group[1] != member.org:
             raise _row_error(
-                parsed, line, "group", member.group,
+                parsed,
+                line,
+                "group",
+                member.group,
                 f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
             )
 
 
-def _row_error(parsed: Parsed[Any], line: int, column: str, value: object, message: str) -> RegisterError:
+def _row_error(
+    parsed: Parsed[Any], line: int, column: str, value: object, message: str
+) -> RegisterError:
     return RegisterError(
         parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value
     )
@@ -474,4 +518,3 @@ def _meeting(row: Any, bits: dict[str, int], attendees: Sequence[str]) -> Meetin
         recorded=row.recorded,
         id=row.id,
     )
-

@@ -23,13 +23,13 @@ _IN_LIMIT = 2000
 _COMMITTEE_ROLES_SQL = ", ".join(f"'{r.value}'" for r in sorted(COMMITTEE_ROLES))
 
 
-def registers(store: Store, pack: RulePack, window: Window, orgs: Sequence[str] | None = None) -> Registers:
+def registers(
+    store: Store, pack: RulePack, window: Window, orgs: Sequence[str] | None = None
+) -> Registers:
     """The evaluator's registers: orgs, leading cadres and full-member counts on roster days."""
     org_list = store.orgs(orgs)
     codes = None if orgs is None else {o.code for o in org_list}
-    cadres = [
-        m for m in store.members(None, leaders_only=True) if codes is None or m.org in codes
-    ]
+    cadres = [m for m in store.members(None, leaders_only=True) if codes is None or m.org in codes]
     days = window.roster_days(pack)
     return Registers(
         orgs={o.code: o for o in org_list},
@@ -38,25 +38,27 @@ def registers(store: Store, pack: RulePack, window: Window, orgs: Sequence[str] 
     )
 
 
-def roster_counts(store: Store, days: Sequence[dt.date], orgs: set[str] | None = None) -> RosterCounts:
+def roster_counts(
+    store: Store, days: Sequence[dt.date], orgs: set[str] | None = None
+) -> RosterCounts:
     """Full members joined on or before each day, per branch: one GROUP BY over members."""
     days = tuple(sorted(set(days)))
     if not days:
         return RosterCounts()
     columns = ", ".join(
-        f"SUM(CASE WHEN joined IS NULL OR joined <= :d{i} THEN 1 ELSE 0 END)" for i in range(len(days))
+        f"SUM(CASE WHEN joined IS NULL OR joined <= :d{i} THEN 1 ELSE 0 END)"
+        for i in range(len(days))
     )
-    sql = text(
-        f"SELECT org, {columns} FROM member WHERE status = :full GROUP BY org"
-    ).bindparams(
+    sql = text(f"SELECT org, {columns} FROM member WHERE status = :full GROUP BY org").bindparams(
         *(bindparam(f"d{i}", day, type_=Date) for i, day in enumerate(days)),
         bindparam("full", MemberStatus.FULL.value),
     )
     counts: dict[str, tuple[int, ...]] = {}
     with store.engine.connect() as conn:
-        for org, *values in conn.execute(sql):
+        rows: list[Any] = list(conn.execute(sql))
+        for org, *values in rows:
             if orgs is None or org in orgs:
-                counts[org] = tuple(int(v) for v in values)
+                counts[str(org)] = tuple(int(v) for v in values)
     return RosterCounts(days, counts)
 
 
@@ -73,9 +75,15 @@ class _Counter:
         self.mask = mask
         roster = rule.default_roster
         if roster is Roster.FULL_MEMBERS:
-            fallback = f"(SELECT COUNT(*) FROM member x WHERE x.org = m.org AND x.status = '{MemberStatus.FULL.value}')"
+            fallback = (
+                "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
+                f"AND x.status = '{MemberStatus.FULL.value}')"
+            )
         elif roster is Roster.COMMITTEE_MEMBERS:
-            fallback = f"(SELECT COUNT(*) FROM member x WHERE x.org = m.org AND x.role IN ({_COMMITTEE_ROLES_SQL}))"
+            fallback = (
+                "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
+                f"AND x.role IN ({_COMMITTEE_ROLES_SQL}))"
+            )
         else:
             fallback = None
         # COALESCE evaluates the roster subquery only for records that leave 应到人数 blank.
@@ -88,7 +96,8 @@ class _Counter:
         if rule.lecturer == "secretary":
             conditions.append(
                 "m.lecturer IS NOT NULL AND EXISTS (SELECT 1 FROM member s WHERE s.org = m.org "
-                f"AND s.role = '{Role.SECRETARY.value}' AND (s.id = m.lecturer OR s.name = m.lecturer))"
+                f"AND s.role = '{Role.SECRETARY.value}' "
+                "AND (s.id = m.lecturer OR s.name = m.lecturer))"
             )
         self.counted = " AND ".join(conditions)
 
@@ -103,7 +112,9 @@ class _Counter:
         ]
         if with_records:
             if dialect == "postgresql":
-                cols.append(f"STRING_AGG(CASE WHEN {self.counted} THEN CAST(m.id AS TEXT) END, ',')")
+                cols.append(
+                    f"STRING_AGG(CASE WHEN {self.counted} THEN CAST(m.id AS TEXT) END, ',')"
+                )
             else:
                 cols.append(f"GROUP_CONCAT(CASE WHEN {self.counted} THEN m.id END)")
         return cols
@@ -133,7 +144,14 @@ def tallies(
     with store.engine.connect() as conn:
         if org_rules:
             yield from _run(
-                conn, "org", org_rules, bits, window, months, with_records, wanted,
+                conn,
+                "org",
+                org_rules,
+                bits,
+                window,
+                months,
+                with_records,
+                wanted,
                 source="meeting m",
                 subject="m.org",
                 where="",
@@ -141,7 +159,14 @@ def tallies(
             )
         if cadre_rules:
             yield from _run(
-                conn, "member", cadre_rules, bits, window, months, with_records, wanted,
+                conn,
+                "member",
+                cadre_rules,
+                bits,
+                window,
+                months,
+                with_records,
+                wanted,
                 source=(
                     "member p JOIN attendance a ON a.member_id = p.id "
                     "JOIN meeting m ON m.id = a.meeting_id"
@@ -184,7 +209,8 @@ def _run(
         params.update(c.params())
     sql = (
         f"SELECT {subject}, m.month, {', '.join(columns)} FROM {source} "
-        f"WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of AND (m.kinds & {any_mask}) <> 0"
+        "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
+        f"AND (m.kinds & {any_mask}) <> 0"
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}"
     )
     statement = text(sql).bindparams(*binds)
@@ -211,4 +237,3 @@ def _run(
             )
     if current is not None and (wanted is None or current in wanted):
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
-

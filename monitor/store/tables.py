@@ -58,9 +58,7 @@ class AttendanceRow(SQLModel, table=True):
     __tablename__ = "attendance"
 
     meeting_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     )
     member_id: str = Field(
         sa_column=Column(String(64), ForeignKey("member.id"), primary_key=True, index=True)
