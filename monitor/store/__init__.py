@@ -155,7 +155,7 @@ class Store:
 
     def kind_bits(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit)).tuples()
+            rows = _rows(conn, select(KIND_TABLE.c.id, KIND_TABLE.c.bit))
             return {str(k): int(b) for k, b in rows}
 
     def counts(self) -> dict[str, int]:
@@ -299,7 +299,7 @@ class Store:
     def _ensure_kinds(
         self, conn: Connection, catalog: KindCatalog, used: set[str]
     ) -> dict[str, int]:
-        rows = conn.execute(select(KIND_TABLE.c.id, KIND_TABLE.c.bit)).tuples()
+        rows = _rows(conn, select(KIND_TABLE.c.id, KIND_TABLE.c.bit))
         bits = {str(k): int(b) for k, b in rows}
         for kind_id in sorted(used - set(bits)):
             bit = max(bits.values(), default=-1) + 1
