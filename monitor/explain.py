@@ -65,6 +65,8 @@ def _shortfall(finding: Finding, rule: Rule, kinds: str) -> str:
             return f"有{ev.seen}次{kinds}记录，但均非支部书记讲授"
     if ev.counted:
         return f"已开展{ev.counted}次{kinds}，要求至少{rule.count}次"
+    if finding.status is Status.MISSED:
+        return f"{finding.period.label_zh}未开展{kinds}"
     return f"{finding.period.label_zh}尚无{kinds}记录"
 
 

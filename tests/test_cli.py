@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from monitor.cli import main
 from monitor.demo import demo_files
+from monitor.store import Store
 
 CONTRACT_KEYS = {"org", "member", "rule", "period", "status"}
 
@@ -180,3 +181,34 @@ def test_python_dash_m_monitor_runs_the_cli():
     )
     assert result.returncode == 0
     assert "check" in result.stdout
+
+
+BAD_FILES = {
+    "not-utf8-nor-gb18030.csv": b"\xe7\xbb\x84\xe7\xbb\x87\xe7\xbc\x96\xe7\xa0\x81\n\xff\xfe\xfd\n",
+    "missing-column.csv": "组织编码,日期\nJD01-01,2026-05-01\n".encode(),
+    "bad-date.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD01-01,党课,2026-02-30\n".encode(),
+    "bad-kind.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD01-01,主题党日+茶话会,2026-05-01\n".encode(),
+    "bad-count.csv": "组织编码,会议类型,日期,应到人数\nJD01-01,党课,2026-05-01,十二\n".encode(),
+    "too-many.csv": "组织编码,会议类型,日期,应到人数,实到人数\nJD01-01,党课,2026-05-01,5,6\n".encode(),
+    "unknown-org.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD99,党课,2026-05-01\n".encode(),
+    "unknown-attendee.csv": "组织编码,会议类型,日期,参会人员\nJD01-01,党课,2026-05-01,M0001;X9\n".encode(),
+    "repeated-row.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-01\nJD01-01,党课,2026-05-01\n".encode(),
+    "meetings.txt": b"whatever\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_every_kind_of_bad_meetings_file_leaves_the_database_unchanged(
+    demo_db: str, tmp_path: Path, name: str
+):
+    # Row errors come after a good row, so a partial import would show.
+    path = tmp_path / name
+    path.write_bytes(BAD_FILES[name])
+    with Store.open(demo_db) as store:
+        before = store.meetings()
+    result = run("--db", demo_db, "import", "meetings", str(path))
+    assert result.exit_code == 1
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr
+    with Store.open(demo_db) as store:
+        assert store.meetings() == before
