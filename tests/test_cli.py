@@ -183,16 +183,25 @@ def test_python_dash_m_monitor_runs_the_cli():
     assert "check" in result.stdout
 
 
+GOOD = "JD01-01,党课,2026-05-02\n"
 BAD_FILES = {
     "not-utf8-nor-gb18030.csv": b"\xe7\xbb\x84\xe7\xbb\x87\xe7\xbc\x96\xe7\xa0\x81\n\xff\xfe\xfd\n",
     "missing-column.csv": "组织编码,日期\nJD01-01,2026-05-01\n".encode(),
-    "bad-date.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD01-01,党课,2026-02-30\n".encode(),
-    "bad-kind.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD01-01,主题党日+茶话会,2026-05-01\n".encode(),
-    "bad-count.csv": "组织编码,会议类型,日期,应到人数\nJD01-01,党课,2026-05-01,十二\n".encode(),
-    "too-many.csv": "组织编码,会议类型,日期,应到人数,实到人数\nJD01-01,党课,2026-05-01,5,6\n".encode(),
-    "unknown-org.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-02\nJD99,党课,2026-05-01\n".encode(),
-    "unknown-attendee.csv": "组织编码,会议类型,日期,参会人员\nJD01-01,党课,2026-05-01,M0001;X9\n".encode(),
-    "repeated-row.csv": "组织编码,会议类型,日期\nJD01-01,党课,2026-05-01\nJD01-01,党课,2026-05-01\n".encode(),
+    "bad-date.csv": ("组织编码,会议类型,日期\n" + GOOD + "JD01-01,党课,2026-02-30\n").encode(),
+    "bad-kind.csv": (
+        "组织编码,会议类型,日期\n" + GOOD + "JD01-01,主题党日+茶话会,2026-05-01\n"
+    ).encode(),
+    "bad-count.csv": (
+        "组织编码,会议类型,日期,应到人数\n" + GOOD + "JD01-01,党课,2026-05-01,十二\n"
+    ).encode(),
+    "too-many.csv": (
+        "组织编码,会议类型,日期,应到人数,实到人数\n" + GOOD + "JD01-01,党课,2026-05-01,5,6\n"
+    ).encode(),
+    "unknown-org.csv": ("组织编码,会议类型,日期\n" + GOOD + "JD99,党课,2026-05-01\n").encode(),
+    "unknown-attendee.csv": (
+        "组织编码,会议类型,日期,参会人员\n" + GOOD + "JD01-01,党课,2026-05-01,X9\n"
+    ).encode(),
+    "repeated-row.csv": ("组织编码,会议类型,日期\n" + GOOD + GOOD).encode(),
     "meetings.txt": b"whatever\n",
 }
 
