@@ -1,0 +1,1 @@
+"""Benchmarks of orglife on synthetic registers; see bench/README.md."""
