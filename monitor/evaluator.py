@@ -23,6 +23,7 @@ from monitor.domain import (
     Member,
     MemberStatus,
     Org,
+    OrgType,
     Role,
     Status,
 )
@@ -32,14 +33,9 @@ from monitor.rules import Roster, Rule, RulePack, Subject
 SubjectKind = Literal["org", "member"]
 
 
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """What one subject's records of one month show for one rule."""
-
-    counted: int  # records that meet the rule
-    seen: int  # records of the rule's kinds
-    best_ratio: float | None = None  # highest attended/expected among those seen
-    records: tuple[int, ...] = ()  # ids of the counted records, when loaded
+# What one subject's records of one month show for one rule. It has the shape of the evidence
+# of a period, so a one-month period's evidence is its single tally, not a copy.
+Tally = Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +85,20 @@ class Registers:
 
 
 @dataclass(frozen=True, slots=True)
+class _Slot:
+    """One period of a rule, with what the evaluator needs precomputed for every subject."""
+
+    period: Period
+    start: dt.date
+    keys: tuple[tuple[str, int], ...]  # the (rule id, month) tallies the period adds up
+    unmet: Status  # the status when the requirement is not met
+    single: bool  # a one-month period: its evidence is one tally
+
+
+@dataclass(frozen=True, slots=True)
 class _Scheduled:
     rule: Rule
-    periods: tuple[Period, ...]
-    unmet: tuple[Status, ...]  # status of each period when its requirement is not met
+    slots: tuple[_Slot, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +140,22 @@ class Evaluator:
         self.window = window
         by_subject: dict[Subject, list[_Scheduled]] = defaultdict(list)
         for rule in pack.rules:
-            periods = window.periods(rule)
             grace = dt.timedelta(days=pack.grace_for(rule))
-            unmet = tuple(
-                Status.OPEN if window.as_of <= p.end + grace else Status.MISSED for p in periods
+            slots = tuple(
+                _Slot(
+                    period=p,
+                    start=p.start,
+                    keys=tuple((rule.id, m) for m in p.months),
+                    unmet=Status.OPEN if window.as_of <= p.end + grace else Status.MISSED,
+                    single=len(p.months) == 1,
+                )
+                for p in window.periods(rule)
             )
-            by_subject[rule.applies_to].append(_Scheduled(rule, periods, unmet))
-        self._by_subject = dict(by_subject)
+            by_subject[rule.applies_to].append(_Scheduled(rule, slots))
+        self._by_org_type = {
+            org_type: tuple(by_subject.get(Subject(org_type.value), ())) for org_type in OrgType
+        }
+        self._cadre_rules = tuple(by_subject.get(Subject.LEADING_CADRE, ()))
 
     def evaluate(
         self, registers: Registers, tallies: Iterable[SubjectTallies] = ()
@@ -171,12 +186,12 @@ class Evaluator:
     def _judge_org(
         self, org: Org, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
     ) -> Iterator[Finding]:
-        for scheduled in self._by_subject.get(Subject(org.type.value), ()):
+        for scheduled in self._by_org_type[org.type]:
             rule = scheduled.rule
-            for period, unmet in zip(scheduled.periods, scheduled.unmet, strict=True):
-                if rule.requires_committee and not _has_committee(org, rule, registers, period):
-                    continue
-                yield _judge(org.code, None, rule, period, unmet, org.founded, tallies)
+            slots = scheduled.slots
+            if rule.requires_committee:
+                slots = tuple(s for s in slots if _has_committee(org, rule, registers, s.start))
+            yield from _judge(org.code, None, rule, slots, org.founded, tallies)
 
     def _judge_cadre(
         self, cadre: Member, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
@@ -184,46 +199,48 @@ class Evaluator:
         branch = registers.orgs.get(cadre.org)
         if branch is None:
             return
-        for scheduled in self._by_subject.get(Subject.LEADING_CADRE, ()):
-            for period, unmet in zip(scheduled.periods, scheduled.unmet, strict=True):
-                yield _judge(
-                    cadre.org, cadre.id, scheduled.rule, period, unmet, branch.founded, tallies
-                )
+        for scheduled in self._cadre_rules:
+            yield from _judge(
+                cadre.org, cadre.id, scheduled.rule, scheduled.slots, branch.founded, tallies
+            )
 
 
-def _has_committee(org: Org, rule: Rule, registers: Registers, period: Period) -> bool:
+def _has_committee(org: Org, rule: Rule, registers: Registers, day: dt.date) -> bool:
     if org.has_committee is not None:
         return org.has_committee
-    return registers.roster.at(org.code, period.start) >= rule.committee_min_full_members
+    return registers.roster.at(org.code, day) >= rule.committee_min_full_members
 
 
 def _judge(
     org: str,
     member: str | None,
     rule: Rule,
-    period: Period,
-    unmet: Status,
+    slots: Sequence[_Slot],
     founded: dt.date | None,
     tallies: Mapping[tuple[str, int], Tally],
-) -> Finding:
-    evidence = NO_EVIDENCE
-    if tallies:
-        parts = [t for m in period.months if (t := tallies.get((rule.id, m))) is not None]
-        if parts:
-            evidence = _combine(parts)
-    if founded is not None and founded > period.start:
-        status = Status.EXEMPT
-    elif evidence.counted >= rule.count:
-        status = Status.HELD
-    else:
-        status = unmet
-    return Finding(org, member, rule.id, period, status, evidence)
+) -> Iterator[Finding]:
+    """The findings of one subject for one rule, period by period."""
+    need = rule.count
+    rule_id = rule.id
+    for slot in slots:
+        evidence = NO_EVIDENCE
+        if tallies:
+            if slot.single:
+                evidence = tallies.get(slot.keys[0], NO_EVIDENCE)
+            else:
+                parts = [t for key in slot.keys if (t := tallies.get(key)) is not None]
+                if parts:
+                    evidence = parts[0] if len(parts) == 1 else _combine(parts)
+        if founded is not None and founded > slot.start:
+            status = Status.EXEMPT
+        elif evidence.counted >= need:
+            status = Status.HELD
+        else:
+            status = slot.unmet
+        yield Finding(org, member, rule_id, slot.period, status, evidence)
 
 
 def _combine(parts: list[Tally]) -> Evidence:
-    if len(parts) == 1:
-        t = parts[0]
-        return Evidence(t.counted, t.seen, t.records, t.best_ratio)
     ratios = [t.best_ratio for t in parts if t.best_ratio is not None]
     return Evidence(
         counted=sum(t.counted for t in parts),
@@ -324,7 +341,7 @@ def tally_meetings(
             if not meeting.kinds.intersection(rule.kinds):
                 continue
             expected = _expected(meeting, rule, full, committee)
-            ratio = _ratio(meeting.attended, expected)
+            ratio = _ratio(meeting.attended, expected, rule)
             ok = _meets(meeting, rule, expected, secretaries)
             add(("org", meeting.org), rule, month, ok, ratio, meeting.id)
         for attendee in set(meeting.attendees):
@@ -334,13 +351,18 @@ def tally_meetings(
             for rule in cadre_rules:
                 if meeting.kinds.intersection(rule.kinds):
                     expected = _expected(meeting, rule, full, committee)
-                    ratio = _ratio(meeting.attended, expected)
+                    ratio = _ratio(meeting.attended, expected, rule)
                     ok = _meets(meeting, rule, expected, secretaries)
                     add(("member", cadre.id), rule, month, ok, ratio, meeting.id)
     result = []
     for (kind, subject), cells in acc.items():
         tallies = {
-            key: Tally(int(c[0]), int(c[1]), c[2], tuple(sorted(c[3])))  # type: ignore[call-overload, arg-type]
+            key: Tally(
+                counted=int(c[0]),  # type: ignore[call-overload]
+                seen=int(c[1]),  # type: ignore[call-overload]
+                records=tuple(sorted(c[3])),  # type: ignore[call-overload]
+                best_ratio=c[2],  # type: ignore[arg-type]
+            )
             for key, c in cells.items()
         }
         result.append(SubjectTallies(kind, subject, tallies))
@@ -360,8 +382,9 @@ def _expected(
     return None
 
 
-def _ratio(attended: int | None, expected: int | None) -> float | None:
-    if attended is None or not expected:
+def _ratio(attended: int | None, expected: int | None, rule: Rule) -> float | None:
+    """Attendance ratio, which only quorum rules keep as evidence."""
+    if rule.min_attendance is None or attended is None or not expected:
         return None
     return attended / expected
 

@@ -8,6 +8,7 @@ the counted records. The judging stays in :mod:`monitor.evaluator`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from monitor.rules import Roster, Rule, RulePack
 from monitor.store import Store
 
 _IN_LIMIT = 2000
+_BATCH = 5000
 _COMMITTEE_ROLES_SQL = ", ".join(f"'{r.value}'" for r in sorted(COMMITTEE_ROLES))
 
 
@@ -62,67 +64,110 @@ def roster_counts(
     return RosterCounts(days, counts)
 
 
-class _Counter:
-    """The SQL expressions for one rule: which records it sees, counts, and their ratio."""
+class _Columns:
+    """The aggregate columns of one query; rules that need the same expression share a column."""
 
-    def __init__(self, rule: Rule, bits: dict[str, int], index: int) -> None:
+    def __init__(self) -> None:
+        self.expressions: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, expression: str) -> int:
+        """The row position (after subject and month) of ``expression``, added if new."""
+        if expression not in self._index:
+            self._index[expression] = 2 + len(self.expressions)
+            self.expressions.append(expression)
+        return self._index[expression]
+
+
+class _Counter:
+    """Where one rule's figures sit in a row: records seen, counted, best ratio, counted ids."""
+
+    def __init__(
+        self, rule: Rule, bits: dict[str, int], columns: _Columns, dialect: str, with_records: bool
+    ) -> None:
         self.rule = rule
-        self.index = index
         mask = 0
         for kind in rule.kinds:
             if kind in bits:
                 mask |= 1 << bits[kind]
         self.mask = mask
-        roster = rule.default_roster
-        if roster is Roster.FULL_MEMBERS:
-            fallback = (
-                "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
-                f"AND x.status = '{MemberStatus.FULL.value}')"
-            )
-        elif roster is Roster.COMMITTEE_MEMBERS:
-            fallback = (
-                "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
-                f"AND x.role IN ({_COMMITTEE_ROLES_SQL}))"
-            )
-        else:
-            fallback = None
-        # COALESCE evaluates the roster subquery only for records that leave 应到人数 blank.
-        self.expected = f"COALESCE(m.expected, {fallback})" if fallback else "m.expected"
-        self.seen = f"(m.kinds & {mask}) <> 0"
-        conditions = [self.seen]
+        seen = f"(m.kinds & {mask}) <> 0"
+        expected = _expected_sql(rule)
+        conditions = [seen]
         if rule.min_attendance is not None:
-            conditions.append(f"{self.expected} > 0")
-            conditions.append(f"m.attended >= :t{index} * {self.expected}")
+            # The threshold is a validated float: a literal lets equal rules share a column.
+            conditions.append(f"{expected} > 0")
+            conditions.append(f"m.attended >= {rule.min_attendance!r} * {expected}")
         if rule.lecturer == "secretary":
             conditions.append(
                 "m.lecturer IS NOT NULL AND EXISTS (SELECT 1 FROM member s WHERE s.org = m.org "
                 f"AND s.role = '{Role.SECRETARY.value}' "
                 "AND (s.id = m.lecturer OR s.name = m.lecturer))"
             )
-        self.counted = " AND ".join(conditions)
-
-    def columns(self, dialect: str, with_records: bool) -> list[str]:
-        ratio = f"CAST(m.attended AS DOUBLE PRECISION) / NULLIF({self.expected}, 0)"
-        if dialect == "sqlite":
-            ratio = f"1.0 * m.attended / NULLIF({self.expected}, 0)"
-        cols = [
-            f"SUM(CASE WHEN {self.seen} THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {self.counted} THEN 1 ELSE 0 END)",
-            f"MAX(CASE WHEN {self.seen} THEN {ratio} END)",
-        ]
+        counted = " AND ".join(conditions)
+        self.seen = columns.add(f"SUM(CASE WHEN {seen} THEN 1 ELSE 0 END)")
+        self.counted = (
+            columns.add(f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END)")
+            if len(conditions) > 1
+            else self.seen
+        )
+        self.best = -1
+        if rule.min_attendance is not None:
+            if dialect == "postgresql":
+                ratio = f"CAST(m.attended AS DOUBLE PRECISION) / NULLIF({expected}, 0)"
+            else:
+                ratio = f"1.0 * m.attended / NULLIF({expected}, 0)"
+            self.best = columns.add(f"MAX(CASE WHEN {seen} THEN {ratio} END)")
+        self.ids = -1
         if with_records:
             if dialect == "postgresql":
-                cols.append(
-                    f"STRING_AGG(CASE WHEN {self.counted} THEN CAST(m.id AS TEXT) END, ',')"
-                )
+                ids = f"STRING_AGG(CASE WHEN {counted} THEN CAST(m.id AS TEXT) END, ',')"
             else:
-                cols.append(f"GROUP_CONCAT(CASE WHEN {self.counted} THEN m.id END)")
-        return cols
+                ids = f"GROUP_CONCAT(CASE WHEN {counted} THEN m.id END)"
+            self.ids = columns.add(ids)
 
-    def params(self) -> dict[str, Any]:
-        if self.rule.min_attendance is None:
-            return {}
-        return {f"t{self.index}": self.rule.min_attendance}
+        # Most rules count records without conditions: share one tally per count.
+        self.plain = self.counted == self.seen and self.best < 0 and self.ids < 0
+
+    def tally(self, row: Sequence[Any]) -> Tally:
+        """The tally of a row whose ``seen`` column is not zero."""
+        seen = int(row[self.seen])
+        if self.plain:
+            return _plain(seen)
+        best = row[self.best] if self.best >= 0 else None
+        records: tuple[int, ...] = ()
+        if self.ids >= 0 and row[self.ids]:
+            records = tuple(sorted(int(x) for x in str(row[self.ids]).split(",")))
+        return Tally(
+            counted=int(row[self.counted] or 0),
+            seen=seen,
+            records=records,
+            best_ratio=None if best is None else float(best),
+        )
+
+
+@functools.cache
+def _plain(count: int) -> Tally:
+    return Tally(counted=count, seen=count)
+
+
+def _expected_sql(rule: Rule) -> str:
+    """应到人数 of a record, or the roster standing in when it is blank (quorum rules only)."""
+    roster = rule.default_roster
+    if roster is Roster.FULL_MEMBERS:
+        fallback = (
+            "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
+            f"AND x.status = '{MemberStatus.FULL.value}')"
+        )
+    elif roster is Roster.COMMITTEE_MEMBERS:
+        fallback = (
+            "(SELECT COUNT(*) FROM member x WHERE x.org = m.org "
+            f"AND x.role IN ({_COMMITTEE_ROLES_SQL}))"
+        )
+    else:
+        return "m.expected"
+    # COALESCE evaluates the roster subquery only for records that leave 应到人数 blank.
+    return f"COALESCE(m.expected, {fallback})"
 
 
 def tallies(
@@ -192,11 +237,11 @@ def _run(
     where: str,
     org_column: str,
 ) -> Iterator[SubjectTallies]:
-    counters = [_Counter(rule, bits, i) for i, rule in enumerate(rules)]
+    columns = _Columns()
+    counters = [_Counter(r, bits, columns, conn.dialect.name, with_records) for r in rules]
     any_mask = 0
     for c in counters:
         any_mask |= c.mask
-    columns = [col for c in counters for col in c.columns(conn.dialect.name, with_records)]
     if any_mask == 0:
         return
     params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "true": True}
@@ -205,35 +250,29 @@ def _run(
         # A subtree is usually small: let the index on (org, month) find its records.
         where += f" AND {org_column} IN :orgs"
         binds.append(bindparam("orgs", sorted(wanted), expanding=True))
-    for c in counters:
-        params.update(c.params())
     sql = (
-        f"SELECT {subject}, m.month, {', '.join(columns)} FROM {source} "
+        f"SELECT {subject}, m.month, {', '.join(columns.expressions)} FROM {source} "
         "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
         f"AND (m.kinds & {any_mask}) <> 0"
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}"
     )
     statement = text(sql).bindparams(*binds)
-    width = 4 if with_records else 3
+    keyed = [(counter.rule.id, counter.seen, counter) for counter in counters]
     current: str | None = None
     cells: dict[tuple[str, int], Tally] = {}
-    for row in conn.execute(statement, params):
-        who, month = row[0], row[1]
-        if who != current:
-            if current is not None and (wanted is None or current in wanted):
-                yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
-            current, cells = who, {}
-        for i, counter in enumerate(counters):
-            base = 2 + i * width
-            seen = int(row[base] or 0)
-            if not seen:
-                continue
-            records: tuple[int, ...] = ()
-            if with_records and row[base + 3]:
-                records = tuple(sorted(int(x) for x in str(row[base + 3]).split(",")))
-            best = row[base + 2]
-            cells[(counter.rule.id, month)] = Tally(
-                int(row[base + 1] or 0), seen, None if best is None else float(best), records
-            )
+    # Stream: PostgreSQL would otherwise buffer the whole result in the client.
+    result = conn.execution_options(stream_results=True, max_row_buffer=_BATCH).execute(
+        statement, params
+    )
+    for batch in result.partitions(_BATCH):
+        for row in batch:
+            who, month = row[0], row[1]
+            if who != current:
+                if current is not None and (wanted is None or current in wanted):
+                    yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
+                current, cells = who, {}
+            for rule_id, seen, counter in keyed:
+                if row[seen]:
+                    cells[(rule_id, month)] = counter.tally(row)
     if current is not None and (wanted is None or current in wanted):
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
