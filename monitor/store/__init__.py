@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
 from monitor.errors import RegisterError, UnknownOrgError
 from monitor.kinds import KindCatalog
 from monitor.periods import month_index
-from monitor.store import schema
+from monitor.store import bulk, schema
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ ORG_TYPE_ZH = {
     OrgType.GROUP: "党小组",
 }
 _CHUNK = 500
+_STAGE_CHUNK = 50_000
+_ANALYZE_AFTER = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,99 +204,96 @@ class Store:
         *,
         progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
+        """Stage the records in chunks and merge them in one statement, all in one transaction."""
+        records = parsed.records
         with self.engine.begin() as conn:
-            bits = self._ensure_kinds(conn, catalog, {k for m in parsed.records for k in m.kinds})
+            bits = self._ensure_kinds(conn, catalog, {k for m in records for k in m.kinds})
             org_codes = _strings(conn, ORG_TABLE.c.code)
-            needs_members = any(m.attendees for m in parsed.records)
+            needs_members = any(m.attendees for m in records)
             member_ids = _strings(conn, MEMBER_TABLE.c.id) if needs_members else set()
-            first_line: dict[str, int] = {}
-            rows: list[dict[str, Any]] = []
-            attendance: dict[str, tuple[str, ...]] = {}
-            for meeting, line in zip(parsed.records, parsed.lines, strict=True):
-                if meeting.org not in org_codes:
-                    raise _row_error(
-                        parsed,
-                        line,
-                        "org",
-                        meeting.org,
-                        "no organisation by this code is registered; import the orgs file first "
-                        "or correct the code",
-                    )
-                for attendee in meeting.attendees:
-                    if attendee not in member_ids:
+            masks: dict[frozenset[str], int] = {}
+            stage = bulk.Stage(conn)
+            try:
+                rows: list[bulk.StageRow] = []
+                attendance: list[bulk.AttendanceRow] = []
+                for done, (meeting, line) in enumerate(zip(records, parsed.lines, strict=True), 1):
+                    if meeting.org not in org_codes:
                         raise _row_error(
                             parsed,
                             line,
-                            "attendees",
-                            attendee,
-                            "no member by this id is registered; import the members file first "
-                            "or correct the id",
+                            "org",
+                            meeting.org,
+                            "no organisation by this code is registered; import the orgs file "
+                            "first or correct the code",
                         )
-                key = meeting_key(meeting)
-                if key in first_line:
+                    mask = masks.get(meeting.kinds)
+                    if mask is None:
+                        mask = masks[meeting.kinds] = sum(1 << bits[k] for k in meeting.kinds)
+                    key = meeting_key(meeting)
+                    month = month_index(meeting.date)
+                    rows.append(
+                        (
+                            line,
+                            key,
+                            meeting.org,
+                            mask,
+                            meeting.date,
+                            month,
+                            meeting.expected,
+                            meeting.attended,
+                            meeting.lecturer,
+                            meeting.topic,
+                            meeting.recorded,
+                        )
+                    )
+                    for attendee in meeting.attendees:
+                        if attendee not in member_ids:
+                            raise _row_error(
+                                parsed,
+                                line,
+                                "attendees",
+                                attendee,
+                                "no member by this id is registered; import the members file "
+                                "first or correct the id",
+                            )
+                        attendance.append((meeting.org, month, meeting.date, key, attendee))
+                    if len(rows) >= _STAGE_CHUNK:
+                        self._stage(stage, rows, attendance, progress, done)
+                self._stage(stage, rows, attendance, progress, len(records))
+                duplicate = stage.first_duplicate()
+                if duplicate is not None:
+                    first, again = duplicate
+                    meeting = records[parsed.lines.index(again)]
                     raise _row_error(
                         parsed,
-                        line,
+                        again,
                         "date",
                         meeting.date.isoformat(),
-                        f"this record repeats line {first_line[key]} (same org, date, kind, topic "
-                        "and lecturer); remove one of them or give them different topics",
+                        f"this record repeats line {first} (same org, date, kind, topic and "
+                        "lecturer); remove one of them or give them different topics",
                     )
-                first_line[key] = line
-                mask = 0
-                for kind in meeting.kinds:
-                    mask |= 1 << bits[kind]
-                rows.append(
-                    {
-                        "key": key,
-                        "org": meeting.org,
-                        "kinds": mask,
-                        "day": meeting.date,
-                        "month": month_index(meeting.date),
-                        "expected": meeting.expected,
-                        "attended": meeting.attended,
-                        "lecturer": meeting.lecturer,
-                        "topic": meeting.topic,
-                        "recorded": meeting.recorded,
-                    }
-                )
-                if meeting.attendees:
-                    attendance[key] = meeting.attendees
-            existing = 0
-            for chunk in _chunks(list(first_line), _CHUNK):
-                existing += conn.execute(
-                    select(func.count()).where(MEETING_TABLE.c.key.in_(chunk))
-                ).scalar_one()
-            step = 20_000
-            for start in range(0, len(rows), step):
-                self._upsert(
-                    conn, MEETING_TABLE, rows[start : start + step], ["key"], earliest="recorded"
-                )
-                if progress is not None:
-                    progress(min(start + step, len(rows)))
-            if existing or attendance:
-                self._replace_attendance(conn, list(first_line) if existing else [], attendance)
-        return ImportResult("meetings", len(rows), len(rows) - existing, existing)
+                existing = stage.count_existing()
+                stage.merge(existing)
+                if len(records) >= _ANALYZE_AFTER:
+                    stage.analyze()
+            finally:
+                stage.drop()
+        return ImportResult("meetings", len(records), len(records) - existing, existing)
 
-    def _replace_attendance(
-        self, conn: Connection, keys: Sequence[str], attendance: dict[str, tuple[str, ...]]
+    @staticmethod
+    def _stage(
+        stage: bulk.Stage,
+        rows: list[bulk.StageRow],
+        attendance: list[bulk.AttendanceRow],
+        progress: Callable[[int], None] | None,
+        done: int,
     ) -> None:
-        ids: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(keys) | set(attendance)), _CHUNK):
-            query = select(MEETING_TABLE.c.key, MEETING_TABLE.c.id)
-            for key, meeting_id in _rows(conn, query.where(MEETING_TABLE.c.key.in_(chunk))):
-                ids[str(key)] = int(meeting_id)
-        for id_chunk in _chunks([ids[k] for k in keys], _CHUNK):
-            conn.execute(
-                delete(ATTENDANCE_TABLE).where(ATTENDANCE_TABLE.c.meeting_id.in_(id_chunk))
-            )
-        rows = [
-            {"meeting_id": ids[key], "member_id": member}
-            for key, members in attendance.items()
-            for member in dict.fromkeys(members)
-        ]
-        if rows:
-            conn.execute(insert(ATTENDANCE_TABLE), rows)
+        stage.write("meeting_stage", bulk.STAGE_COLUMNS, rows)
+        stage.write("attendance_stage", ("org", "month", "day", "key", "member_id"), attendance)
+        rows.clear()
+        attendance.clear()
+        if progress is not None:
+            progress(done)
 
     def _ensure_kinds(
         self, conn: Connection, catalog: KindCatalog, used: set[str]
@@ -316,8 +315,6 @@ class Store:
         table: Any,
         rows: list[dict[str, Any]],
         keys: list[str],
-        *,
-        earliest: str | None = None,
     ) -> None:
         if not rows:
             return
@@ -328,16 +325,6 @@ class Store:
             for c in table.columns
             if c.name not in keys and not c.primary_key
         }
-        if earliest is not None:
-            # Keep the earliest entry date: a re-import must not make records look late.
-            column = table.c[earliest]
-            changed[earliest] = func.coalesce(
-                func.least(column, statement.excluded[earliest])
-                if conn.dialect.name == "postgresql"
-                else func.min(column, statement.excluded[earliest]),
-                column,
-                statement.excluded[earliest],
-            )
         conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
 
     def set_has_committee(self, code: str, value: bool | None) -> None:

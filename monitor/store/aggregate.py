@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from monitor.domain import COMMITTEE_ROLES, MemberStatus, Role
 from monitor.evaluator import Registers, RosterCounts, SubjectTallies, Tally, Window
 from monitor.rules import Roster, Rule, RulePack
 from monitor.store import Store
+from monitor.store.bulk import sqlite_value
 
 _IN_LIMIT = 2000
 _BATCH = 5000
@@ -151,6 +153,29 @@ def _plain(count: int) -> Tally:
     return Tally(counted=count, seen=count)
 
 
+def _stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of a query straight from the driver, in batches, without buffering the result.
+
+    The tally query returns a row per (subject, month): hundreds of thousands at province
+    scale, so the driver's plain tuples are worth having (SQLAlchemy rows cost more each), and
+    PostgreSQL gets a server-side cursor instead of loading the whole result into memory.
+    ``sql`` uses ``:name`` parameters.
+    """
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="orglife_tallies")
+        cursor.itersize = _BATCH
+        cursor.execute(re.sub(r":(\w+)", r"%(\1)s", sql), params)
+    else:
+        cursor = raw.cursor()
+        cursor.execute(sql, {k: sqlite_value(v) for k, v in params.items()})
+    try:
+        while batch := cursor.fetchmany(_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
 def _expected_sql(rule: Rule) -> str:
     """应到人数 of a record, or the roster standing in when it is blank (quorum rules only)."""
     roster = rule.default_roster
@@ -217,7 +242,7 @@ def tallies(
                     "JOIN meeting m ON m.id = a.meeting_id"
                 ),
                 subject="p.id",
-                where=" AND p.leader = :true AND (m.org = p.org OR m.org = p.grp)",
+                where=" AND p.leader AND (m.org = p.org OR m.org = p.grp)",
                 org_column="p.org",
             )
 
@@ -244,35 +269,30 @@ def _run(
         any_mask |= c.mask
     if any_mask == 0:
         return
-    params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "true": True}
-    binds = [bindparam("as_of", window.as_of, type_=Date)]
+    params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "as_of": window.as_of}
     if wanted is not None and len(wanted) <= _IN_LIMIT:
-        # A subtree is usually small: let the index on (org, month) find its records.
-        where += f" AND {org_column} IN :orgs"
-        binds.append(bindparam("orgs", sorted(wanted), expanding=True))
+        # A subtree is usually small: let the index led by org find its records.
+        names = [f"o{i}" for i in range(len(wanted))]
+        params.update(zip(names, sorted(wanted), strict=True))
+        where += f" AND {org_column} IN ({', '.join(':' + n for n in names)})"
     sql = (
         f"SELECT {subject}, m.month, {', '.join(columns.expressions)} FROM {source} "
         "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
         f"AND (m.kinds & {any_mask}) <> 0"
-        f"{where} GROUP BY {subject}, m.month ORDER BY {subject}"
+        # Ordering like the grouping lets SQLite walk the index instead of sorting.
+        f"{where} GROUP BY {subject}, m.month ORDER BY {subject}, m.month"
     )
-    statement = text(sql).bindparams(*binds)
     keyed = [(counter.rule.id, counter.seen, counter) for counter in counters]
     current: str | None = None
     cells: dict[tuple[str, int], Tally] = {}
-    # Stream: PostgreSQL would otherwise buffer the whole result in the client.
-    result = conn.execution_options(stream_results=True, max_row_buffer=_BATCH).execute(
-        statement, params
-    )
-    for batch in result.partitions(_BATCH):
-        for row in batch:
-            who, month = row[0], row[1]
-            if who != current:
-                if current is not None and (wanted is None or current in wanted):
-                    yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
-                current, cells = who, {}
-            for rule_id, seen, counter in keyed:
-                if row[seen]:
-                    cells[(rule_id, month)] = counter.tally(row)
+    for row in _stream(conn, sql, params):
+        who, month = row[0], row[1]
+        if who != current:
+            if current is not None and (wanted is None or current in wanted):
+                yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
+            current, cells = who, {}
+        for rule_id, seen, counter in keyed:
+            if row[seen]:
+                cells[(rule_id, month)] = counter.tally(row)
     if current is not None and (wanted is None or current in wanted):
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]

@@ -39,14 +39,16 @@ class MeetingRow(SQLModel, table=True):
     """One record; ``kinds`` is a bitmask (see :class:`KindRow`), ``month`` its month index."""
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_org_month", "org", "month"),)
+    # One index serves both the natural key of the upsert and the (org, month) aggregation;
+    # its org prefix keeps inserts of a register file local in the B-tree.
+    __table_args__ = (Index("uq_meeting_record", "org", "month", "day", "key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=40, unique=True)
+    key: str = Field(max_length=40)
     org: str = Field(sa_column=Column(String(64), ForeignKey("org.code"), nullable=False))
     kinds: int = Field(sa_column=Column(BigInteger, nullable=False))
     day: dt.date
-    month: int = Field(index=True)
+    month: int
     expected: int | None = None
     attended: int | None = None
     lecturer: str | None = Field(default=None, max_length=100)

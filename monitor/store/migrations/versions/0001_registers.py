@@ -57,7 +57,7 @@ def upgrade() -> None:
     op.create_table(
         "meeting",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("key", sa.String(40), nullable=False, unique=True),
+        sa.Column("key", sa.String(40), nullable=False),
         sa.Column("org", sa.String(64), sa.ForeignKey("org.code"), nullable=False),
         sa.Column("kinds", sa.BigInteger(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -68,8 +68,9 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(500), nullable=True),
         sa.Column("recorded", sa.Date(), nullable=True),
     )
-    op.create_index("ix_meeting_org_month", "meeting", ["org", "month"])
-    op.create_index("ix_meeting_month", "meeting", ["month"])
+    # The natural key of a record (key hashes kinds, topic and lecturer), led by org and month
+    # so the same index serves the per-org aggregation.
+    op.create_index("uq_meeting_record", "meeting", ["org", "month", "day", "key"], unique=True)
     op.create_table(
         "attendance",
         sa.Column(
