@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -85,20 +86,36 @@ def _handles_errors(func: F) -> F:
     show_default=True,
     help="SQLAlchemy database URL (env ORGLIFE_DATABASE_URL), e.g. postgresql://user@host/db.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step did (to stderr).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    default="console",
+    show_default=True,
+    help="Log lines for people, or one JSON object per line for log collectors.",
+)
 @click.version_option(__version__, prog_name="orglife")
 @click.pass_context
-def main(ctx: click.Context, db: str) -> None:
+def main(ctx: click.Context, db: str, verbose: bool, log_format: str) -> None:
     """orglife: compliance monitor for Party organisational life (组织生活合规监测)."""
     global out, err
     # Built per invocation so the terminal width (COLUMNS) is read when the command runs.
     out = Console(soft_wrap=True)
     err = Console(stderr=True)
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if verbose else logging.WARNING
+        ),
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
-            structlog.dev.ConsoleRenderer(colors=False),
+            renderer,
         ],
     )
     ctx.obj = _Context(db)
@@ -113,7 +130,25 @@ def import_() -> None:
     """Import a register (CSV in UTF-8 or GB18030, or XLSX); one bad row rejects the file."""
 
 
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    from monitor.store.schema import normalise_url
+
+    try:
+        return normalise_url(url).render_as_string(hide_password=True)
+    except OrglifeError:
+        return "<invalid URL>"
+
+
 def _report(result: ImportResult, path: Path) -> None:
+    log.info(
+        "imported",
+        register=result.kind,
+        file=str(path),
+        rows=result.rows,
+        inserted=result.inserted,
+        updated=result.updated,
+    )
     out.print(
         f"已导入{KIND_ZH[result.kind]} {result.rows} 条（新增 {result.inserted}，"
         f"更新 {result.updated}）：{path}",
@@ -230,6 +265,12 @@ def check(
         obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True
     )
     findings = [f for f in result.findings if not statuses or f.status.value in statuses]
+    if not result.registers.orgs:
+        err.print(
+            "登记册中还没有组织：请先用 orglife import orgs/members/meetings FILE 导入台账"
+            f"（数据库：{_safe_url(obj.db)}）",
+            highlight=False,
+        )
     if fmt == "json":
         rows = [finding_json(f, pack, result.registers.orgs, as_of_day) for f in findings]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -33,7 +33,7 @@ def registers(
     """The evaluator's registers: orgs, leading cadres and full-member counts on roster days."""
     org_list = store.orgs(orgs)
     codes = None if orgs is None else {o.code for o in org_list}
-    cadres = [m for m in store.members(None, leaders_only=True) if codes is None or m.org in codes]
+    cadres = store.members(codes, leaders_only=True)
     days = window.roster_days(pack)
     return Registers(
         orgs={o.code: o for o in org_list},
@@ -53,10 +53,15 @@ def roster_counts(
         f"SUM(CASE WHEN joined IS NULL OR joined <= :d{i} THEN 1 ELSE 0 END)"
         for i in range(len(days))
     )
-    sql = text(f"SELECT org, {columns} FROM member WHERE status = :full GROUP BY org").bindparams(
-        *(bindparam(f"d{i}", day, type_=Date) for i, day in enumerate(days)),
-        bindparam("full", MemberStatus.FULL.value),
-    )
+    where = ""
+    binds = [bindparam(f"d{i}", day, type_=Date) for i, day in enumerate(days)]
+    binds.append(bindparam("full", MemberStatus.FULL.value))
+    if orgs is not None and len(orgs) <= _IN_LIMIT:
+        where = " AND org IN :orgs"
+        binds.append(bindparam("orgs", sorted(orgs), expanding=True))
+    sql = text(
+        f"SELECT org, {columns} FROM member WHERE status = :full{where} GROUP BY org"
+    ).bindparams(*binds)
     counts: dict[str, tuple[int, ...]] = {}
     with store.engine.connect() as conn:
         rows: list[Any] = list(conn.execute(sql))
