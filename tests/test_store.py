@@ -184,3 +184,24 @@ def test_the_demo_district_imports(store: Store, national):
     )
     assert result.inserted == result.rows > 300
     assert store.counts()["orgs"] == 25
+
+
+def test_a_large_file_is_staged_in_chunks_and_merged_whole(store: Store, tmp_path: Path, national):
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS)))
+    store.import_members(readers.read_members(write(tmp_path, "members.csv", MEMBERS)))
+    day = dt.date(2025, 1, 1)
+    lines = ["组织编码,会议类型,日期,主题,参会人员"]
+    for i in range(60_500):  # more than one staging chunk, and enough to refresh statistics
+        lines.append(f"B1,党课,{day + dt.timedelta(days=i % 700)},第{i}讲,M{1 + i % 3}")
+    path = write(tmp_path, "big.csv", "\n".join(lines) + "\n")
+    seen: list[int] = []
+    result = store.import_meetings(
+        readers.read_meetings(path, today=TODAY), national.catalog, progress=seen.append
+    )
+    assert (result.rows, result.inserted, result.updated) == (60_500, 60_500, 0)
+    assert seen == [50_000, 60_500]
+    again = store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    assert (again.inserted, again.updated) == (0, 60_500)
+    meetings = store.meetings()
+    assert len(meetings) == 60_500
+    assert {m.attendees for m in meetings} == {("M1",), ("M2",), ("M3",)}
