@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from monitor.periods import Period
 
@@ -78,9 +79,12 @@ class Meeting:
     id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Why a finding has its status: the records that counted and the best attendance seen."""
+class Evidence(NamedTuple):
+    """Why a finding has its status: the records that counted and the best attendance seen.
+
+    Findings and their evidence are tuples rather than dataclasses: a province evaluation makes
+    millions of them, and a tuple is built about three times faster than a frozen dataclass.
+    """
 
     counted: int = 0  # records that meet the rule
     seen: int = 0  # records of the rule's kinds, whether or not they met it
@@ -91,8 +95,7 @@ class Evidence:
 NO_EVIDENCE = Evidence()
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """The verdict on one (subject, rule, period)."""
 
     org: str
