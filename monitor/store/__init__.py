@@ -208,9 +208,11 @@ class Store:
         records = parsed.records
         with self.engine.begin() as conn:
             bits = self._ensure_kinds(conn, catalog, {k for m in records for k in m.kinds})
-            org_codes = _strings(conn, ORG_TABLE.c.code)
-            needs_members = any(m.attendees for m in records)
-            member_ids = _strings(conn, MEMBER_TABLE.c.id) if needs_members else set()
+            # Look up only what the file names: a one-row file must not read the province.
+            org_codes = _existing(conn, ORG_TABLE.c.code, {m.org for m in records})
+            member_ids = _existing(
+                conn, MEMBER_TABLE.c.id, {a for m in records for a in m.attendees}
+            )
             masks: dict[frozenset[str], int] = {}
             stage = bulk.Stage(conn)
             try:
@@ -338,6 +340,14 @@ def _rows(conn: Connection, statement: Any) -> list[Any]:
     """All rows of a statement; the tables are untyped, so rows are ``Any`` at this boundary."""
     result: list[Any] = list(conn.execute(statement))
     return result
+
+
+def _existing(conn: Connection, column: Any, values: set[str]) -> set[str]:
+    """Which of ``values`` the column holds."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(values), _CHUNK):
+        found.update(str(row[0]) for row in _rows(conn, select(column).where(column.in_(chunk))))
+    return found
 
 
 def _strings(conn: Connection, column: Any) -> set[str]:
