@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -66,7 +66,6 @@ class _Context:
 
 def _handles_errors(func: F) -> F:
     """Report user errors as one clear line and a non-zero exit, not a traceback."""
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -435,10 +434,5 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     )
 
 
-def run() -> None:  # pragma: no cover - exercised through the console script
-    main(prog_name="orglife")
-
-
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    run()
+    main(prog_name="orglife")

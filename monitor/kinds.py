@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 
@@ -60,7 +60,7 @@ class KindCatalog:
     def __contains__(self, kind_id: object) -> bool:
         return kind_id in self._by_id
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Kind]:
         return iter(self._by_id.values())
 
     def get(self, kind_id: str) -> Kind:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import monitor
 from monitor.errors import RulePackError
-from monitor.kinds import CORE_KINDS, Kind, KindCatalog
+from monitor.kinds import CORE_KINDS, KindCatalog
 from monitor.periods import Cadence
 
 BASELINE_FILE = "national.yaml"
@@ -364,8 +364,3 @@ def explain(pack: RulePack) -> list[dict[str, str]]:
         }
         for rule in pack.rules
     ]
-
-
-def kinds_of(rules: Iterable[Rule], catalog: KindCatalog) -> list[Kind]:
-    wanted = {k for rule in rules for k in rule.kinds}
-    return [k for k in catalog if k.id in wanted]

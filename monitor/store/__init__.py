@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
@@ -328,12 +328,6 @@ class Store:
             if c.name not in keys and not c.primary_key
         }
         conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
-
-    def set_has_committee(self, code: str, value: bool | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(ORG_TABLE).where(ORG_TABLE.c.code == code).values(has_committee=value)
-            )
 
 
 def _rows(conn: Connection, statement: Any) -> list[Any]:

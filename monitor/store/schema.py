@@ -34,7 +34,6 @@ def normalise_url(url: str) -> URL:
 
 def make_engine(url: str) -> Engine:
     parsed = normalise_url(url)
-    kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
@@ -43,7 +42,7 @@ def make_engine(url: str) -> Engine:
                 raise OrglifeError(
                     f"Cannot create the database {database!r}: folder {folder} does not exist"
                 )
-    engine = create_engine(parsed, **kwargs)
+    engine = create_engine(parsed)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
