@@ -1,3 +1,5 @@
+"""`python -m monitor` runs the `orglife` command line."""
+
 from monitor.cli import main
 
-main()
+main(prog_name="orglife")
