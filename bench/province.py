@@ -857,7 +857,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeat", type=int, default=2, help="runs of each timed query step; the fastest is shown"
     )
     parser.add_argument(
-        "--analyze", action="store_true", help="run ANALYZE after the import (orglife does not)"
+        "--analyze",
+        action="store_true",
+        help="also ANALYZE orgs and members after the import (orglife analyses meetings itself)",
     )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile one more evaluation; summary to stderr"
