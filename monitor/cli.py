@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 import structlog
@@ -27,6 +28,7 @@ from monitor.store import ImportResult, Store
 from monitor.store.schema import DEFAULT_URL
 
 DEMO_URL = "sqlite:///./orglife-demo.db"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = structlog.get_logger("orglife")
@@ -39,6 +41,11 @@ KIND_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
 def _fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     sys.exit(code)
+
+
+def today_in_shanghai() -> dt.date:
+    """Today's date where the registers are kept (the shell reads the clock; the core never)."""
+    return dt.datetime.now(SHANGHAI).date()
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -190,7 +197,7 @@ def import_meetings(
 ) -> None:
     """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
     pack = load_pack(rule_paths)
-    entry_day = _date(today, "--today") or dt.date.today()
+    entry_day = _date(today, "--today") or today_in_shanghai()
     total = readers.count_rows(file)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
