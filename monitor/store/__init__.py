@@ -183,6 +183,8 @@ class Store:
                 _check_parent(parsed, org, line, known)
             rows = [_org_row(o) for o in parsed.records]
             self._upsert(conn, ORG_TABLE, rows, ["code"])
+            if len(rows) >= _ANALYZE_AFTER:
+                bulk.analyze(conn, "org")
         inserted = sum(1 for o in parsed.records if o.code not in existing)
         return ImportResult("orgs", len(rows), inserted, len(rows) - inserted)
 
@@ -194,6 +196,8 @@ class Store:
                 _check_member(parsed, member, line, orgs)
             rows = [_member_row(m) for m in parsed.records]
             self._upsert(conn, MEMBER_TABLE, rows, ["id"])
+            if len(rows) >= _ANALYZE_AFTER:
+                bulk.analyze(conn, "member")
         inserted = sum(1 for m in parsed.records if m.id not in existing)
         return ImportResult("members", len(rows), inserted, len(rows) - inserted)
 
@@ -277,7 +281,7 @@ class Store:
                 existing = stage.count_existing()
                 stage.merge(existing)
                 if len(records) >= _ANALYZE_AFTER:
-                    stage.analyze()
+                    bulk.analyze(conn, "meeting", "attendance")
             finally:
                 stage.drop()
         return ImportResult("meetings", len(records), len(records) - existing, existing)

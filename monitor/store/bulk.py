@@ -130,13 +130,18 @@ class Stage:
             f"FROM attendance_stage i JOIN meeting m ON {_SAME_RECORD}"
         )
 
-    def analyze(self) -> None:
-        """Refresh planner statistics after a large load, so subtree queries use the indexes."""
-        if self.dialect == "postgresql":
-            self.conn.execute(text("ANALYZE meeting"))
-            self.conn.execute(text("ANALYZE attendance"))
-        else:
-            self.conn.exec_driver_sql("PRAGMA optimize")
+
+def analyze(conn: Connection, *tables: str) -> None:
+    """Refresh planner statistics after a large load, so subtree queries use the indexes.
+
+    Right after a bulk load PostgreSQL has no statistics until autovacuum gets to the tables,
+    and then plans a one-branch check as a scan of the whole province.
+    """
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.execute(text(f"ANALYZE {table}"))
+    else:
+        conn.exec_driver_sql("PRAGMA optimize")
 
 
 def sqlite_value(value: Any) -> Any:
