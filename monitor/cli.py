@@ -17,6 +17,7 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, readers
 from monitor.app import Check, run_check
@@ -80,6 +81,14 @@ def _handles_errors(func: F) -> F:
             return func(*args, **kwargs)
         except OrglifeError as exc:
             _fail(str(exc))
+        except OperationalError as exc:
+            # The driver's first line says why (refused, unknown database, locked file); the
+            # URL is shown without its password.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            context = click.get_current_context(silent=True)
+            obj = context.find_object(_Context) if context is not None else None
+            url = _safe_url(obj.db) if obj is not None else "database"
+            _fail(f"the database {url} cannot be used: {reason}")
 
     return wrapper  # type: ignore[return-value]
 

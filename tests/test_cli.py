@@ -221,3 +221,13 @@ def test_every_kind_of_bad_meetings_file_leaves_the_database_unchanged(
     assert "Traceback" not in result.stderr
     with Store.open(demo_db) as store:
         assert store.meetings() == before
+
+
+def test_an_unreachable_database_is_one_line_without_the_password():
+    result = run(
+        "--db", "postgresql://clerk:s3cret@127.0.0.1:1/none", "check", "--as-of", "2026-11-20"
+    )
+    assert result.exit_code == 1
+    assert "cannot be used" in result.stderr
+    assert "s3cret" not in result.stderr
+    assert "Traceback" not in result.stderr
