@@ -314,59 +314,53 @@ def tally_meetings(
     months = window.months(pack)
     org_rules = [r for r in pack.rules if not r.applies_to.is_member]
     cadre_rules = [r for r in pack.rules if r.applies_to.is_member]
-    acc: dict[tuple[SubjectKind, str], dict[tuple[str, int], list[object]]] = defaultdict(dict)
+    acc: dict[tuple[SubjectKind, str], dict[tuple[str, int], _Cell]] = defaultdict(dict)
 
-    def add(
-        key: tuple[SubjectKind, str],
-        rule: Rule,
-        month: int,
-        ok: bool,
-        ratio: float | None,
-        rid: int | None,
-    ) -> None:
-        cell = acc[key].setdefault((rule.id, month), [0, 0, None, []])
-        cell[1] += 1  # type: ignore[operator]
-        if ratio is not None and (cell[2] is None or ratio > cell[2]):  # type: ignore[operator]
-            cell[2] = ratio
-        if ok:
-            cell[0] += 1  # type: ignore[operator]
-            if with_records and rid is not None:
-                cell[3].append(rid)  # type: ignore[attr-defined]
+    def add(key: tuple[SubjectKind, str], rule: Rule, month: int, meeting: Meeting) -> None:
+        expected = _expected(meeting, rule, full, committee)
+        ratio = _ratio(meeting.attended, expected, rule)
+        cell = acc[key].setdefault((rule.id, month), _Cell())
+        cell.seen += 1
+        if ratio is not None and (cell.best is None or ratio > cell.best):
+            cell.best = ratio
+        if _meets(meeting, rule, expected, secretaries):
+            cell.counted += 1
+            if with_records and meeting.id is not None:
+                cell.records.append(meeting.id)
 
     for meeting in meetings:
         month = month_index(meeting.date)
         if meeting.date > window.as_of or month not in months or meeting.org not in org_codes:
             continue
         for rule in org_rules:
-            if not meeting.kinds.intersection(rule.kinds):
-                continue
-            expected = _expected(meeting, rule, full, committee)
-            ratio = _ratio(meeting.attended, expected, rule)
-            ok = _meets(meeting, rule, expected, secretaries)
-            add(("org", meeting.org), rule, month, ok, ratio, meeting.id)
+            if meeting.kinds.intersection(rule.kinds):
+                add(("org", meeting.org), rule, month, meeting)
         for attendee in set(meeting.attendees):
             cadre = cadres.get(attendee)
             if cadre is None or meeting.org not in (cadre.org, cadre.group):
                 continue
             for rule in cadre_rules:
                 if meeting.kinds.intersection(rule.kinds):
-                    expected = _expected(meeting, rule, full, committee)
-                    ratio = _ratio(meeting.attended, expected, rule)
-                    ok = _meets(meeting, rule, expected, secretaries)
-                    add(("member", cadre.id), rule, month, ok, ratio, meeting.id)
-    result = []
-    for (kind, subject), cells in acc.items():
-        tallies = {
-            key: Tally(
-                counted=int(c[0]),  # type: ignore[call-overload]
-                seen=int(c[1]),  # type: ignore[call-overload]
-                records=tuple(sorted(c[3])),  # type: ignore[call-overload]
-                best_ratio=c[2],  # type: ignore[arg-type]
-            )
-            for key, c in cells.items()
-        }
-        result.append(SubjectTallies(kind, subject, tallies))
-    return result
+                    add(("member", cadre.id), rule, month, meeting)
+    return [
+        SubjectTallies(kind, subject, {key: cell.tally() for key, cell in cells.items()})
+        for (kind, subject), cells in acc.items()
+    ]
+
+
+class _Cell:
+    """A tally being counted up, record by record."""
+
+    __slots__ = ("best", "counted", "records", "seen")
+
+    def __init__(self) -> None:
+        self.counted = 0
+        self.seen = 0
+        self.best: float | None = None
+        self.records: list[int] = []
+
+    def tally(self) -> Tally:
+        return Tally(self.counted, self.seen, tuple(sorted(self.records)), self.best)
 
 
 def _expected(
