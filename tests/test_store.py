@@ -205,3 +205,37 @@ def test_a_large_file_is_staged_in_chunks_and_merged_whole(store: Store, tmp_pat
     meetings = store.meetings()
     assert len(meetings) == 60_500
     assert {m.attendees for m in meetings} == {("M1",), ("M2",), ("M3",)}
+
+
+def test_a_party_group_may_be_named_instead_of_coded(store: Store, tmp_path: Path):
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS)))
+    by_name = MEMBERS.replace("M1,张三,B1,B1-G1,", "M1,张三,B1,第一党小组,")
+    store.import_members(readers.read_members(write(tmp_path, "members.csv", by_name)))
+    assert next(m for m in store.members() if m.id == "M1").group == "B1-G1"
+
+
+def test_attendees_may_be_named_when_the_name_is_unique_in_the_org(
+    store: Store, tmp_path: Path, national
+):
+    load(store, tmp_path, national)
+    named = "组织编码,会议类型,日期,参会人员\nB1,主题党日,2026-04-10,张三、M2\n"
+    path = write(tmp_path, "named.csv", named)
+    store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    meeting = next(m for m in store.meetings() if m.date == dt.date(2026, 4, 10))
+    assert meeting.attendees == ("M1", "M2")
+
+
+def test_an_attendee_name_shared_in_the_org_must_be_given_by_id(
+    store: Store, tmp_path: Path, national
+):
+    load(store, tmp_path, national)
+    twin = MEMBERS + "M4,张三,B1,,党员,2015-07-01,正式党员,否\n"
+    store.import_members(readers.read_members(write(tmp_path, "members.csv", twin)))
+    before = snapshot(store)
+    path = write(
+        tmp_path, "named.csv", "组织编码,会议类型,日期,参会人员\nB1,党课,2026-04-10,张三\n"
+    )
+    with pytest.raises(RegisterError, match="M1, M4") as caught:
+        store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (2, "参会人员", "张三")
+    assert snapshot(store) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -192,9 +193,17 @@ class Store:
         with self.engine.begin() as conn:
             orgs = _org_tree(conn)
             existing = _strings(conn, MEMBER_TABLE.c.id)
-            for member, line in zip(parsed.records, parsed.lines, strict=True):
-                _check_member(parsed, member, line, orgs)
-            rows = [_member_row(m) for m in parsed.records]
+            # Registers often name the party group rather than give its code.
+            by_name = (
+                _groups_by_name(conn)
+                if any(m.group is not None and m.group not in orgs for m in parsed.records)
+                else {}
+            )
+            members = [
+                _check_member(parsed, _with_group_code(member, by_name), line, orgs)
+                for member, line in zip(parsed.records, parsed.lines, strict=True)
+            ]
+            rows = [_member_row(m) for m in members]
             self._upsert(conn, MEMBER_TABLE, rows, ["id"])
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "member")
@@ -214,9 +223,10 @@ class Store:
             bits = self._ensure_kinds(conn, catalog, {k for m in records for k in m.kinds})
             # Look up only what the file names: a one-row file must not read the province.
             org_codes = _existing(conn, ORG_TABLE.c.code, {m.org for m in records})
-            member_ids = _existing(
-                conn, MEMBER_TABLE.c.id, {a for m in records for a in m.attendees}
-            )
+            named = {a for m in records for a in m.attendees}
+            member_ids = _existing(conn, MEMBER_TABLE.c.id, named)
+            # Attendance lists written with names instead of ids are resolved per meeting.
+            by_name = _members_by_name(conn, named - member_ids)
             masks: dict[frozenset[str], int] = {}
             stage = bulk.Stage(conn)
             try:
@@ -253,16 +263,12 @@ class Store:
                         )
                     )
                     for attendee in meeting.attendees:
-                        if attendee not in member_ids:
-                            raise _row_error(
-                                parsed,
-                                line,
-                                "attendees",
-                                attendee,
-                                "no member by this id is registered; import the members file "
-                                "first or correct the id",
-                            )
-                        attendance.append((meeting.org, month, meeting.date, key, attendee))
+                        member_id = (
+                            attendee
+                            if attendee in member_ids
+                            else _attendee_id(parsed, line, meeting, attendee, by_name)
+                        )
+                        attendance.append((meeting.org, month, meeting.date, key, member_id))
                     if len(rows) >= _STAGE_CHUNK:
                         self._stage(stage, rows, attendance, progress, done)
                 self._stage(stage, rows, attendance, progress, len(records))
@@ -401,9 +407,66 @@ def _check_parent(
         current = known.get(current, (None, None))[1]
 
 
+def _members_by_name(conn: Connection, names: set[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """(id, branch, group) of the members bearing each of ``names``."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    columns = (MEMBER_TABLE.c.name, MEMBER_TABLE.c.id, MEMBER_TABLE.c.org, MEMBER_TABLE.c.grp)
+    for chunk in _chunks(sorted(names), _CHUNK):
+        for name, member_id, org, group in _rows(
+            conn, select(*columns).where(MEMBER_TABLE.c.name.in_(chunk))
+        ):
+            found.setdefault(str(name), []).append((str(member_id), str(org), str(group)))
+    return found
+
+
+def _attendee_id(
+    parsed: Parsed[Meeting],
+    line: int,
+    meeting: Meeting,
+    attendee: str,
+    by_name: dict[str, list[tuple[str, str, str]]],
+) -> str:
+    """The id of the member an attendance list names, who must belong to the meeting's org."""
+    candidates = [m for m, org, group in by_name.get(attendee, []) if meeting.org in (org, group)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        problem = (
+            f"{len(candidates)} members of {meeting.org} bear this name "
+            f"({', '.join(candidates)}); list them by member id"
+        )
+    else:
+        problem = (
+            "no member by this id (or by this name in the meeting's org) is registered; "
+            "import the members file first or correct the entry"
+        )
+    raise _row_error(parsed, line, "attendees", attendee, problem)
+
+
+def _groups_by_name(conn: Connection) -> dict[tuple[str, str], list[str]]:
+    """Party-group codes by (branch code, group name)."""
+    query = select(ORG_TABLE.c.code, ORG_TABLE.c.name, ORG_TABLE.c.parent).where(
+        ORG_TABLE.c.type == OrgType.GROUP.value
+    )
+    found: dict[tuple[str, str], list[str]] = {}
+    for code, name, parent in _rows(conn, query):
+        found.setdefault((str(parent), str(name)), []).append(str(code))
+    return found
+
+
+def _with_group_code(member: Member, by_name: dict[tuple[str, str], list[str]]) -> Member:
+    """The member with its group given by code, when the register named a group of its branch."""
+    if member.group is None:
+        return member
+    codes = by_name.get((member.org, member.group), [])
+    if len(codes) != 1:
+        return member  # unknown or ambiguous: validation reports it
+    return dataclasses.replace(member, group=codes[0])
+
+
 def _check_member(
     parsed: Parsed[Member], member: Member, line: int, orgs: dict[str, tuple[OrgType, str | None]]
-) -> None:
+) -> Member:
     org = orgs.get(member.org)
     if org is None:
         raise _row_error(
@@ -425,7 +488,11 @@ def _check_member(
         group = orgs.get(member.group)
         if group is None or group[0] is not OrgType.GROUP:
             raise _row_error(
-                parsed, line, "group", member.group, "no 党小组 by this code is registered"
+                parsed,
+                line,
+                "group",
+                member.group,
+                "no 党小组 by this code (or by this name in the member's branch) is registered",
             )
         if group[1] != member.org:
             raise _row_error(
@@ -435,6 +502,7 @@ def _check_member(
                 member.group,
                 f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
             )
+    return member
 
 
 def _row_error(
