@@ -82,6 +82,33 @@ class Registers:
     orgs: Mapping[str, Org]
     cadres: Sequence[Member] = ()
     roster: RosterCounts = field(default_factory=RosterCounts)
+    # Orgs above those judged (when judging a subtree): only their founding dates are used.
+    ancestors: Mapping[str, Org] = field(default_factory=dict)
+
+    def founding_dates(self) -> dict[str, dt.date | None]:
+        """When each judged org came into being: an org cannot predate its parent, so one
+        without its own date (or with an earlier one) takes its nearest ancestor's."""
+        founded: dict[str, dt.date | None] = {}
+
+        def resolve(code: str) -> dt.date | None:
+            chain: list[Org] = []
+            current: str | None = code
+            while current is not None and current not in founded:
+                org = self.orgs.get(current) or self.ancestors.get(current)
+                if org is None or len(chain) > 64:  # unknown parent, or a loop in bad data
+                    break
+                chain.append(org)
+                current = org.parent
+            inherited = founded.get(current) if current is not None else None
+            for org in reversed(chain):
+                own = org.founded
+                inherited = own if inherited is None or (own and own > inherited) else inherited
+                founded[org.code] = inherited
+            return founded.get(code)
+
+        for code in self.orgs:
+            resolve(code)
+        return founded
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,43 +192,51 @@ class Evaluator:
         seen_orgs: set[str] = set()
         seen_members: set[str] = set()
         cadres = {m.id: m for m in registers.cadres}
+        founded = registers.founding_dates()
         for item in tallies:
             if item.kind == "org":
                 org = registers.orgs.get(item.subject)
                 if org is not None and item.subject not in seen_orgs:
                     seen_orgs.add(item.subject)
-                    yield from self._judge_org(org, registers, item.tallies)
+                    yield from self._judge_org(org, founded[org.code], registers, item.tallies)
             else:
                 cadre = cadres.get(item.subject)
                 if cadre is not None and item.subject not in seen_members:
                     seen_members.add(item.subject)
-                    yield from self._judge_cadre(cadre, registers, item.tallies)
+                    yield from self._judge_cadre(cadre, founded, registers, item.tallies)
         for code, org in registers.orgs.items():
             if code not in seen_orgs:
-                yield from self._judge_org(org, registers, {})
+                yield from self._judge_org(org, founded[code], registers, {})
         for member_id, cadre in cadres.items():
             if member_id not in seen_members:
-                yield from self._judge_cadre(cadre, registers, {})
+                yield from self._judge_cadre(cadre, founded, registers, {})
 
     def _judge_org(
-        self, org: Org, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
+        self,
+        org: Org,
+        founded: dt.date | None,
+        registers: Registers,
+        tallies: Mapping[tuple[str, int], Tally],
     ) -> Iterator[Finding]:
         for scheduled in self._by_org_type[org.type]:
             rule = scheduled.rule
             slots = scheduled.slots
             if rule.requires_committee:
                 slots = tuple(s for s in slots if _has_committee(org, rule, registers, s.start))
-            yield from _judge(org.code, None, rule, slots, org.founded, tallies)
+            yield from _judge(org.code, None, rule, slots, founded, tallies)
 
     def _judge_cadre(
-        self, cadre: Member, registers: Registers, tallies: Mapping[tuple[str, int], Tally]
+        self,
+        cadre: Member,
+        founded: Mapping[str, dt.date | None],
+        registers: Registers,
+        tallies: Mapping[tuple[str, int], Tally],
     ) -> Iterator[Finding]:
-        branch = registers.orgs.get(cadre.org)
-        if branch is None:
+        if cadre.org not in registers.orgs:
             return
         for scheduled in self._cadre_rules:
             yield from _judge(
-                cadre.org, cadre.id, scheduled.rule, scheduled.slots, branch.founded, tallies
+                cadre.org, cadre.id, scheduled.rule, scheduled.slots, founded[cadre.org], tallies
             )
 
 

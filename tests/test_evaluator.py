@@ -304,3 +304,17 @@ def test_every_finding_carries_its_evidence(national, orgs, members):
     assert finding.evidence.seen == 2
     assert finding.evidence.records == (8,)
     assert finding.evidence.best_ratio == pytest.approx(0.8)
+
+
+def test_an_org_without_a_founding_date_cannot_predate_its_parent(national, members):
+    orgs = [
+        Org("S", "街道党工委", OrgType.COMMITTEE),
+        Org("B1", "新建支部", OrgType.BRANCH, "S", D(2026, 5, 12)),
+        Org("B1-G1", "第一党小组", OrgType.GROUP, "B1"),
+        Org("B1-G2", "老党小组", OrgType.GROUP, "B1", D(2020, 1, 1)),
+    ]
+    result = judge(national, orgs, members, [], D(2026, 7, 10))
+    assert result[("B1-G1", None, "party_group_meeting", "2026-05")] is Status.EXEMPT
+    assert result[("B1-G1", None, "party_group_meeting", "2026-06")] is Status.MISSED
+    assert result[("B1-G2", None, "party_group_meeting", "2026-05")] is Status.EXEMPT
+    assert result[("B1", "B1-LEAD", "dual_org_life", "2026-Q2")] is Status.EXEMPT

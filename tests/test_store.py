@@ -12,8 +12,11 @@ from openpyxl import Workbook
 from sqlmodel import SQLModel
 
 from monitor import readers
+from monitor.app import run_check
 from monitor.demo import demo_files
+from monitor.domain import Status
 from monitor.errors import RegisterError
+from monitor.evaluator import Window
 from monitor.rules import RulePack
 from monitor.store import Store
 from monitor.store.schema import current_revision, head_revision
@@ -239,3 +242,17 @@ def test_an_attendee_name_shared_in_the_org_must_be_given_by_id(
         store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
     assert (caught.value.line, caught.value.column, caught.value.value) == (2, "参会人员", "张三")
     assert snapshot(store) == before
+
+
+def test_a_subtree_check_inherits_founding_dates_from_above(store: Store, tmp_path: Path, national):
+    late = ORGS.replace("S,示范街道党工委,党委,,2001-01-01", "S,示范街道党工委,党委,,2026-03-01")
+    late = late.replace("B1,幸福社区党支部,党支部,S,2005-03-01", "B1,幸福社区党支部,党支部,S,")
+    late = late.replace("B1-G1,第一党小组,党小组,B1,2005-03-01", "B1-G1,第一党小组,党小组,B1,")
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", late)))
+    window = Window.for_(dt.date(2026, 4, 30))
+    everything = run_check(store, national, as_of=window.as_of)
+    subtree = run_check(store, national, as_of=window.as_of, org="B1-G1")
+    status = {(f.org, f.rule, f.period.label): f.status for f in everything.findings}
+    assert status[("B1-G1", "party_group_meeting", "2026-02")] is Status.EXEMPT
+    assert status[("B1-G1", "party_group_meeting", "2026-03")] is Status.MISSED
+    assert [f for f in everything.findings if f.org == "B1-G1"] == subtree.findings

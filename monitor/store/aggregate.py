@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.types import Date
 
-from monitor.domain import COMMITTEE_ROLES, MemberStatus, Role
+from monitor.domain import COMMITTEE_ROLES, MemberStatus, Org, Role
 from monitor.evaluator import Registers, RosterCounts, SubjectTallies, Tally, Window
 from monitor.rules import Roster, Rule, RulePack
 from monitor.store import Store
@@ -35,11 +35,26 @@ def registers(
     codes = None if orgs is None else {o.code for o in org_list}
     cadres = store.members(codes, leaders_only=True)
     days = window.roster_days(pack)
+    by_code = {o.code: o for o in org_list}
     return Registers(
-        orgs={o.code: o for o in org_list},
+        orgs=by_code,
         cadres=tuple(cadres),
         roster=roster_counts(store, days, codes),
+        ancestors=_ancestors(store, by_code) if orgs is not None else {},
     )
+
+
+def _ancestors(store: Store, orgs: dict[str, Org]) -> dict[str, Org]:
+    """The orgs above a subtree, whose founding dates its orgs inherit."""
+    found: dict[str, Org] = {}
+    todo = {o.parent for o in orgs.values() if o.parent is not None and o.parent not in orgs}
+    while todo:
+        fetched = store.orgs(todo)
+        found.update((o.code, o) for o in fetched)
+        todo = {
+            o.parent for o in fetched if o.parent is not None and o.parent not in found
+        } - orgs.keys()
+    return found
 
 
 def roster_counts(
