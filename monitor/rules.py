@@ -59,6 +59,36 @@ class Shift(StrEnum):
     NONE = "none"
 
 
+# Words a rule pack's author may reach for; the canonical values are the enums' own.
+PERIOD_ALIASES = {
+    "monthly": "month",
+    "每月": "month",
+    "bimonthly": "two_months",
+    "every_two_months": "two_months",
+    "每两月": "two_months",
+    "每两个月": "two_months",
+    "quarterly": "quarter",
+    "每季度": "quarter",
+    "half_yearly": "half_year",
+    "semiannual": "half_year",
+    "每半年": "half_year",
+    "yearly": "year",
+    "annual": "year",
+    "每年": "year",
+}
+SUBJECT_ALIASES = {
+    "党委": "committee",
+    "党总支": "general_branch",
+    "党支部": "branch",
+    "支部": "branch",
+    "党小组": "group",
+    "领导干部": "leading_cadre",
+    "党员领导干部": "leading_cadre",
+}
+# Field names an author may use for the canonical ones (merged before validation).
+FIELD_ALIASES = {"cadence": "period", "quorum": "min_attendance", "kind": "kinds"}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -114,6 +144,16 @@ class Rule(_Strict):
     source: str = Field(min_length=1)
     note: str | None = None
     enabled: bool = True
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_alias(cls, value: object) -> object:
+        return PERIOD_ALIASES.get(str(value).strip().lower(), value)
+
+    @field_validator("applies_to", mode="before")
+    @classmethod
+    def _subject_alias(cls, value: object) -> object:
+        return SUBJECT_ALIASES.get(str(value).strip().lower(), value)
 
     @model_validator(mode="after")
     def _coherent(self) -> Rule:
@@ -245,10 +285,8 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
                 raise RulePackError(
                     path, f"rules[{index}] has no id; every rule needs `id:`", field="id", line=line
                 )
-            if rule_id in merged:
-                merged[rule_id] = {**merged[rule_id], **raw}
-            else:
-                merged[rule_id] = dict(raw)
+            raw = {FIELD_ALIASES.get(k, k): v for k, v in raw.items()}
+            merged[rule_id] = {**merged.get(rule_id, {}), **raw}
             origin[rule_id] = pack.pack
             where[rule_id] = (path, line)
     rules: list[Rule] = []

@@ -146,3 +146,22 @@ def test_a_file_without_pack_and_title_is_rejected(tmp_path: Path):
     path.write_text("rules: []\n", encoding="utf-8")
     with pytest.raises(RulePackError, match="pack"):
         load_pack([path])
+
+
+def test_common_words_for_periods_subjects_and_fields_are_understood(tmp_path: Path):
+    body = (
+        "rules:\n"
+        "  - {id: party_lesson, cadence: 每半年}\n"
+        "  - {id: branch_general_meeting, quorum: 0.6}\n"
+        "  - {id: street_session, name: 专题会, applies_to: 党委, period: monthly,"
+        " kind: general_meeting, source: 讲话}\n"
+    )
+    pack = load_pack([overlay(tmp_path, body)])
+    assert pack.rule("party_lesson").period is Cadence.HALF_YEAR
+    assert pack.rule("branch_general_meeting").min_attendance == 0.6
+    street = pack.rule("street_session")
+    assert (street.applies_to, street.period, street.kinds) == (
+        Subject.COMMITTEE,
+        Cadence.MONTH,
+        ("general_meeting",),
+    )
