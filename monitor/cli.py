@@ -26,7 +26,7 @@ from monitor.errors import OrglifeError
 from monitor.explain import STATUS_ZH, finding_json, reason
 from monitor.rules import RulePack, bundled_rules_dir, explain, load_pack
 from monitor.store import ImportResult, Store
-from monitor.store.schema import DEFAULT_URL
+from monitor.store.schema import DEFAULT_URL, normalise_url
 
 DEMO_URL = "sqlite:///./orglife-demo.db"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,9 +67,14 @@ class _Context:
 
     @property
     def store(self) -> Store:
+        """The store, opened (and migrated) on first use, so --help needs no database."""
         if self._store is None:
             self._store = Store.open(self.db)
         return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
 
 def _handles_errors(func: F) -> F:
@@ -134,7 +139,7 @@ def main(ctx: click.Context, db: str, verbose: bool, log_format: str) -> None:
         ],
     )
     ctx.obj = _Context(db)
-    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --- import ---------------------------------------------------------------------------
@@ -147,8 +152,6 @@ def import_() -> None:
 
 def _safe_url(url: str) -> str:
     """The database URL without its password, for messages and logs."""
-    from monitor.store.schema import normalise_url
-
     try:
         return normalise_url(url).render_as_string(hide_password=True)
     except OrglifeError:
