@@ -30,7 +30,10 @@ def reason(finding: Finding, rule: Rule, pack: RulePack, org: Org | None, as_of:
     if finding.status is Status.EXEMPT:
         founded = org.founded if org is not None else None
         since = f"成立于{_fmt(founded)}，" if founded else ""
-        return f"组织{since}晚于{period.label_zh}开始，本期免于考核"
+        held = f"（本期已开展{ev.counted}次）" if ev.counted else ""
+        return f"组织{since}晚于{period.label_zh}开始，本期免于考核{held}"
+    if finding.status is Status.HELD and finding.member is not None:
+        return f"以普通党员身份参加所在支部或党小组的组织生活{ev.counted}次"
     if finding.status is Status.HELD:
         text = f"已开展{ev.counted}次{kinds}"
         if rule.min_attendance is not None and ev.best_ratio is not None:
