@@ -220,18 +220,12 @@ def import_meetings(
         transient=True,
         disable=not err.is_terminal,
     ) as progress:
-        reading = progress.add_task("读取", total=total)
-        parsed = readers.read_meetings(
-            file,
-            today=entry_day,
-            catalog=pack.catalog,
-            progress=lambda n: progress.update(reading, completed=n),
-        )
-        progress.update(reading, completed=len(parsed.records), total=len(parsed.records))
-        writing = progress.add_task("写入", total=len(parsed.records))
-        result = obj.store.import_meetings(
-            parsed, pack.catalog, progress=lambda n: progress.update(writing, completed=n)
-        )
+        task = progress.add_task("导入会议记录", total=total)
+        # Streamed: a province's file is validated and staged a chunk at a time.
+        with readers.stream_meetings(file, today=entry_day, catalog=pack.catalog) as stream:
+            result = obj.store.import_meetings(
+                stream, pack.catalog, progress=lambda n: progress.update(task, completed=n)
+            )
     _report(result, file)
 
 

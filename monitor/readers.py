@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
 from monitor.errors import RegisterError
@@ -520,24 +520,33 @@ def _read_xlsx(
     spec: tuple[Column, ...],
     build: Callable[[_Table, Iterator[list[str]]], Parsed[T]],
 ) -> Parsed[T]:
+    workbook = _open_workbook(path)
+    try:
+        rows = _sheet_rows(path, workbook)
+        return build(_Table(path, _header(path, rows), spec), rows)
+    finally:
+        workbook.close()
+
+
+def _open_workbook(path: Path) -> Any:
     from openpyxl import load_workbook  # slow to import; only XLSX needs it
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as error:
         raise RegisterError(path, "no such file; check the path") from error
     except Exception as error:  # openpyxl raises zip, XML and key errors for damaged files
         raise RegisterError(
             path, f"cannot be opened as an Excel workbook ({type(error).__name__}); re-save it"
         ) from error
-    try:
-        if not workbook.worksheets:
-            raise RegisterError(path, "the workbook has no worksheet")
-        sheet = workbook.worksheets[0]
-        rows = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        return build(_Table(path, _header(path, rows), spec), rows)
-    finally:
-        workbook.close()
+
+
+def _sheet_rows(path: Path, workbook: Any) -> Iterator[list[str]]:
+    """The first sheet's rows as text cells."""
+    if not workbook.worksheets:
+        raise RegisterError(path, "the workbook has no worksheet")
+    sheet = workbook.worksheets[0]
+    return ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
 
 
 # --------------------------------------------------------------------------- readers
@@ -686,10 +695,23 @@ def _build_meetings(
     catalog: KindCatalog,
     progress: Callable[[int], None] | None,
 ) -> Parsed[Meeting]:
-    # The hot loop of a million-row import: the few distinct kind, date and count strings
-    # are converted once and then looked up, so most rows cost a handful of dict hits.
     records: list[Meeting] = []
     lines: list[int] = []
+    for line, meeting in _meeting_rows(table, rows, today, catalog, progress):
+        records.append(meeting)
+        lines.append(line)
+    return Parsed(table.path, records, lines, table.columns)
+
+
+def _meeting_rows(
+    table: _Table,
+    rows: Iterator[list[str]],
+    today: dt.date,
+    catalog: KindCatalog,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[int, Meeting]]:
+    # The hot loop of a million-row import: the few distinct kind, date and count strings
+    # are converted once and then looked up, so most rows cost a handful of dict hits.
     kinds_seen: dict[str, frozenset[str]] = {}
     dates_seen: dict[str, dt.date] = {}
     recorded_seen: dict[str, dt.date] = {"": today}
@@ -740,7 +762,8 @@ def _build_meetings(
         if recorded is None:
             recorded = recorded_seen[cell] = table.date(line, "recorded", cell) or today
 
-        records.append(
+        yield (
+            line,
             Meeting(
                 org,
                 kinds,
@@ -751,15 +774,76 @@ def _build_meetings(
                 row[i_topic].strip() or None,
                 attendees,
                 recorded,
-            )
+            ),
         )
-        lines.append(line)
         if progress is not None and line >= report_at:
             progress(line - 1)
             report_at += PROGRESS_EVERY
     if progress is not None:
         progress(line - 1)
-    return Parsed(table.path, records, lines, table.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingStream:
+    """Meeting records read one at a time, for imports too large to hold in memory."""
+
+    path: Path
+    columns: dict[str, str]  # canonical English column -> header text as written in the file
+    rows: Iterator[tuple[int, Meeting]]  # (file line, record)
+
+
+@contextmanager
+def stream_meetings(
+    path: Path,
+    *,
+    today: dt.date,
+    catalog: KindCatalog = DEFAULT_CATALOG,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[MeetingStream]:
+    """Like :func:`read_meetings`, but the records are parsed as the caller consumes them.
+
+    A CSV's encoding is settled before the first row (one pass over the bytes), so a stream
+    never has to start again; a bad row still raises when it is reached.
+    """
+    path = Path(path)
+    suffix = _check_suffix(path)
+    with _collector_paused():
+        if suffix == ".xlsx":
+            workbook = _open_workbook(path)
+            try:
+                rows = _sheet_rows(path, workbook)
+                table = _Table(path, _header(path, rows), MEETING_COLUMNS)
+                yield MeetingStream(
+                    path, table.columns, _meeting_rows(table, rows, today, catalog, progress)
+                )
+            finally:
+                workbook.close()
+            return
+        with path.open(encoding=_csv_encoding(path), newline="") as file:
+            rows = csv.reader(file)
+            table = _Table(path, _header(path, rows), MEETING_COLUMNS)
+            yield MeetingStream(
+                path, table.columns, _meeting_rows(table, rows, today, catalog, progress)
+            )
+
+
+def _csv_encoding(path: Path) -> str:
+    """The first of :data:`CSV_ENCODINGS` that decodes the whole file."""
+    for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except FileNotFoundError as error:
+            raise RegisterError(path, "no such file; check the path") from error
+        except OSError as error:
+            raise RegisterError(path, f"cannot be read ({error.strerror})") from error
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise _undecodable(path)
 
 
 # ------------------------------------------------------------------------- estimates

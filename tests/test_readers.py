@@ -25,6 +25,7 @@ from monitor.readers import (
     read_meetings,
     read_members,
     read_orgs,
+    stream_meetings,
 )
 
 DATA = Path(__file__).parent / "data" / "readers"
@@ -942,3 +943,43 @@ def test_count_rows_is_none_when_it_cannot_tell(tmp_path: Path) -> None:
 
     assert count_rows(tmp_path / "orgs.json") is None
     assert count_rows(tmp_path / "missing.csv") is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_stream_reads_what_read_meetings_reads(write_csv: WriteCsv, encoding: str) -> None:
+    rows = [MEETINGS_HEADER] + [
+        ["B01", "主题党日+党课", f"2026-03-{day:02d}", "12", "11", "张三", "学习", "M1;M2"]
+        for day in range(1, 29)
+    ]
+    path = write_csv(rows, encoding=encoding)
+    with stream_meetings(path, today=TODAY) as stream:
+        streamed = list(stream.rows)
+        assert stream.columns == meetings(path).columns
+    parsed = meetings(path)
+    assert streamed == list(zip(parsed.lines, parsed.records, strict=True))
+
+
+def test_a_stream_reads_xlsx_and_stops_at_a_bad_row(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx(
+        [
+            MEETINGS_HEADER,
+            ["B01", "主题党日", dt.datetime(2026, 3, 10), 12, 11],
+            ["B02", "茶话会", dt.datetime(2026, 3, 11), 12, 11],
+        ]
+    )
+    with stream_meetings(path, today=TODAY) as stream:
+        first = next(stream.rows)
+        assert first[0] == 2
+        with pytest.raises(RegisterError) as caught:
+            next(stream.rows)
+    assert (caught.value.line, caught.value.value) == (3, "茶话会")
+
+
+def test_a_stream_settles_the_encoding_before_the_first_row(write_csv: WriteCsv) -> None:
+    # The only non-ASCII bytes come late: the stream must still read the file as GB18030.
+    rows = [MEETINGS_HEADER] + [["B01", "party_lesson", "2026-03-01"]] * 5000
+    rows.append(["B01", "党课", "2026-03-02", "", "", "", "学习"])
+    path = write_csv(rows, encoding="gb18030")
+    with stream_meetings(path, today=TODAY) as stream:
+        last = list(stream.rows)[-1][1]
+    assert last.topic == "学习"

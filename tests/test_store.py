@@ -256,3 +256,36 @@ def test_a_subtree_check_inherits_founding_dates_from_above(store: Store, tmp_pa
     assert status[("B1-G1", "party_group_meeting", "2026-02")] is Status.EXEMPT
     assert status[("B1-G1", "party_group_meeting", "2026-03")] is Status.MISSED
     assert [f for f in everything.findings if f.org == "B1-G1"] == subtree.findings
+
+
+def test_a_streamed_file_rolls_back_whole_when_a_late_chunk_is_bad(
+    store: Store, tmp_path: Path, national
+):
+    load(store, tmp_path, national)
+    before = snapshot(store)
+    lines = ["组织编码,会议类型,日期,主题,参会人员"]
+    for i in range(50_010):  # the bad row lands in the second chunk, after one was staged
+        lines.append(f"B1,党课,{dt.date(2025, 1, 1) + dt.timedelta(days=i % 700)},第{i}讲,张三")
+    lines.append("NOPE,党课,2026-05-01,迟到的一行,")
+    path = write(tmp_path, "late.csv", "\n".join(lines) + "\n")
+    with (
+        readers.stream_meetings(path, today=TODAY) as stream,
+        pytest.raises(RegisterError) as caught,
+    ):
+        store.import_meetings(stream, national.catalog)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (
+        50_012,
+        "组织编码",
+        "NOPE",
+    )
+    assert snapshot(store) == before
+
+
+def test_a_streamed_file_imports_like_a_parsed_one(store: Store, tmp_path: Path, national):
+    load(store, tmp_path, national)
+    parsed_view = snapshot(store)
+    path = write(tmp_path, "meetings-again.csv", MEETINGS)
+    with readers.stream_meetings(path, today=TODAY) as stream:
+        result = store.import_meetings(stream, national.catalog)
+    assert (result.rows, result.inserted, result.updated) == (3, 0, 3)
+    assert snapshot(store) == parsed_view

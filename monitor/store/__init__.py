@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,11 +15,23 @@ from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
 from monitor.errors import RegisterError, UnknownOrgError
 from monitor.kinds import KindCatalog
 from monitor.periods import month_index
+from monitor.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
 if TYPE_CHECKING:
-    from monitor.readers import Parsed
+    from pathlib import Path
+
+
+class _Source(Protocol):
+    """What an error needs of a register: its path and how its headers were written."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def columns(self) -> dict[str, str]: ...
+
 
 T = TypeVar("T")
 
@@ -212,114 +224,68 @@ class Store:
 
     def import_meetings(
         self,
-        parsed: Parsed[Meeting],
+        source: Parsed[Meeting] | MeetingStream,
         catalog: KindCatalog,
         *,
         progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
-        """Stage the records in chunks and merge them in one statement, all in one transaction."""
-        records = parsed.records
+        """Stage the records chunk by chunk and merge them in one statement, in one transaction.
+
+        ``source`` may be a parsed file or a stream (:func:`monitor.readers.stream_meetings`):
+        only one chunk of records is held at a time, and a bad row anywhere rolls back all.
+        """
+        numbered = (
+            zip(source.lines, source.records, strict=True)
+            if isinstance(source, Parsed)
+            else source.rows
+        )
         with self.engine.begin() as conn:
-            bits = self._ensure_kinds(conn, catalog, {k for m in records for k in m.kinds})
-            # Look up only what the file names: a one-row file must not read the province.
-            org_codes = _existing(conn, ORG_TABLE.c.code, {m.org for m in records})
-            named = {a for m in records for a in m.attendees}
-            member_ids = _existing(conn, MEMBER_TABLE.c.id, named)
-            # Attendance lists written with names instead of ids are resolved per meeting.
-            by_name = _members_by_name(conn, named - member_ids)
-            masks: dict[frozenset[str], int] = {}
             stage = bulk.Stage(conn)
             try:
-                rows: list[bulk.StageRow] = []
-                attendance: list[bulk.AttendanceRow] = []
-                for done, (meeting, line) in enumerate(zip(records, parsed.lines, strict=True), 1):
-                    if meeting.org not in org_codes:
-                        raise _row_error(
-                            parsed,
-                            line,
-                            "org",
-                            meeting.org,
-                            "no organisation by this code is registered; import the orgs file "
-                            "first or correct the code",
-                        )
-                    mask = masks.get(meeting.kinds)
-                    if mask is None:
-                        mask = masks[meeting.kinds] = sum(1 << bits[k] for k in meeting.kinds)
-                    key = meeting_key(meeting)
-                    month = month_index(meeting.date)
-                    rows.append(
-                        (
-                            line,
-                            key,
-                            meeting.org,
-                            mask,
-                            meeting.date,
-                            month,
-                            meeting.expected,
-                            meeting.attended,
-                            meeting.lecturer,
-                            meeting.topic,
-                            meeting.recorded,
-                        )
-                    )
-                    for attendee in meeting.attendees:
-                        member_id = (
-                            attendee
-                            if attendee in member_ids
-                            else _attendee_id(parsed, line, meeting, attendee, by_name)
-                        )
-                        attendance.append((meeting.org, month, meeting.date, key, member_id))
-                    if len(rows) >= _STAGE_CHUNK:
-                        self._stage(stage, rows, attendance, progress, done)
-                self._stage(stage, rows, attendance, progress, len(records))
+                total = 0
+                chunk: list[tuple[int, Meeting]] = []
+                resolver = _MeetingResolver(conn, source, catalog)
+                for item in numbered:
+                    chunk.append(item)
+                    if len(chunk) >= _STAGE_CHUNK:
+                        total += self._stage(stage, resolver, chunk, progress, total)
+                total += self._stage(stage, resolver, chunk, progress, total)
                 duplicate = stage.first_duplicate()
                 if duplicate is not None:
-                    first, again = duplicate
-                    meeting = records[parsed.lines.index(again)]
+                    first, again, day = duplicate
                     raise _row_error(
-                        parsed,
+                        source,
                         again,
                         "date",
-                        meeting.date.isoformat(),
+                        day,
                         f"this record repeats line {first} (same org, date, kind, topic and "
                         "lecturer); remove one of them or give them different topics",
                     )
                 existing = stage.count_existing()
                 stage.merge(existing)
-                if len(records) >= _ANALYZE_AFTER:
+                if total >= _ANALYZE_AFTER:
                     bulk.analyze(conn, "meeting", "attendance")
             finally:
                 stage.drop()
-        return ImportResult("meetings", len(records), len(records) - existing, existing)
+        return ImportResult("meetings", total, total - existing, existing)
 
     @staticmethod
     def _stage(
         stage: bulk.Stage,
-        rows: list[bulk.StageRow],
-        attendance: list[bulk.AttendanceRow],
+        resolver: _MeetingResolver,
+        chunk: list[tuple[int, Meeting]],
         progress: Callable[[int], None] | None,
         done: int,
-    ) -> None:
+    ) -> int:
+        """Validate and stage one chunk of records; returns how many it held."""
+        rows, attendance = resolver.rows(chunk)
         stage.write("meeting_stage", bulk.STAGE_COLUMNS, rows)
         stage.write("attendance_stage", ("org", "month", "day", "key", "member_id"), attendance)
-        rows.clear()
-        attendance.clear()
-        if progress is not None:
-            progress(done)
-
-    def _ensure_kinds(
-        self, conn: Connection, catalog: KindCatalog, used: set[str]
-    ) -> dict[str, int]:
-        rows = _rows(conn, select(KIND_TABLE.c.id, KIND_TABLE.c.bit))
-        bits = {str(k): int(b) for k, b in rows}
-        for kind_id in sorted(used - set(bits)):
-            bit = max(bits.values(), default=-1) + 1
-            if bit > 62:
-                raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
-            name = catalog.get(kind_id).name if kind_id in catalog else kind_id
-            conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
-            bits[kind_id] = bit
-        return bits
+        count = len(chunk)
+        chunk.clear()
+        if progress is not None and count:
+            progress(done + count)
+        return count
 
     def _upsert(
         self,
@@ -344,6 +310,98 @@ def _rows(conn: Connection, statement: Any) -> list[Any]:
     """All rows of a statement; the tables are untyped, so rows are ``Any`` at this boundary."""
     result: list[Any] = list(conn.execute(statement))
     return result
+
+
+def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dict[str, int]:
+    rows = _rows(conn, select(KIND_TABLE.c.id, KIND_TABLE.c.bit))
+    bits = {str(k): int(b) for k, b in rows}
+    for kind_id in sorted(used - set(bits)):
+        bit = max(bits.values(), default=-1) + 1
+        if bit > 62:
+            raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
+        name = catalog.get(kind_id).name if kind_id in catalog else kind_id
+        conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
+        bits[kind_id] = bit
+    return bits
+
+
+class _MeetingResolver:
+    """Turns records into staging rows, checking orgs, kinds and attendees a chunk at a time.
+
+    Each chunk looks up only the org codes and attendee entries it names that earlier chunks
+    have not, so a one-row file reads two rows of the province and a big file a few batches.
+    """
+
+    def __init__(self, conn: Connection, source: _Source, catalog: KindCatalog) -> None:
+        self.conn = conn
+        self.source = source
+        self.catalog = catalog
+        self.bits: dict[str, int] = {}
+        self.masks: dict[frozenset[str], int] = {}
+        self.orgs: set[str] = set()
+        self.member_ids: set[str] = set()
+        self.by_name: dict[str, list[tuple[str, str, str]]] = {}
+        self.names_looked_up: set[str] = set()
+
+    def rows(
+        self, chunk: list[tuple[int, Meeting]]
+    ) -> tuple[list[bulk.StageRow], list[bulk.AttendanceRow]]:
+        self._look_up(chunk)
+        rows: list[bulk.StageRow] = []
+        attendance: list[bulk.AttendanceRow] = []
+        for line, meeting in chunk:
+            if meeting.org not in self.orgs:
+                raise _row_error(
+                    self.source,
+                    line,
+                    "org",
+                    meeting.org,
+                    "no organisation by this code is registered; import the orgs file "
+                    "first or correct the code",
+                )
+            mask = self.masks.get(meeting.kinds)
+            if mask is None:
+                mask = self.masks[meeting.kinds] = sum(1 << self.bits[k] for k in meeting.kinds)
+            key = meeting_key(meeting)
+            month = month_index(meeting.date)
+            rows.append(
+                (
+                    line,
+                    key,
+                    meeting.org,
+                    mask,
+                    meeting.date,
+                    month,
+                    meeting.expected,
+                    meeting.attended,
+                    meeting.lecturer,
+                    meeting.topic,
+                    meeting.recorded,
+                )
+            )
+            for attendee in meeting.attendees:
+                member_id = (
+                    attendee
+                    if attendee in self.member_ids
+                    else _attendee_id(self.source, line, meeting, attendee, self.by_name)
+                )
+                attendance.append((meeting.org, month, meeting.date, key, member_id))
+        return rows, attendance
+
+    def _look_up(self, chunk: list[tuple[int, Meeting]]) -> None:
+        kinds = {k for _, m in chunk for k in m.kinds} - self.bits.keys()
+        if kinds:
+            self.bits = _ensure_kinds(self.conn, self.catalog, kinds)
+        orgs = {m.org for _, m in chunk} - self.orgs
+        self.orgs |= _existing(self.conn, ORG_TABLE.c.code, orgs)
+        entries = {a for _, m in chunk for a in m.attendees} - self.member_ids
+        entries -= self.names_looked_up
+        found = _existing(self.conn, MEMBER_TABLE.c.id, entries)
+        self.member_ids |= found
+        # Attendance lists written with names instead of ids are resolved per meeting.
+        names = entries - found
+        self.by_name.update(_members_by_name(self.conn, names))
+        self.names_looked_up |= names
 
 
 def _existing(conn: Connection, column: Any, values: set[str]) -> set[str]:
@@ -420,7 +478,7 @@ def _members_by_name(conn: Connection, names: set[str]) -> dict[str, list[tuple[
 
 
 def _attendee_id(
-    parsed: Parsed[Meeting],
+    parsed: _Source,
     line: int,
     meeting: Meeting,
     attendee: str,
@@ -506,7 +564,7 @@ def _check_member(
 
 
 def _row_error(
-    parsed: Parsed[Any], line: int, column: str, value: object, message: str
+    parsed: _Source, line: int, column: str, value: object, message: str
 ) -> RegisterError:
     return RegisterError(
         parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value

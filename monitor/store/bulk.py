@@ -92,13 +92,13 @@ class Stage:
         finally:
             cursor.close()
 
-    def first_duplicate(self) -> tuple[int, int] | None:
-        """Lines of the first record staged twice (same org, date and key), if any."""
+    def first_duplicate(self) -> tuple[int, int, str] | None:
+        """Lines and date of the first record staged twice (same org, date and key), if any."""
         row = self.conn.exec_driver_sql(
-            "SELECT MIN(line), MAX(line) FROM meeting_stage "
+            "SELECT MIN(line), MAX(line), MIN(day) FROM meeting_stage "
             "GROUP BY org, month, day, key HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1"
         ).first()
-        return None if row is None else (int(row[0]), int(row[1]))
+        return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
 
     def count_existing(self) -> int:
         return int(
