@@ -285,19 +285,6 @@ def _combine(parts: list[Tally]) -> Evidence:
     )
 
 
-def evaluate(
-    pack: RulePack,
-    registers: Registers,
-    tallies: Iterable[SubjectTallies],
-    *,
-    as_of: dt.date,
-    since: dt.date | None = None,
-) -> list[Finding]:
-    """Every finding of the window, in a stable order (org, member, rule, period)."""
-    evaluator = Evaluator(pack, Window.for_(as_of, since))
-    return sorted(evaluator.evaluate(registers, tallies), key=finding_order(pack))
-
-
 def finding_order(pack: RulePack) -> Callable[[Finding], tuple[str, str, int, Period]]:
     """Sort key: by org, then the org's own rules before its cadres', rules in pack order."""
     rank = {rule.id: i for i, rule in enumerate(pack.rules)}

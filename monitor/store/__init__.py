@@ -204,7 +204,7 @@ class Store:
     def import_members(self, parsed: Parsed[Member]) -> ImportResult:
         with self.engine.begin() as conn:
             orgs = _org_tree(conn)
-            existing = _strings(conn, MEMBER_TABLE.c.id)
+            existing = _existing(conn, MEMBER_TABLE.c.id, {m.id for m in parsed.records})
             # Registers often name the party group rather than give its code.
             by_name = (
                 _groups_by_name(conn)
@@ -410,10 +410,6 @@ def _existing(conn: Connection, column: Any, values: set[str]) -> set[str]:
     for chunk in _chunks(sorted(values), _CHUNK):
         found.update(str(row[0]) for row in _rows(conn, select(column).where(column.in_(chunk))))
     return found
-
-
-def _strings(conn: Connection, column: Any) -> set[str]:
-    return {str(row[0]) for row in _rows(conn, select(column))}
 
 
 def _org_tree(conn: Connection) -> dict[str, tuple[OrgType, str | None]]:

@@ -9,7 +9,7 @@ attendance lists are each one statement over the staged rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -147,14 +147,3 @@ def analyze(conn: Connection, *tables: str) -> None:
 def sqlite_value(value: Any) -> Any:
     """A value as the SQLite driver path must pass it: SQLAlchemy keeps dates as ISO text."""
     return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def chunked(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
