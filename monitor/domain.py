@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -49,6 +50,8 @@ class Org:
     founded: dt.date | None = None
     party_day: str | None = None
     has_committee: bool | None = None
+    # (start, end) of the org's themed Party day, end later than start; None: the rule's times.
+    party_time: tuple[dt.time, dt.time] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +112,17 @@ class Finding(NamedTuple):
     def subject(self) -> str:
         """The member id for member rules, else the org code."""
         return self.member if self.member is not None else self.org
+
+
+def record_key(meeting: Meeting) -> str:
+    """The natural key of a record: re-importing it updates the row instead of adding one."""
+    parts = "\x1f".join(
+        (
+            meeting.org,
+            meeting.date.isoformat(),
+            "+".join(sorted(meeting.kinds)),
+            meeting.topic or "",
+            meeting.lecturer or "",
+        )
+    )
+    return hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()

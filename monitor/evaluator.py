@@ -130,20 +130,28 @@ class _Scheduled:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Which periods are reported: those starting in ``[since, as_of]``."""
+    """Which periods are reported: those starting in ``[since, until]``, judged on ``as_of``.
+
+    ``until`` defaults to ``as_of``; a later one (calendars) adds periods yet to come, which
+    are open because nothing can have been recorded for them.
+    """
 
     as_of: dt.date
     since: dt.date
+    until: dt.date | None = None
 
     @classmethod
-    def for_(cls, as_of: dt.date, since: dt.date | None = None) -> Window:
+    def for_(
+        cls, as_of: dt.date, since: dt.date | None = None, until: dt.date | None = None
+    ) -> Window:
         since = since or dt.date(as_of.year, 1, 1)
-        if since > as_of:
-            raise ValueError(f"since {since} is later than as_of {as_of}")
-        return cls(as_of, since)
+        if since > (until or as_of):
+            end = f"until {until}" if until else f"as_of {as_of}"
+            raise ValueError(f"since {since} is later than {end}")
+        return cls(as_of, since, until)
 
     def periods(self, rule: Rule) -> tuple[Period, ...]:
-        return tuple(periods_starting_between(rule.period, self.since, self.as_of))
+        return tuple(periods_starting_between(rule.period, self.since, self.until or self.as_of))
 
     def months(self, pack: RulePack) -> range:
         """The month indexes any reported period covers (what the store must aggregate)."""

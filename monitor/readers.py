@@ -55,6 +55,13 @@ ORG_COLUMNS: tuple[Column, ...] = (
         "fixed themed party day: a day of month (15) or an RFC 5545 BYDAY value (1FR, -1FR)",
     ),
     Column("has_committee", ("设支委会", "是否设支委会"), False, "是/否: has a branch committee"),
+    Column(
+        "party_time",
+        ("主题党日时间", "主题党日活动时间", "活动时间"),
+        False,
+        "time of the themed party day: start and end (14:30-16:30), or a start alone (14:30) "
+        "for a two-hour session; blank: the rule's default",
+    ),
 )
 
 MEMBER_COLUMNS: tuple[Column, ...] = (
@@ -162,6 +169,14 @@ _NEGATIVE_RE = re.compile(r"-\s*\d+(?:\.\d*)?\s*人?")
 _DAY_OF_MONTH_RE = re.compile(r"(\d{1,2})\s*[日号]?")
 _BYDAY_RE = re.compile(r"([-+]?)([1-5])(MO|TU|WE|TH|FR|SA|SU)", re.IGNORECASE)
 _KEY_JUNK = re.compile(r"[\s_\-\ufeff]+")
+# A time of day: 14:30 (full-width colon too; seconds of :00 as Excel time cells give), or
+# 1430 but only in a span (1430-1630): a lone four-digit number is too easily something else.
+_CLOCK = r"(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*00)?"
+_CLOCK_COMPACT = r"(\d{2})(\d{2})"
+_TIME_TO = r"\s*(?:[-~\u2010-\u2015\u2212\u301c\ufe63\uff0d\uff5e]+|至|到)\s*"  # - – — ~ ～ 至 到
+_PARTY_TIME_RE = re.compile(f"{_CLOCK}(?:{_TIME_TO}{_CLOCK})?")
+_PARTY_TIME_COMPACT_RE = re.compile(f"{_CLOCK_COMPACT}{_TIME_TO}{_CLOCK_COMPACT}")
+PARTY_TIME_ALONE = dt.timedelta(hours=2)  # a start alone means a session this long
 
 _UNSEEN = -1  # cache default for counts, which are never negative
 
@@ -378,6 +393,56 @@ class _Table:
             "not a party day; write a day of the month (1 to 31) or an ordinal weekday such as "
             "1FR (first Friday), 2MO or -1FR (last Friday)",
         )
+
+    def party_time(self, line: int, name: str, cell: str) -> tuple[dt.time, dt.time] | None:
+        """A session's (start, end): ``14:30-16:30`` and variants, or ``14:30`` for two hours."""
+        text = cell.strip()
+        if not text:
+            return None
+        match = _PARTY_TIME_RE.fullmatch(text) or _PARTY_TIME_COMPACT_RE.fullmatch(text)
+        if match is None:
+            self.fail(
+                line,
+                name,
+                cell,
+                "not a time span; write the start and end as HH:MM-HH:MM, such as 14:30-16:30, "
+                "or the start alone, such as 14:30, for a two-hour session",
+            )
+        start_hour, start_minute, end_hour, end_minute = match.groups()
+        start = self._clock(line, name, cell, start_hour, start_minute)
+        if end_hour is None:
+            until = dt.datetime.combine(dt.date(2000, 1, 1), start) + PARTY_TIME_ALONE
+            if until.day != 1:
+                self.fail(
+                    line,
+                    name,
+                    cell,
+                    "a start alone means a two-hour session, which would run past midnight; "
+                    "write the start and end, such as 14:30-16:30",
+                )
+            return start, until.time()
+        end = self._clock(line, name, cell, end_hour, end_minute)
+        if end <= start:
+            self.fail(
+                line,
+                name,
+                cell,
+                f"the end {end:%H:%M} is not later than the start {start:%H:%M}; write the "
+                "start first, such as 14:30-16:30",
+            )
+        return start, end
+
+    def _clock(self, line: int, name: str, cell: str, hour: str, minute: str) -> dt.time:
+        try:
+            return dt.time(int(hour), int(minute))
+        except ValueError:
+            self.fail(
+                line,
+                name,
+                cell,
+                f"{int(hour)}:{int(minute):02d} is not a time of day (hours run 0-23, minutes "
+                "0-59); write it such as 14:30-16:30",
+            )
 
     def kinds(self, line: int, name: str, cell: str, catalog: KindCatalog) -> frozenset[str]:
         """The kind ids a (possibly combined) kind cell names."""
@@ -598,6 +663,7 @@ def _build_orgs(table: _Table, rows: Iterator[list[str]]) -> Parsed[Org]:
                 founded=table.date(line, "founded", row[p["founded"]]),
                 party_day=table.party_day(line, "party_day", row[p["party_day"]]),
                 has_committee=table.boolean(line, "has_committee", row[p["has_committee"]]),
+                party_time=table.party_time(line, "party_time", row[p["party_time"]]),
             )
         )
         lines.append(line)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,8 @@ from monitor.periods import Cadence
 
 BASELINE_FILE = "national.yaml"
 _ID_RE = r"^[a-z][a-z0-9_]*$"
+# Days before a due date that a calendar reminds (0 = on the day).
+ReminderDays = Annotated[int, Field(ge=0, le=90)]
 _BYDAY_RE = re.compile(r"^(?:([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)|([1-9]|[12][0-9]|3[01]))$")
 
 
@@ -140,6 +142,9 @@ class Rule(_Strict):
     requires_committee: bool = False
     committee_min_full_members: int = Field(default=7, ge=1)
     grace_days: int | None = Field(default=None, ge=0, le=366)
+    reminders: tuple[ReminderDays, ...] | None = Field(
+        default=None, description="days before a due date that calendars remind, e.g. [7, 1]"
+    )
     schedule: Schedule | None = None
     source: str = Field(min_length=1)
     note: str | None = None
@@ -207,6 +212,7 @@ class _PackFile(_Strict):
     title: str = Field(min_length=1)
     description: str | None = None
     grace_days: int | None = Field(default=None, ge=0, le=366)
+    reminders: tuple[ReminderDays, ...] | None = None
     kinds: tuple[KindDecl, ...] = ()
     rules: tuple[dict[str, Any], ...] = ()
 
@@ -222,6 +228,7 @@ class RulePack:
     catalog: KindCatalog
     files: tuple[Path, ...]
     origin: Mapping[str, str]  # rule id -> the pack that last defined or changed it
+    reminders: tuple[int, ...] = (7, 1)  # days before a due date that calendars remind
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -232,8 +239,14 @@ class RulePack:
     def grace_for(self, rule: Rule) -> int:
         return self.grace_days if rule.grace_days is None else rule.grace_days
 
+    def reminders_for(self, rule: Rule) -> tuple[int, ...]:
+        """Days before a due date that calendars remind, latest reminder last."""
+        days = self.reminders if rule.reminders is None else rule.reminders
+        return tuple(sorted(set(days), reverse=True))
+
 
 DEFAULT_GRACE_DAYS = 5
+DEFAULT_REMINDERS = (7, 1)
 
 
 def bundled_rules_dir() -> Path:
@@ -269,11 +282,14 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
     where: dict[str, tuple[Path, int | None]] = {}
     catalog = KindCatalog(CORE_KINDS)
     grace = DEFAULT_GRACE_DAYS
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
     title = ""
     for path, (pack, lines) in layers:
         title = pack.title if not title else f"{title} + {pack.title}"
         if pack.grace_days is not None:
             grace = pack.grace_days
+        if pack.reminders is not None:
+            reminders = pack.reminders
         try:
             catalog = catalog.with_extra((k.id, k.name, k.aliases) for k in pack.kinds)
         except ValueError as exc:
@@ -314,6 +330,7 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
         catalog=catalog,
         files=tuple(path for path, _ in layers),
         origin=origin,
+        reminders=reminders,
     )
 
 

@@ -1,6 +1,6 @@
 """Fixed-day schedules: when a rule with a fixed day (the themed Party day) falls in a month.
 
-Pure: a rule's :class:`~monitor.rules.Schedule`, the org's own day and a
+Pure: a rule's :class:`~monitor.rules.Schedule`, the org's own day (and time) and a
 :class:`~monitor.workdays.WorkCalendar` in, the scheduled day out. A nominal day that is not an
 official workday moves to the next (or previous) one, 调休 make-up days counting as workdays;
 years without official data use the provisional calendar, and the result says so.
@@ -72,7 +72,13 @@ def nominal_day(spec: str, year: int, month: int) -> dt.date:
 def scheduled_day(
     schedule: Schedule, org: Org, year: int, month: int, workdays: WorkCalendar
 ) -> ScheduledDay:
-    """When ``org``'s fixed-day session of ``schedule`` is due in the month."""
+    """When ``org``'s fixed-day session of ``schedule`` is due in the month.
+
+    The session runs from the schedule's ``start`` to its ``end``; when the schedule falls on
+    the org's own day (``day: party_day``) and the org register gives the org a time of its own
+    (``Org.party_time``, e.g. 14:30-16:30), that time is used instead. A rule with a fixed day
+    of its own (``day: 15``) keeps the rule's times.
+    """
     nominal = nominal_day(day_spec(schedule, org), year, month)
     day = nominal
     if schedule.shift is Shift.NEXT_WORKDAY:
@@ -82,11 +88,14 @@ def scheduled_day(
     reason = None
     if day != nominal:
         reason = workdays.holiday_name(nominal) or "周末"
+    start, end = schedule.start, schedule.end
+    if schedule.day == "party_day" and org.party_time is not None:
+        start, end = org.party_time
     return ScheduledDay(
         nominal=nominal,
         day=day,
-        start=dt.datetime.combine(day, schedule.start, SHANGHAI),
-        end=dt.datetime.combine(day, schedule.end, SHANGHAI),
+        start=dt.datetime.combine(day, start, SHANGHAI),
+        end=dt.datetime.combine(day, end, SHANGHAI),
         moved_from_holiday=reason,
         provisional=workdays.is_provisional(day.year),
     )

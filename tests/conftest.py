@@ -83,3 +83,16 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def national() -> RulePack:
     return load_pack()
+
+
+@pytest.fixture
+def demo_store(store: Store, national: RulePack) -> Store:
+    """The bundled demo district (25 orgs, 154 members, 322 records) on each backend."""
+    from monitor.demo import SNAPSHOT_DAY, demo_files
+    from monitor.readers import read_meetings, read_members, read_orgs
+
+    files = demo_files()
+    store.import_orgs(read_orgs(files["orgs"]))
+    store.import_members(read_members(files["members"]))
+    store.import_meetings(read_meetings(files["meetings"], today=SNAPSHOT_DAY), national.catalog)
+    return store

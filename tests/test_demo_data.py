@@ -23,6 +23,7 @@ HEADERS = {
         "成立日期",
         "主题党日",
         "设支委会",
+        "主题党日时间",
     ],
     "members": [
         "党员编号",
@@ -283,6 +284,11 @@ def test_the_party_day_differs_per_branch(orgs: dict[str, Row]) -> None:
     assert all(days)
     assert len(set(days)) == len(days)
     assert {"15", "1FR", "-1FR", "5"} <= set(days)
+
+
+def test_one_branch_holds_its_party_day_at_a_time_of_its_own(orgs: dict[str, Row]) -> None:
+    timed = {code: row["主题党日时间"] for code, row in orgs.items() if row["主题党日时间"]}
+    assert timed == {"JD01-03": "14:30-16:30"}
 
 
 def test_there_are_some_probationary_members_and_two_or_three_leaders(

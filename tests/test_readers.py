@@ -638,6 +638,110 @@ def test_it_rejects_a_bad_party_day(write_csv: WriteCsv, text: str) -> None:
     assert "1FR" in error.reason
 
 
+PARTY_TIME_HEADER = ["组织编码", "组织名称", "组织类型", "主题党日时间"]
+T = dt.time
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("14:30-16:30", (T(14, 30), T(16, 30))),
+        ("14:30—16:30", (T(14, 30), T(16, 30))),
+        ("14:30–16:30", (T(14, 30), T(16, 30))),
+        ("14:30——16:30", (T(14, 30), T(16, 30))),
+        ("14:30～16:30", (T(14, 30), T(16, 30))),
+        ("14:30~16:30", (T(14, 30), T(16, 30))),
+        ("14:30至16:30", (T(14, 30), T(16, 30))),
+        ("14:30到16:30", (T(14, 30), T(16, 30))),
+        ("14：30－16：30", (T(14, 30), T(16, 30))),
+        (" 14:30 - 16:30 ", (T(14, 30), T(16, 30))),
+        ("9:00-11:30", (T(9, 0), T(11, 30))),
+        ("14:30:00-16:30:00", (T(14, 30), T(16, 30))),
+        ("1430-1630", (T(14, 30), T(16, 30))),
+        ("14:30", (T(14, 30), T(16, 30))),
+        ("8:00", (T(8, 0), T(10, 0))),
+        ("21:59", (T(21, 59), T(23, 59))),
+        ("", None),
+    ],
+)
+def test_it_reads_party_times(
+    write_csv: WriteCsv, text: str, span: tuple[dt.time, dt.time] | None
+) -> None:
+    path = write_csv([PARTY_TIME_HEADER, ["B01", "支部", "党支部", text]])
+
+    (org,) = read_orgs(path).records
+
+    assert org.party_time == span
+
+
+@pytest.mark.parametrize("header", ["party_time", "Party Time", "主题党日时间", "活动时间"])
+def test_the_party_time_column_has_english_and_chinese_headers(
+    write_csv: WriteCsv, header: str
+) -> None:
+    path = write_csv(
+        [["组织编码", "组织名称", "组织类型", header], ["B01", "支部", "党支部", "8:30"]]
+    )
+
+    parsed = read_orgs(path)
+
+    assert parsed.records[0].party_time == (T(8, 30), T(10, 30))
+    assert parsed.columns["party_time"] == header
+
+
+def test_a_register_without_a_party_time_column_gives_none(write_csv: WriteCsv) -> None:
+    (org,) = read_orgs(write_csv([ORGS_HEADER, ["B01", "支部", "党支部", "", "15"]])).records
+
+    assert org.party_time is None
+
+
+def test_it_reads_an_xlsx_time_cell_as_a_two_hour_start(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(PARTY_TIME_HEADER)
+    sheet.append(["B01", "支部", "党支部", dt.time(14, 30)])  # a time-formatted cell
+    sheet.append(["B02", "支部", "党支部", "14:30-17:00"])
+    path = tmp_path / "orgs.xlsx"
+    workbook.save(path)
+
+    assert [o.party_time for o in read_orgs(path).records] == [
+        (T(14, 30), T(16, 30)),
+        (T(14, 30), T(17, 0)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("下午", "not a time span"),
+        ("14.30-16.30", "not a time span"),
+        ("14:30-", "not a time span"),
+        ("1430", "not a time span"),
+        ("930-1130", "not a time span"),
+        ("14:30-16:30-18:00", "not a time span"),
+        ("16:30-14:30", "not later than the start"),
+        ("14:30-14:30", "not later than the start"),
+        ("25:00-26:00", "not a time of day"),
+        ("14:00-14:60", "not a time of day"),
+        ("22:30", "past midnight"),
+    ],
+)
+def test_it_rejects_a_bad_party_time(write_csv: WriteCsv, text: str, reason: str) -> None:
+    path = write_csv(
+        [
+            PARTY_TIME_HEADER,
+            ["B01", "支部", "党支部", "9:00-11:00"],
+            ["B02", "支部", "党支部", text],
+        ]
+    )
+
+    error = failure(lambda: read_orgs(path))
+
+    assert (error.line, error.column, error.value) == (3, "主题党日时间", text)
+    assert reason in error.reason
+    assert "14:30-16:30" in error.reason  # an example of a valid value
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [

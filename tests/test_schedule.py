@@ -101,3 +101,49 @@ def test_a_year_without_official_data_is_scheduled_provisionally(workdays, tmp_p
     official = scheduled_day(Schedule(), branch("1FR"), 2027, 10, WorkCalendar([tmp_path]))
     assert official.day == D(2027, 10, 8)
     assert not official.provisional
+
+
+def test_an_orgs_own_time_replaces_the_rule_default(workdays):
+    afternoon = Org(
+        "B1",
+        "幸福社区党支部",
+        OrgType.BRANCH,
+        party_day="1FR",
+        party_time=(dt.time(14, 30), dt.time(16, 30)),
+    )
+    due = scheduled_day(Schedule(), afternoon, 2026, 1, workdays)
+    assert due.day == D(2026, 1, 4)  # still moved off the holiday like any other
+    assert (due.start, due.end) == (
+        dt.datetime(2026, 1, 4, 14, 30, tzinfo=SHANGHAI),
+        dt.datetime(2026, 1, 4, 16, 30, tzinfo=SHANGHAI),
+    )
+
+
+def test_an_orgs_own_time_applies_on_the_rule_default_day_too(workdays):
+    timed = Org("B1", "支部", OrgType.BRANCH, party_time=(dt.time(8, 0), dt.time(10, 0)))
+    due = scheduled_day(Schedule(default_day="2MO"), timed, 2026, 3, workdays)
+    assert (due.day, due.start.time(), due.end.time()) == (
+        D(2026, 3, 9),
+        dt.time(8, 0),
+        dt.time(10, 0),
+    )
+
+
+def test_a_rule_with_its_own_day_keeps_its_own_time(workdays):
+    timed = Org(
+        "B1", "支部", OrgType.BRANCH, party_day="1FR", party_time=(dt.time(14, 30), dt.time(16, 30))
+    )
+    fixed = Schedule(day="10", start=dt.time(15, 0), end=dt.time(17, 0))
+    due = scheduled_day(fixed, timed, 2026, 3, workdays)
+    assert due.day == D(2026, 3, 10)
+    assert (due.start, due.end) == (
+        dt.datetime(2026, 3, 10, 15, 0, tzinfo=SHANGHAI),
+        dt.datetime(2026, 3, 10, 17, 0, tzinfo=SHANGHAI),
+    )
+
+
+def test_without_a_time_of_its_own_an_org_meets_at_the_rule_time(workdays):
+    due = scheduled_day(
+        Schedule(start=dt.time(9, 30), end=dt.time(11, 0)), branch("15"), 2026, 4, workdays
+    )
+    assert (due.start.time(), due.end.time()) == (dt.time(9, 30), dt.time(11, 0))

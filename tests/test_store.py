@@ -6,20 +6,22 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from openpyxl import Workbook
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from monitor import readers
 from monitor.app import run_check
 from monitor.demo import demo_files
-from monitor.domain import Status
+from monitor.domain import Org, OrgType, Status
 from monitor.errors import RegisterError
 from monitor.evaluator import Window
 from monitor.rules import RulePack
 from monitor.store import Store
-from monitor.store.schema import current_revision, head_revision
+from monitor.store.schema import alembic_config, current_revision, head_revision, make_engine
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -289,3 +291,36 @@ def test_a_streamed_file_imports_like_a_parsed_one(store: Store, tmp_path: Path,
         result = store.import_meetings(stream, national.catalog)
     assert (result.rows, result.inserted, result.updated) == (3, 0, 3)
     assert snapshot(store) == parsed_view
+
+
+def test_an_orgs_party_time_is_stored_and_a_reimport_changes_it(store: Store, tmp_path: Path):
+    timed = "组织编码,组织名称,组织类型,上级组织编码,主题党日,主题党日时间\n"
+    first = timed + "S,街道党工委,党委,,,\nB1,幸福社区党支部,党支部,S,1FR,14:30—16:30\n"
+    store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", first)))
+    assert store.org("B1").party_time == (dt.time(14, 30), dt.time(16, 30))
+    assert store.org("S").party_time is None
+    with store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT party_time FROM org WHERE code = 'B1'")).scalar_one()
+    assert stored == "14:30-16:30"
+
+    again = timed + "S,街道党工委,党委,,,8:00\nB1,幸福社区党支部,党支部,S,1FR,\n"
+    result = store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", again)))
+    assert (result.inserted, result.updated) == (0, 2)
+    assert {o.code: o.party_time for o in store.orgs()} == {
+        "B1": None,
+        "S": (dt.time(8, 0), dt.time(10, 0)),
+    }
+
+
+def test_a_database_at_the_first_revision_is_upgraded_keeping_its_orgs(db_url: str):
+    engine = make_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO org (code, name, type) VALUES ('B1', '支部', 'branch')"))
+    engine.dispose()
+    with Store.open(db_url) as store:
+        assert current_revision(store.engine) == head_revision()
+        assert store.orgs() == [Org("B1", "支部", OrgType.BRANCH)]

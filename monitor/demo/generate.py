@@ -16,6 +16,8 @@ The designed gaps (what a compliance monitor should find) are declared in :data:
 * ``JD01-04`` has six full members, so no committee (设支委会 blank); ``JD01-06-02`` has eight
   but says 设支委会=否; ``JD01-02`` says 设支委会=是.
 * ``JD01-07`` was founded on 2026-05-12.
+* ``JD01-03`` (a school) holds its 主题党日 at 14:30-16:30 (主题党日时间); the others use the
+  rule's default time.
 * Only one party lesson is given by its own branch secretary (``JD01-01`` in June).
 * Leader 2 (the third 领导干部, 办事处主任) attends none of ``JD01-05``'s meetings in Q3.
 """
@@ -45,6 +47,7 @@ ORG_HEADER = (
     "成立日期",
     "主题党日",
     "设支委会",
+    "主题党日时间",
 )
 MEMBER_HEADER = (
     "党员编号",
@@ -138,6 +141,7 @@ class Branch:
     admitted: tuple[int, ...] = ()  # months whose general meeting admitted a 预备党员
     low_attendance: tuple[int, int] | None = None  # (month, present) of a general meeting
     skip_party_day: tuple[int, ...] = ()
+    party_time: str = ""  # 主题党日时间 as written; blank: the rule's default (09:00-11:00)
     skip_committee: tuple[int, ...] = ()
     group_months: tuple[tuple[int, ...], ...] = ()  # per group; empty: monthly, a few gaps
     talks: tuple[tuple[int, int], ...] = ()  # (month, how many 谈心谈话)
@@ -207,6 +211,7 @@ BRANCHES: tuple[Branch, ...] = (
         parent="JD01",
         founded=dt.date(1985, 3, 12),
         party_day="-1FR",
+        party_time="14:30-16:30",  # after the school day's lessons
         committee_flag="",
         full=21,
         probationary=3,
@@ -792,7 +797,7 @@ class Generator:
     def build(self) -> District:
         district = District()
         code, name, kind, founded = STREET
-        district.orgs.append((code, name, kind, "", founded.isoformat(), "", ""))
+        district.orgs.append((code, name, kind, "", founded.isoformat(), "", "", ""))
         plans: dict[str, list[Plan]] = {b.code: self.plan(b) for b in BRANCHES}
         next_id = 1
         seen: list[str] = []
@@ -802,7 +807,7 @@ class Generator:
             if branch.parent == GENERAL_BRANCH[0] and GENERAL_BRANCH[0] not in seen:
                 seen.append(GENERAL_BRANCH[0])
                 code, name, kind, founded = GENERAL_BRANCH
-                district.orgs.append((code, name, kind, STREET[0], founded.isoformat(), "", ""))
+                district.orgs.append((code, name, kind, STREET[0], founded.isoformat(), "", "", ""))
             district.orgs.append(
                 (
                     branch.code,
@@ -812,6 +817,7 @@ class Generator:
                     branch.founded.isoformat(),
                     branch.party_day,
                     branch.committee_flag,
+                    branch.party_time,
                 )
             )
             for index, group in enumerate(branch.groups):
@@ -822,6 +828,7 @@ class Generator:
                         "党小组",
                         branch.code,
                         branch.founded.isoformat(),
+                        "",
                         "",
                         "",
                     )

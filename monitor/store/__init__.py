@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
+from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, record_key
 from monitor.errors import RegisterError, UnknownOrgError
 from monitor.kinds import KindCatalog
 from monitor.periods import month_index
 from monitor.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
+from monitor.store.feeds import Feeds, bump_revision
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
 if TYPE_CHECKING:
@@ -69,25 +70,12 @@ class ImportResult:
     updated: int
 
 
-def meeting_key(meeting: Meeting) -> str:
-    """The natural key of a record: re-importing it updates the row instead of adding one."""
-    parts = "\x1f".join(
-        (
-            meeting.org,
-            meeting.date.isoformat(),
-            "+".join(sorted(meeting.kinds)),
-            meeting.topic or "",
-            meeting.lecturer or "",
-        )
-    )
-    return hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
-
-
 class Store:
     """Registers on one database; every import runs in one transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.feeds = Feeds(engine)
 
     @classmethod
     def open(cls, url: str = schema.DEFAULT_URL, *, migrate: bool = True) -> Store:
@@ -135,6 +123,46 @@ class Store:
         tree = tree.union(select(ORG_TABLE.c.code).where(ORG_TABLE.c.parent == tree.c.code))
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(tree.c.code)).scalars())
+
+    def member(self, member_id: str) -> Member | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(MEMBER_TABLE).where(MEMBER_TABLE.c.id == member_id)).first()
+        return None if row is None else _member(row)
+
+    def records(
+        self,
+        orgs: Iterable[str],
+        first: dt.date,
+        last: dt.date,
+        *,
+        attendee: str | None = None,
+    ) -> list[Meeting]:
+        """The records of ``orgs`` held from ``first`` to ``last``, optionally only those
+        ``attendee`` took part in; ordered by day."""
+        bits = self.kind_bits()
+        query = select(MEETING_TABLE).where(
+            MEETING_TABLE.c.day >= first, MEETING_TABLE.c.day <= last
+        )
+        if attendee is not None:
+            attended = select(ATTENDANCE_TABLE.c.meeting_id).where(
+                ATTENDANCE_TABLE.c.member_id == attendee
+            )
+            query = query.where(MEETING_TABLE.c.id.in_(attended))
+        rows: list[Any] = []
+        attendees: dict[int, list[str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(orgs)), _CHUNK):
+                found = _rows(conn, query.where(MEETING_TABLE.c.org.in_(chunk)))
+                rows += found
+                ids = [r.id for r in found]
+                for part in _chunks(ids, _CHUNK):
+                    pairs = select(ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id)
+                    pairs = pairs.where(ATTENDANCE_TABLE.c.meeting_id.in_(part))
+                    order = (ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id)
+                    for meeting_id, member_id in _rows(conn, pairs.order_by(*order)):
+                        attendees.setdefault(int(meeting_id), []).append(str(member_id))
+        rows.sort(key=lambda r: (r.day, r.org, r.id))
+        return [_meeting(r, bits, attendees.get(r.id, ())) for r in rows]
 
     def members(
         self, orgs: Iterable[str] | None = None, *, leaders_only: bool = False
@@ -196,6 +224,7 @@ class Store:
                 _check_parent(parsed, org, line, known)
             rows = [_org_row(o) for o in parsed.records]
             self._upsert(conn, ORG_TABLE, rows, ["code"])
+            bump_revision(conn)
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "org")
         inserted = sum(1 for o in parsed.records if o.code not in existing)
@@ -217,6 +246,7 @@ class Store:
             ]
             rows = [_member_row(m) for m in members]
             self._upsert(conn, MEMBER_TABLE, rows, ["id"])
+            bump_revision(conn)
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "member")
         inserted = sum(1 for m in parsed.records if m.id not in existing)
@@ -263,6 +293,7 @@ class Store:
                     )
                 existing = stage.count_existing()
                 stage.merge(existing)
+                bump_revision(conn)
                 if total >= _ANALYZE_AFTER:
                     bulk.analyze(conn, "meeting", "attendance")
             finally:
@@ -362,7 +393,7 @@ class _MeetingResolver:
             mask = self.masks.get(meeting.kinds)
             if mask is None:
                 mask = self.masks[meeting.kinds] = sum(1 << self.bits[k] for k in meeting.kinds)
-            key = meeting_key(meeting)
+            key = record_key(meeting)
             month = month_index(meeting.date)
             rows.append(
                 (
@@ -581,6 +612,7 @@ def _org(row: Any) -> Org:
         founded=row.founded,
         party_day=row.party_day,
         has_committee=row.has_committee,
+        party_time=_party_time(row.party_time),
     )
 
 
@@ -593,7 +625,24 @@ def _org_row(org: Org) -> dict[str, Any]:
         "founded": org.founded,
         "party_day": org.party_day,
         "has_committee": org.has_committee,
+        "party_time": _party_time_text(org.party_time),
     }
+
+
+def _party_time(text: str | None) -> tuple[dt.time, dt.time] | None:
+    """An org's stored ``HH:MM-HH:MM`` as (start, end)."""
+    if not text:
+        return None
+    start, end = text.split("-")
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
+def _party_time_text(span: tuple[dt.time, dt.time] | None) -> str | None:
+    """(start, end) as stored: ``HH:MM-HH:MM``."""
+    if span is None:
+        return None
+    start, end = span
+    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 def _member(row: Any) -> Member:

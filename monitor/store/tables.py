@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 
@@ -18,6 +18,7 @@ class OrgRow(SQLModel, table=True):
     founded: dt.date | None = None
     party_day: str | None = Field(default=None, max_length=8)
     has_committee: bool | None = None
+    party_time: str | None = Field(default=None, max_length=11)  # HH:MM-HH:MM
 
 
 class MemberRow(SQLModel, table=True):
@@ -75,3 +76,37 @@ class KindRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     bit: int = Field(unique=True)
     name: str = Field(max_length=100)
+
+
+class RevisionRow(SQLModel, table=True):
+    """One row counting changes to the registers, so feed caches know when to rebuild."""
+
+    __tablename__ = "revision"
+
+    id: int = Field(primary_key=True)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A calendar feed's secret URL token; a revoked token stays so it is never reissued."""
+
+    __tablename__ = "feed_token"
+
+    token: str = Field(primary_key=True, max_length=64)
+    subject: str = Field(max_length=64, index=True)  # org code or member id
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class FeedEventRow(SQLModel, table=True):
+    """The stamp of one event of one feed: its content digest, SEQUENCE and LAST-MODIFIED."""
+
+    __tablename__ = "feed_event"
+
+    feed: str = Field(primary_key=True, max_length=64)  # org code or member id
+    uid: str = Field(primary_key=True, max_length=255)
+    digest: str = Field(max_length=64)
+    sequence: int
+    modified: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -447,5 +447,12 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     )
 
 
+# The calendar commands live in their own module, which uses the helpers above.
+from monitor.cli.calendar import calendar, feeds, serve  # noqa: E402
+
+main.add_command(calendar)
+main.add_command(feeds)
+main.add_command(serve)
+
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name="orglife")

@@ -1,0 +1,187 @@
+"""`orglife calendar`, `orglife feeds …` and `orglife serve`: calendar feeds on the command line.
+
+Registered on :func:`monitor.cli.main` by that module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+import monitor.cli as base
+from monitor.calendars import default_range, feed_url, generate, public_url, subject, webcal_url
+from monitor.rules import load_pack
+from monitor.workdays import WorkCalendar
+
+DEFAULT_FEED_DIR = Path("calendars") / "feeds"
+
+_rules_option = click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@click.command("calendar")
+@click.argument("code")
+@click.option("--as-of", "as_of", help="Judge statuses as at this day (default: today).")
+@click.option("--from", "first", help="First day of events to include (default: 1 Jan last year).")
+@click.option("--to", "last", help="Last day of events to include (default: 31 Dec, see README).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help=f"Where to write the feed (default: {DEFAULT_FEED_DIR}/CODE.ics; - for stdout).",
+)
+@_rules_option
+@click.pass_obj
+@base._handles_errors
+def calendar(
+    obj: base._Context,
+    code: str,
+    as_of: str | None,
+    first: str | None,
+    last: str | None,
+    output: Path | None,
+    rule_paths: Sequence[Path],
+) -> None:
+    """Write the iCalendar feed of CODE (an org code or a leading cadre's member id)."""
+    as_of_day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    default_first, default_last = default_range(as_of_day)
+    first_day = base._date(first, "--from") or default_first
+    last_day = base._date(last, "--to") or default_last
+    if last_day < first_day:
+        raise click.BadParameter(f"{last} is earlier than --from {first_day}", param_hint="--to")
+    rendered = generate(
+        obj.store,
+        load_pack(rule_paths),
+        WorkCalendar(),
+        code,
+        as_of=as_of_day,
+        first=first_day,
+        last=last_day,
+        now=_now(),
+    )
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(rendered.body)
+        sys.stdout.buffer.flush()
+        return
+    path = output or DEFAULT_FEED_DIR / f"{rendered.feed.subject.code}.ics"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.body)
+    base.out.print(
+        f"已写入 {path}：{rendered.feed.subject.title}，{len(rendered.feed.events)}个日程"
+        f"（{first_day}至{last_day}，状态截至{as_of_day}；本次新增或变化{rendered.changed}个）",
+        highlight=False,
+    )
+
+
+@click.group("feeds")
+def feeds() -> None:
+    """Subscription links of calendar feeds: show, rotate, revoke, list."""
+
+
+def _print_link(url: str, title: str) -> None:
+    # The URL comes first, alone on its line, so scripts can take `| head -1`.
+    click.echo(url)
+    click.echo(webcal_url(url))
+    base.err.print(
+        f"{title}：在日历应用中“订阅日历/从URL添加”，粘贴第一行地址；"
+        "苹果设备可直接打开第二行 webcal:// 链接。",
+        highlight=False,
+    )
+
+
+@feeds.command("url")
+@click.argument("code")
+@click.pass_obj
+@base._handles_errors
+def feeds_url(obj: base._Context, code: str) -> None:
+    """Print CODE's subscription URL (made on first use), then the webcal:// form."""
+    who = subject(obj.store, code)
+    base_url = public_url()
+    token = obj.store.feeds.token(who.code, now=_now())
+    _print_link(feed_url(token.token, base_url), who.title)
+
+
+@feeds.command("rotate")
+@click.argument("code")
+@click.pass_obj
+@base._handles_errors
+def feeds_rotate(obj: base._Context, code: str) -> None:
+    """Replace CODE's link with a new one; the old link stops working at once."""
+    who = subject(obj.store, code)
+    base_url = public_url()
+    token = obj.store.feeds.rotate(who.code, now=_now())
+    _print_link(feed_url(token.token, base_url), who.title)
+    base.err.print("旧的订阅地址已作废，请把新地址发给订阅人。", highlight=False)
+
+
+@feeds.command("revoke")
+@click.argument("code")
+@click.pass_obj
+@base._handles_errors
+def feeds_revoke(obj: base._Context, code: str) -> None:
+    """Stop CODE's link from working, without issuing a new one."""
+    code = code.strip()
+    if obj.store.feeds.revoke(code, now=_now()):
+        base.out.print(f"已作废 {code} 的订阅地址。", highlight=False)
+    else:
+        base.out.print(f"{code} 没有有效的订阅地址，无需作废。", highlight=False)
+
+
+@feeds.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked links.")
+@click.pass_obj
+@base._handles_errors
+def feeds_list(obj: base._Context, include_revoked: bool) -> None:
+    """List the feeds that have links (tokens are shown shortened)."""
+    table = Table("对象", "链接（节选）", "创建时间（UTC）", "状态")
+    for token in obj.store.feeds.tokens(include_revoked=include_revoked):
+        table.add_row(
+            token.subject,
+            f"…/feeds/{token.token[:4]}….ics",
+            f"{token.created:%Y-%m-%d %H:%M}",
+            "有效" if token.active else f"已作废（{token.revoked:%Y-%m-%d}）",
+        )
+    base.out.print(table)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--refresh-hours",
+    default=6.0,
+    show_default=True,
+    type=click.FloatRange(0.25, 168),
+    help="How often subscribed clients are asked to refresh (REFRESH-INTERVAL).",
+)
+@_rules_option
+@click.pass_obj
+@base._handles_errors
+def serve(
+    obj: base._Context, host: str, port: int, refresh_hours: float, rule_paths: Sequence[Path]
+) -> None:
+    """Serve the calendar feeds over HTTP: GET /feeds/<token>.ics."""
+    from monitor.web import FeedService, run
+
+    service = FeedService(
+        obj.store,
+        load_pack(rule_paths),
+        WorkCalendar(),
+        refresh=dt.timedelta(hours=refresh_hours),
+    )
+    public_url()  # fail before listening when ORGLIFE_PUBLIC_URL is unusable
+    run(service, host=host, port=port)

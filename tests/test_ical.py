@@ -1,0 +1,132 @@
+"""Writing iCalendar: the bytes clients read, and the stamps that tell them what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+
+from monitor.domain import Org, OrgType
+from monitor.feeds import Feed, FeedEvent, FeedKind, FeedSubject, uid
+from monitor.ical import EventStamp, etag, render, restamp, stamp
+from monitor.schedule import SHANGHAI
+
+NOW = dt.datetime(2026, 11, 20, 2, 30, 15, 123456, tzinfo=dt.UTC)
+LONG = "主题党日：" + "学习贯彻党的二十届四中全会精神，" * 6 + "𠀋"  # a 4-byte character at the end
+
+
+@pytest.fixture
+def feed() -> Feed:
+    org = Org("B01", "第一党支部", OrgType.BRANCH)
+    events = (
+        FeedEvent(
+            uid("themed_party_day", "2026-12", "B01"),
+            LONG,
+            "第一行\n第二行；含逗号,和分号;",
+            dt.datetime(2026, 12, 4, 9, tzinfo=SHANGHAI),
+            dt.datetime(2026, 12, 4, 11, tzinfo=SHANGHAI),
+            ("组织生活", "主题党日"),
+            (7, 1),
+        ),
+        FeedEvent(
+            uid("branch_general_meeting", "2026-Q4", "B01"),
+            "本季度支部党员大会尚未召开，截止12月31日",
+            "说明",
+            dt.date(2026, 12, 31),
+            dt.date(2027, 1, 1),
+            ("组织生活",),
+            (7, 1, 0),
+        ),
+    )
+    return Feed(
+        FeedSubject(FeedKind.BRANCH, org), dt.date(2026, 1, 1), dt.date(2026, 12, 31), events
+    )
+
+
+def lines(body: bytes) -> list[bytes]:
+    assert body.endswith(b"\r\n")
+    return body[:-2].split(b"\r\n")
+
+
+def test_lines_end_in_crlf_and_fold_within_75_octets_between_characters(feed: Feed):
+    body = render(feed, stamp(feed.events, {}, NOW))
+    assert b"\n" not in body.replace(b"\r\n", b"")
+    for line in lines(body):
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # each physical line is whole UTF-8: no character split
+    unfolded = body.replace(b"\r\n ", b"").decode()
+    assert f"SUMMARY:{LONG}\r\n" in unfolded
+
+
+def test_calendar_properties_are_written_the_way_clients_read_them(feed: Feed):
+    body = render(feed, stamp(feed.events, {}, NOW), refresh=dt.timedelta(hours=4)).decode()
+    unfolded = body.replace("\r\n ", "")
+    assert body.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+    assert "X-WR-CALNAME:第一党支部 组织生活\r\n" in unfolded
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT4H\r\n" in body
+    assert "X-PUBLISHED-TTL:PT4H\r\n" in body
+    assert "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\n" in body
+    assert "TZOFFSETTO:+0800" in body
+    assert "DTSTART;TZID=Asia/Shanghai:20261204T090000\r\n" in body
+    assert "DTSTART;VALUE=DATE:20261231\r\nDTEND;VALUE=DATE:20270101\r\n" in body
+    assert "DESCRIPTION:第一行\\n第二行；含逗号\\,和分号\\;\r\n" in unfolded
+
+
+def test_dtstamp_is_the_stored_change_time_not_the_clock(feed: Feed):
+    stamps = stamp(feed.events, {}, NOW)
+    later = render(feed, stamps).decode()
+    assert later.count("DTSTAMP:20261120T023015Z") == 2
+    assert later.count("LAST-MODIFIED:20261120T023015Z") == 2
+    # The same stamps, rendered again at any time, give the same bytes.
+    assert render(feed, stamps) == render(feed, dict(stamps))
+
+
+def test_reminders_are_relative_to_the_session_or_to_nine_in_the_morning(feed: Feed):
+    cal = icalendar.Calendar.from_ical(render(feed, stamp(feed.events, {}, NOW)))
+    session, deadline = cal.walk("VEVENT")
+    triggers = [a["TRIGGER"].dt for a in session.walk("VALARM")]
+    assert triggers == [dt.timedelta(days=-7), dt.timedelta(days=-1)]
+    # All-day: relative to local midnight, so 7 and 1 days before at 09:00, and 09:00 that day.
+    triggers = [a["TRIGGER"].dt for a in deadline.walk("VALARM")]
+    assert triggers == [
+        dt.timedelta(days=-7, hours=9),
+        dt.timedelta(days=-1, hours=9),
+        dt.timedelta(hours=9),
+    ]
+    descriptions = [str(a["DESCRIPTION"]) for a in deadline.walk("VALARM")]
+    assert descriptions[0].startswith("7天后：") and descriptions[1].startswith("明天：")
+    assert descriptions[2].startswith("今天：")
+
+
+def test_stamps_move_only_for_changed_content():
+    a = FeedEvent("a@orglife", "甲", "", dt.date(2026, 1, 5), dt.date(2026, 1, 6))
+    b = FeedEvent("b@orglife", "乙", "", dt.date(2026, 1, 5), dt.date(2026, 1, 6))
+    first = stamp([a, b], {}, NOW)
+    assert {s.sequence for s in first.values()} == {0}
+    assert first["a@orglife"].modified == NOW.replace(microsecond=0)
+    b2 = FeedEvent("b@orglife", "乙（已开展）", "", b.start, b.end)
+    later = NOW + dt.timedelta(days=3)
+    second = stamp([a, b2], first, later)
+    assert second["a@orglife"] == first["a@orglife"]
+    assert second["b@orglife"].sequence == 1
+    assert second["b@orglife"].modified == later.replace(microsecond=0)
+
+
+def test_last_modified_never_goes_back_even_if_the_clock_does():
+    old = EventStamp("x" * 64, 3, NOW.replace(microsecond=0))
+    earlier = NOW - dt.timedelta(hours=5)
+    new = restamp(old, "y" * 64, earlier)
+    assert new.sequence == 4
+    assert new.modified == old.modified + dt.timedelta(seconds=1)
+
+
+def test_naive_times_are_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        restamp(None, "x", dt.datetime(2026, 1, 1))
+
+
+def test_etag_is_strong_and_follows_the_bytes():
+    assert etag(b"a") == etag(b"a")
+    assert etag(b"a") != etag(b"b")
+    assert etag(b"a").startswith('"') and not etag(b"a").startswith("W/")
