@@ -48,7 +48,17 @@ DEFAULT_WORKDIR = BENCH_DIR / "out"
 # The province the sizes are proportional to.
 PROVINCE_BRANCHES = 100_000
 # Tables orglife owns on PostgreSQL, dropped before each run (dependents first).
-PG_TABLES = ("attendance", "meeting", "member", "meeting_kind", "org", "alembic_version")
+PG_TABLES = (
+    "attendance",
+    "meeting",
+    "member",
+    "meeting_kind",
+    "org",
+    "feed_event",
+    "feed_token",
+    "revision",
+    "alembic_version",
+)
 
 ORG_HEADER = ("code", "name", "type", "parent", "founded", "party_day", "has_committee")
 MEMBER_HEADER = ("id", "name", "org", "group", "role", "joined", "status", "leader")
