@@ -229,8 +229,9 @@ class _Builder:
                 continue
             if rule.schedule is not None and finding.member is None:
                 yield self._session(finding, rule)
-            elif finding.status is not Status.HELD:
-                # A deadline already met needs no entry: the records it counted are shown.
+            else:
+                # A met deadline stays, marked met: a client that showed it open updates the
+                # same event (SEQUENCE + 1) instead of losing it.
                 yield self._deadline(finding, rule)
 
     def _who(self, finding: Finding) -> str:
@@ -296,7 +297,9 @@ class _Builder:
         scope = _scope(period)
         name = f"{self._who(finding)}{rule.name}"
         counted = finding.evidence.counted
-        if finding.status is Status.MISSED:
+        if finding.status is Status.HELD:
+            summary = f"{scope}{name}已{verb}"
+        elif finding.status is Status.MISSED:
             summary = f"{MISSED_MARK}{scope}{name}"
         elif counted:
             summary = (

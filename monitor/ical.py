@@ -9,6 +9,7 @@ gives byte-identical output, which is also what makes HTTP revalidation (ETag) w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -61,22 +62,42 @@ def render(
     refresh: dt.timedelta = DEFAULT_REFRESH,
 ) -> bytes:
     """The feed as an iCalendar object: CRLF lines, folded at 75 octets between characters."""
+    head = _calendar(feed.subject.title, refresh)
+    assert head.endswith(_END)
+    parts = [head[: -len(_END)]]
+    parts += [_vevent_bytes(event, stamps[event.uid]) for event in feed.events]
+    parts.append(_END)
+    return b"".join(parts)
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar(title: str, refresh: dt.timedelta) -> bytes:
+    """The VCALENDAR wrapper (properties and VTIMEZONE) without events."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", feed.subject.title)
-    cal.add("x-wr-calname", feed.subject.title)
-    cal.add("x-wr-caldesc", f"{feed.subject.title}（orglife 自动生成，请勿手工修改）")
+    cal.add("name", title)
+    cal.add("x-wr-calname", title)
+    cal.add("x-wr-caldesc", f"{title}（orglife 自动生成，请勿手工修改）")
     cal.add("x-wr-timezone", TZID)
     # icalendar writes a timedelta without VALUE=DURATION (RFC 7986 requires it) and renders
     # X-PUBLISHED-TTL, which it does not know, as "6:00:00"; both are spelled out here.
     cal.add("refresh-interval", icalendar.vDuration(refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(refresh))
     cal.add_component(_shanghai())
-    for event in feed.events:
-        cal.add_component(_vevent(event, stamps[event.uid]))
     body: bytes = cal.to_ical()
+    return body
+
+
+# Serialising is most of a feed's cost, and most events are unchanged between two builds of a
+# feed: their bytes are kept, keyed by the event (frozen) and its stamp. ~1.5 KB each.
+@functools.lru_cache(maxsize=20_000)
+def _vevent_bytes(event: FeedEvent, stamp: EventStamp) -> bytes:
+    body: bytes = _vevent(event, stamp).to_ical()
     return body
 
 

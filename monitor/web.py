@@ -34,6 +34,7 @@ from monitor.workdays import WorkCalendar
 log = structlog.get_logger("orglife.web")
 CACHE_SIZE = 2048  # feeds kept rendered; one branch's feed is ~100 KB
 _TOKEN_PATH = re.compile(r"^/feeds/[^/]*$")
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{16,}")  # a token (32 chars) in any other path
 NOT_FOUND = "未找到该日历订阅：链接可能已作废或有误，请向党组织管理员索取新的订阅地址。\n"
 
 
@@ -111,9 +112,12 @@ class FeedService:
         return rendered
 
 
+SERVICE = web.AppKey("service", FeedService)
+
+
 def make_app(service: FeedService) -> web.Application:
     app = web.Application()
-    app["service"] = service
+    app[SERVICE] = service
     app.router.add_get("/feeds/{name}", _feed)
     app.router.add_get("/healthz", _healthz)
     return app
@@ -121,7 +125,7 @@ def make_app(service: FeedService) -> web.Application:
 
 async def _feed(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
-    service: FeedService = request.app["service"]
+    service = request.app[SERVICE]
     token = name.removesuffix(".ics") if name.endswith(".ics") else ""
     rendered = await asyncio.to_thread(service.feed, token) if token else None
     if rendered is None:
@@ -151,7 +155,7 @@ def _not_modified(request: web.Request, rendered: RenderedFeed) -> bool:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    service: FeedService = request.app["service"]
+    service = request.app[SERVICE]
     try:
         await asyncio.to_thread(service.store.feeds.revision)
     except Exception as exc:  # any database failure makes the instance unhealthy
@@ -165,8 +169,8 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         path = request.path
-        if _TOKEN_PATH.match(path):
-            path = "/feeds/<token>"
+        # Paths that miss the feed route (/feeds/<token>.ics/, //feeds/...) may still hold one.
+        path = "/feeds/<token>" if _TOKEN_PATH.match(path) else _TOKEN_LIKE.sub("<token>", path)
         log.info(
             "http_request",
             method=request.method,

@@ -169,7 +169,7 @@ def test_a_partly_met_count_says_how_many_are_still_needed(
     assert event.summary == "本季度党课已开展1次，尚需1次，截止12月31日"
 
 
-def test_a_missed_period_is_a_marked_entry_and_a_met_one_leaves_no_deadline(
+def test_a_missed_period_is_a_marked_entry_and_a_met_one_says_so(
     national: RulePack, workdays: WorkCalendar
 ):
     findings = [
@@ -177,7 +177,8 @@ def test_a_missed_period_is_a_marked_entry_and_a_met_one_leaves_no_deadline(
         finding("branch_general_meeting", quarter(2026, 1), Status.HELD, counted=1, records=(7,)),
     ]
     events = feed_of(branch(), findings, national, workdays)
-    assert list(events) == [uid("branch_general_meeting", "2026-Q2", "B01")]
+    met = events[uid("branch_general_meeting", "2026-Q1", "B01")]
+    assert met.summary == "本季度支部党员大会已召开" and met.reminders == ()
     missed = events[uid("branch_general_meeting", "2026-Q2", "B01")]
     assert missed.summary.startswith("【未按期召开】")
     assert missed.reminders == ()
@@ -202,7 +203,7 @@ def test_held_records_show_on_their_day_with_topic_and_attendance(
         finding("party_lesson", quarter(2026, 1), Status.HELD, counted=1, records=(7,)),
     ]
     events = feed_of(branch(), findings, national, workdays, records=(record,))
-    (event,) = events.values()
+    (event,) = (e for e in events.values() if e.uid.startswith("record."))
     assert event.all_day and event.start == dt.date(2026, 3, 12)
     # A lesson is not a meeting: the record as a whole was 开展, not 召开.
     assert event.summary == "【已开展】支部党员大会＋党课：学习全会精神"
