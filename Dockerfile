@@ -1,5 +1,5 @@
-# Slim, non-root image. Default command: the demo district's compliance check
-# (the long-running service, `orglife serve`, replaces it in a later release).
+# Slim, non-root image. Default command: the service (calendar feeds over HTTP on port 8080);
+# `docker run … orglife demo` runs the demo district's check instead.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md CHANGELOG.md ./
@@ -15,4 +15,6 @@ RUN pip install --no-cache-dir /tmp/*.whl && rm /tmp/*.whl \
     && useradd --create-home --uid 10001 orglife
 USER orglife
 WORKDIR /home/orglife
-CMD ["orglife", "demo"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"
+CMD ["orglife", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -90,6 +90,15 @@ def test_check_filters_by_org_subtree_and_since(demo_db: str):
     assert {r["period"] for r in rows} == {"2026-10", "2026-11", "2026-Q4"}
 
 
+def test_check_of_a_subtree_judges_its_cadres_like_the_whole_district(demo_db: str):
+    # Regression: tallies for a subtree once dropped every cadre's (member id vs org codes).
+    whole = check_json(demo_db, "--as-of", "2026-11-20")
+    part = check_json(demo_db, "--as-of", "2026-11-20", "--org", "JD01-03")
+    cadre = [r for r in part if r["member"] == "M0061"]
+    assert [r["status"] for r in cadre] == ["held", "held", "held", "held"]
+    assert cadre == [r for r in whole if r["member"] == "M0061"]
+
+
 def test_check_layers_overlays(demo_db: str, tmp_path: Path):
     overlay = tmp_path / "local.yaml"
     overlay.write_text(

@@ -84,7 +84,8 @@ def test_themed_party_day_is_timed_on_the_scheduled_workday(
     assert event.start == dt.datetime.combine(day, dt.time(9), SHANGHAI)
     assert event.end == dt.datetime.combine(day, dt.time(11), SHANGHAI)
     if why:
-        assert why in event.description and "顺延" in event.description
+        assert why in event.description
+        assert "顺延" in event.description
     else:
         assert "顺延" not in event.description
 
@@ -130,7 +131,8 @@ def test_an_open_deadline_is_all_day_on_the_last_workday_and_says_what_is_due(
     f = finding("branch_general_meeting", quarter(2026, 3), Status.OPEN)
     (event,) = feed_of(branch(), [f], national, workdays).values()
     assert event.all_day
-    assert event.start == dt.date(2026, 9, 30) and event.end == dt.date(2026, 10, 1)
+    assert event.start == dt.date(2026, 9, 30)
+    assert event.end == dt.date(2026, 10, 1)
     assert event.summary == "本季度支部党员大会尚未召开，截止9月30日"
     assert event.reminders == (7, 1)
     for text in (
@@ -178,7 +180,8 @@ def test_a_missed_period_is_a_marked_entry_and_a_met_one_says_so(
     ]
     events = feed_of(branch(), findings, national, workdays)
     met = events[uid("branch_general_meeting", "2026-Q1", "B01")]
-    assert met.summary == "本季度支部党员大会已召开" and met.reminders == ()
+    assert met.summary == "本季度支部党员大会已召开"
+    assert met.reminders == ()
     missed = events[uid("branch_general_meeting", "2026-Q2", "B01")]
     assert missed.summary.startswith("【未按期召开】")
     assert missed.reminders == ()
@@ -204,15 +207,14 @@ def test_held_records_show_on_their_day_with_topic_and_attendance(
     ]
     events = feed_of(branch(), findings, national, workdays, records=(record,))
     (event,) = (e for e in events.values() if e.uid.startswith("record."))
-    assert event.all_day and event.start == dt.date(2026, 3, 12)
+    assert event.all_day
+    assert event.start == dt.date(2026, 3, 12)
     # A lesson is not a meeting: the record as a whole was 开展, not 召开.
     assert event.summary == "【已开展】支部党员大会＋党课：学习全会精神"
     assert "实到18人／应到20人（90%）" in event.description
     assert "会后18天录入" in event.description
-    assert (
-        "2026年第一季度支部党员大会" in event.description
-        and "2026年第一季度党课" in event.description
-    )
+    assert "2026年第一季度支部党员大会" in event.description
+    assert "2026年第一季度党课" in event.description
 
 
 def test_a_branch_feed_includes_its_groups_with_their_short_names(

@@ -95,7 +95,8 @@ def test_reminders_are_relative_to_the_session_or_to_nine_in_the_morning(feed: F
         dt.timedelta(hours=9),
     ]
     descriptions = [str(a["DESCRIPTION"]) for a in deadline.walk("VALARM")]
-    assert descriptions[0].startswith("7天后：") and descriptions[1].startswith("明天：")
+    assert descriptions[0].startswith("7天后：")
+    assert descriptions[1].startswith("明天：")
     assert descriptions[2].startswith("今天：")
 
 
@@ -129,4 +130,5 @@ def test_naive_times_are_refused():
 def test_etag_is_strong_and_follows_the_bytes():
     assert etag(b"a") == etag(b"a")
     assert etag(b"a") != etag(b"b")
-    assert etag(b"a").startswith('"') and not etag(b"a").startswith("W/")
+    assert etag(b"a").startswith('"')
+    assert not etag(b"a").startswith("W/")

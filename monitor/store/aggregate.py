@@ -303,16 +303,20 @@ def _run(
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}, m.month"
     )
     keyed = [(counter.rule.id, counter.seen, counter) for counter in counters]
+    # Past the IN limit the SQL is not filtered by org; org subjects are filtered here. Member
+    # subjects (cadres) are member ids, not org codes: the evaluator keeps only the cadres of
+    # the orgs judged, so they pass through.
+    keep = wanted if wanted is not None and kind == "org" else None
     current: str | None = None
     cells: dict[tuple[str, int], Tally] = {}
     for row in _stream(conn, sql, params):
         who, month = row[0], row[1]
         if who != current:
-            if current is not None and (wanted is None or current in wanted):
+            if current is not None and (keep is None or current in keep):
                 yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
             current, cells = who, {}
         for rule_id, seen, counter in keyed:
             if row[seen]:
                 cells[(rule_id, month)] = counter.tally(row)
-    if current is not None and (wanted is None or current in wanted):
+    if current is not None and (keep is None or current in keep):
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
