@@ -65,7 +65,7 @@ def render(
     head = _calendar(feed.subject.title, refresh)
     assert head.endswith(_END)
     parts = [head[: -len(_END)]]
-    parts += [_vevent_bytes(event, stamps[event.uid]) for event in feed.events]
+    parts += [_vevent_bytes(event, stamps[event.uid], _zone(event)) for event in feed.events]
     parts.append(_END)
     return b"".join(parts)
 
@@ -96,9 +96,14 @@ def _calendar(title: str, refresh: dt.timedelta) -> bytes:
 # Serialising is most of a feed's cost, and most events are unchanged between two builds of a
 # feed: their bytes are kept, keyed by the event (frozen) and its stamp. ~1.5 KB each.
 @functools.lru_cache(maxsize=20_000)
-def _vevent_bytes(event: FeedEvent, stamp: EventStamp) -> bytes:
+def _vevent_bytes(event: FeedEvent, stamp: EventStamp, zone: str) -> bytes:
+    # ``zone`` is only part of the key: aware datetimes of one instant in two zones are equal.
     body: bytes = _vevent(event, stamp).to_ical()
     return body
+
+
+def _zone(event: FeedEvent) -> str:
+    return str(event.start.tzinfo) if isinstance(event.start, dt.datetime) else ""
 
 
 def etag(body: bytes) -> str:

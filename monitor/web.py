@@ -64,8 +64,19 @@ class FeedService:
         self.refresh = refresh
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
-        self._lock = threading.Lock()  # builds are serialised: one store, one worker at a time
+        self._guard = threading.Lock()  # protects the cache and the lock table
+        # One build per feed at a time (two subscribers refreshing together wait for one
+        # build); different feeds build in parallel on the worker threads.
+        self._building: dict[str, threading.Lock] = {}
         self.builds = 0  # feeds generated (not served from the cache), for tests and metrics
+
+    def _cached(self, code: str, key: tuple[int, dt.date]) -> RenderedFeed | None:
+        with self._guard:
+            cached = self._cache.get(code)
+            if cached is None or cached.key != key:
+                return None
+            self._cache.move_to_end(code)
+            return cached.feed
 
     def feed(self, token: str) -> RenderedFeed | None:
         """The feed ``token`` opens, or None when the token is unknown or revoked."""
@@ -74,34 +85,22 @@ class FeedService:
             return None
         now = self.clock()
         key = (self.store.feeds.revision(), now.astimezone(SHANGHAI).date())
-        with self._lock:
-            cached = self._cache.get(code)
-            if cached is not None and cached.key == key:
-                self._cache.move_to_end(code)
-                return cached.feed
-            try:
-                who = subject(self.store, code)
-            except UnknownSubjectError:
-                # The org or cadre left the registers after the link was issued.
-                log.info("feed_subject_gone", subject=code)
+        if (hit := self._cached(code, key)) is not None:
+            return hit
+        with self._guard:
+            building = self._building.setdefault(code, threading.Lock())
+        with building:
+            if (hit := self._cached(code, key)) is not None:  # built while we waited
+                return hit
+            rendered = self._build(code, key[1], now)
+            if rendered is None:
                 return None
-            first, last = default_range(key[1])
-            rendered = generate(
-                self.store,
-                self.pack,
-                self.workdays,
-                who,
-                as_of=key[1],
-                first=first,
-                last=last,
-                now=now,
-                refresh=self.refresh,
-            )
-            self.builds += 1
-            self._cache[code] = _Cached(key, rendered)
-            self._cache.move_to_end(code)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            with self._guard:
+                self.builds += 1
+                self._cache[code] = _Cached(key, rendered)
+                self._cache.move_to_end(code)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
         log.info(
             "feed_built",
             subject=code,
@@ -110,6 +109,26 @@ class FeedService:
             bytes=len(rendered.body),
         )
         return rendered
+
+    def _build(self, code: str, as_of: dt.date, now: dt.datetime) -> RenderedFeed | None:
+        try:
+            who = subject(self.store, code)
+        except UnknownSubjectError:
+            # The org or cadre left the registers after the link was issued.
+            log.info("feed_subject_gone", subject=code)
+            return None
+        first, last = default_range(as_of)
+        return generate(
+            self.store,
+            self.pack,
+            self.workdays,
+            who,
+            as_of=as_of,
+            first=first,
+            last=last,
+            now=now,
+            refresh=self.refresh,
+        )
 
 
 SERVICE = web.AppKey("service", FeedService)

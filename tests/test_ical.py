@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import icalendar
@@ -132,3 +133,18 @@ def test_etag_is_strong_and_follows_the_bytes():
     assert etag(b"a") != etag(b"b")
     assert etag(b"a").startswith('"')
     assert not etag(b"a").startswith("W/")
+
+
+def test_the_same_instant_in_another_zone_is_not_served_from_the_cache(feed: Feed):
+    shanghai = feed.events[0]
+    assert isinstance(shanghai.start, dt.datetime)
+    assert isinstance(shanghai.end, dt.datetime)
+    utc = dataclasses.replace(
+        shanghai, start=shanghai.start.astimezone(dt.UTC), end=shanghai.end.astimezone(dt.UTC)
+    )
+    assert utc == shanghai  # equal instants: a cache keyed by the event alone would mix them
+    stamps = {shanghai.uid: EventStamp("x", 0, NOW.replace(microsecond=0))}
+    first = render(Feed(feed.subject, feed.first, feed.last, (shanghai,)), stamps)
+    second = render(Feed(feed.subject, feed.first, feed.last, (utc,)), stamps)
+    assert b"DTSTART;TZID=Asia/Shanghai:20261204T090000" in first
+    assert b"DTSTART:20261204T010000Z" in second
