@@ -180,3 +180,21 @@ def test_the_property_sees_every_status(store: Store, national: RulePack):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.mark.parametrize("in_limit", [2000, 1], ids=["bound-list", "temporary-table"])
+def test_a_subtree_is_judged_as_in_the_whole_district(
+    demo_store: Store, national: RulePack, monkeypatch: pytest.MonkeyPatch, in_limit: int
+):
+    # Small subtrees bind their codes in the SQL; big ones (past the limit) join a temporary
+    # table. Either way a subtree's findings, its leading cadres' included, equal the whole run's.
+    from monitor.app import run_check
+
+    monkeypatch.setattr(aggregate, "_IN_LIMIT", in_limit)
+    as_of = dt.date(2026, 11, 20)
+    whole = run_check(demo_store, national, as_of=as_of).findings
+    for code in ("JD01-06", "JD01-05", "JD01-05"):  # twice: no temporary table outlives a call
+        subtree = set(demo_store.subtree(code))
+        part = run_check(demo_store, national, as_of=as_of, org=code).findings
+        assert part == [f for f in whole if f.org in subtree]
+    assert any(f.member and f.status.value == "held" for f in part)

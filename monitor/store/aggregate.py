@@ -231,40 +231,59 @@ def tallies(
     wanted = None if orgs is None else set(orgs)
     org_rules = [r for r in pack.rules if not r.applies_to.is_member]
     cadre_rules = [r for r in pack.rules if r.applies_to.is_member]
+    big = wanted is not None and len(wanted) > _IN_LIMIT
     with store.engine.connect() as conn:
-        if org_rules:
-            yield from _run(
-                conn,
-                "org",
-                org_rules,
-                bits,
-                window,
-                months,
-                with_records,
-                wanted,
-                source="meeting m",
-                subject="m.org",
-                where="",
-                org_column="m.org",
+        if big:
+            assert wanted is not None
+            # A big subtree (a county's thousands of orgs): join a temporary table of its codes
+            # rather than scan the whole province.
+            conn.execute(text("DROP TABLE IF EXISTS wanted_org"))
+            conn.execute(text("CREATE TEMPORARY TABLE wanted_org (code VARCHAR(64) PRIMARY KEY)"))
+            conn.execute(
+                text("INSERT INTO wanted_org (code) VALUES (:code)"),
+                [{"code": code} for code in sorted(wanted)],
             )
-        if cadre_rules:
-            yield from _run(
-                conn,
-                "member",
-                cadre_rules,
-                bits,
-                window,
-                months,
-                with_records,
-                wanted,
-                source=(
-                    "member p JOIN attendance a ON a.member_id = p.id "
-                    "JOIN meeting m ON m.id = a.meeting_id"
-                ),
-                subject="p.id",
-                where=" AND p.leader AND (m.org = p.org OR m.org = p.grp)",
-                org_column="p.org",
-            )
+        try:
+            if org_rules:
+                yield from _run(
+                    conn,
+                    "org",
+                    org_rules,
+                    bits,
+                    window,
+                    months,
+                    with_records,
+                    wanted,
+                    source="meeting m",
+                    subject="m.org",
+                    where="",
+                    org_column="m.org",
+                )
+            if cadre_rules:
+                yield from _run(
+                    conn,
+                    "member",
+                    cadre_rules,
+                    bits,
+                    window,
+                    months,
+                    with_records,
+                    wanted,
+                    source=(
+                        "member p JOIN attendance a ON a.member_id = p.id "
+                        "JOIN meeting m ON m.id = a.meeting_id"
+                    ),
+                    subject="p.id",
+                    where=" AND p.leader AND (m.org = p.org OR m.org = p.grp)",
+                    org_column="p.org",
+                )
+        finally:
+            if big:
+                # PostgreSQL drops the table with the transaction; SQLite may have committed it,
+                # and the pooled connection outlives this call.
+                conn.rollback()
+                conn.execute(text("DROP TABLE IF EXISTS wanted_org"))
+                conn.commit()
 
 
 def _run(
@@ -295,6 +314,8 @@ def _run(
         names = [f"o{i}" for i in range(len(wanted))]
         params.update(zip(names, sorted(wanted), strict=True))
         where += f" AND {org_column} IN ({', '.join(':' + n for n in names)})"
+    elif wanted is not None:
+        where += f" AND {org_column} IN (SELECT code FROM wanted_org)"
     sql = (
         f"SELECT {subject}, m.month, {', '.join(columns.expressions)} FROM {source} "
         "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
@@ -303,20 +324,16 @@ def _run(
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}, m.month"
     )
     keyed = [(counter.rule.id, counter.seen, counter) for counter in counters]
-    # Past the IN limit the SQL is not filtered by org; org subjects are filtered here. Member
-    # subjects (cadres) are member ids, not org codes: the evaluator keeps only the cadres of
-    # the orgs judged, so they pass through.
-    keep = wanted if wanted is not None and kind == "org" else None
     current: str | None = None
     cells: dict[tuple[str, int], Tally] = {}
     for row in _stream(conn, sql, params):
         who, month = row[0], row[1]
         if who != current:
-            if current is not None and (keep is None or current in keep):
+            if current is not None:
                 yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
             current, cells = who, {}
         for rule_id, seen, counter in keyed:
             if row[seen]:
                 cells[(rule_id, month)] = counter.tally(row)
-    if current is not None and (keep is None or current in keep):
+    if current is not None:
         yield SubjectTallies(kind, current, cells)  # type: ignore[arg-type]
