@@ -88,15 +88,19 @@ def feed_input(
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=True)
     findings = list(Evaluator(pack, window).evaluate(registers, tallies))
     records = []
+    names: dict[str, str] = {}
     if who.kind is not FeedKind.OVERSIGHT and first <= as_of:
         attendee = who.member.id if who.member is not None else None
         records = store.records(codes, first, min(last, as_of), attendee=attendee)
+        if any(r.lecturer for r in records):
+            names = {m.id: m.name for m in store.members(codes)}
     return FeedInput(
         subject=who,
         orgs=registers.orgs,
         cadres={m.id: m for m in registers.cadres},
         findings=findings,
         records=records,
+        names=names,
     )
 
 

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from monitor.domain import Finding, Meeting, Member, Org, OrgType, Status, record_key
@@ -124,6 +124,7 @@ class FeedInput:
     cadres: Mapping[str, Member]
     findings: Sequence[Finding]
     records: Sequence[Meeting] = ()
+    names: Mapping[str, str] = field(default_factory=dict)  # member id -> name, for lecturers
 
 
 def build_feed(
@@ -202,6 +203,7 @@ class _Builder:
         self.as_of = as_of
         self.rules = {rule.id: rule for rule in pack.rules}
         self.names = pack.catalog.names
+        self.records = {r.id: r for r in data.records if r.id is not None}
 
     # --- requirement events: one per (subject, rule, period) ---------------------------------
 
@@ -277,6 +279,12 @@ class _Builder:
             summary = name
         lines = [f"{org.name}（{org.code}）{period.label_zh}{rule.name}"]
         lines.append(_day_note(when, self.workdays))
+        held = [self.records[r] for r in finding.evidence.records if r in self.records]
+        if held:
+            lines.append(
+                "实际开展："
+                + "、".join(_ymd(r.date) + (f"（{r.topic}）" if r.topic else "") for r in held)
+            )
         lines += self._rule_lines(finding, rule, org)
         return FeedEvent(
             uid=self._uid(finding),
@@ -378,7 +386,8 @@ class _Builder:
             lines.append(f"主题：{record.topic}")
         lines.append(_attendance(record))
         if record.lecturer:
-            lines.append(f"主讲人：{record.lecturer}")
+            name = self.data.names.get(record.lecturer)
+            lines.append(f"主讲人：{f'{name}（{record.lecturer}）' if name else record.lecturer}")
         if record.recorded is not None:
             late = (record.recorded - record.date).days
             note = f"（会后{late}天录入）" if late > 7 else ""

@@ -113,6 +113,17 @@ def test_a_year_without_official_holidays_is_scheduled_provisionally(
     assert "尚未公布" in event.description
 
 
+def test_a_held_session_says_when_it_was_actually_held(national: RulePack, workdays: WorkCalendar):
+    record = Meeting(
+        "B01", frozenset({"themed_party_day"}), dt.date(2026, 3, 10), topic="义务植树", id=3
+    )
+    f = finding("themed_party_day", month(2026, 3), Status.HELD, counted=1, records=(3,))
+    events = feed_of(branch(), [f], national, workdays, records=(record,))
+    session = events[uid("themed_party_day", "2026-03", "B01")]
+    assert session.start == dt.datetime(2026, 3, 6, 9, tzinfo=SHANGHAI)
+    assert "实际开展：2026年3月10日（义务植树）" in session.description
+
+
 def test_a_session_keeps_its_day_whatever_its_status(national: RulePack, workdays: WorkCalendar):
     period = month(2026, 3)
     for status, mark in ((Status.HELD, "（已开展）"), (Status.MISSED, MISSED_MARK)):
@@ -321,3 +332,14 @@ def test_an_inverted_range_is_refused(national: RulePack, workdays: WorkCalendar
             first=dt.date(2026, 5, 1),
             last=dt.date(2026, 4, 1),
         )
+
+
+def test_a_lecturer_named_by_member_id_is_shown_by_name(national: RulePack, workdays: WorkCalendar):
+    record = Meeting("B01", frozenset({"party_lesson"}), dt.date(2026, 5, 8), lecturer="M9", id=4)
+    data = FeedInput(branch(), ORGS, {}, [], (record,), names={"M9": "李四"})
+    feed = build_feed(
+        data, national, workdays, as_of=AS_OF, first=AS_OF.replace(month=1, day=1), last=AS_OF
+    )
+    (event,) = feed.events
+    assert "主讲人：李四（M9）" in event.description
+    assert "计入：无" in event.description
