@@ -49,6 +49,12 @@ DEFAULT_WORKDIR = BENCH_DIR / "out"
 PROVINCE_BRANCHES = 100_000
 # Tables orglife owns on PostgreSQL, dropped before each run (dependents first).
 PG_TABLES = (
+    "delivery",
+    "outbox",
+    "finding_state",
+    "telegram_user",
+    "link_code",
+    "chat",
     "attendance",
     "meeting",
     "member",

@@ -17,6 +17,7 @@ from monitor.kinds import KindCatalog
 from monitor.periods import month_index
 from monitor.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
+from monitor.store.alerts import Alerts
 from monitor.store.feeds import Feeds, bump_revision
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
@@ -76,6 +77,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.feeds = Feeds(engine)
+        self.alerts = Alerts(engine)
 
     @classmethod
     def open(cls, url: str = schema.DEFAULT_URL, *, migrate: bool = True) -> Store:

@@ -110,3 +110,104 @@ class FeedEventRow(SQLModel, table=True):
     digest: str = Field(max_length=64)
     sequence: int
     modified: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ChatRow(SQLModel, table=True):
+    """A chat linked to an org with a role (branch or inspector)."""
+
+    __tablename__ = "chat"
+    __table_args__ = (Index("uq_chat_link", "chat_id", "org", "role", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    org: str = Field(sa_column=Column(String(64), ForeignKey("org.code"), nullable=False))
+    role: str = Field(max_length=20)
+    show_names: bool = False
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    disabled: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    disabled_reason: str | None = Field(default=None, max_length=500)
+
+
+class LinkCodeRow(SQLModel, table=True):
+    """A one-time code linking a chat to an org (`chats code`) or a user to a member."""
+
+    __tablename__ = "link_code"
+
+    code: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(max_length=10)  # "chat" or "member"
+    org: str | None = Field(default=None, max_length=64)
+    role: str | None = Field(default=None, max_length=20)
+    member: str | None = Field(default=None, max_length=64)
+    expires: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class TelegramUserRow(SQLModel, table=True):
+    """A Telegram user linked to a member of the registers."""
+
+    __tablename__ = "telegram_user"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    member: str = Field(sa_column=Column(String(64), ForeignKey("member.id"), nullable=False))
+    linked: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class FindingStateRow(SQLModel, table=True):
+    """A finding the alerts announced: missed, or later held by a late record (补录)."""
+
+    __tablename__ = "finding_state"
+
+    org: str = Field(primary_key=True, max_length=64)
+    member: str = Field(primary_key=True, max_length=64)  # "" for an org's own finding
+    rule: str = Field(primary_key=True, max_length=64)
+    period: str = Field(primary_key=True, max_length=16)
+    state: str = Field(max_length=10)
+    changed: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """One notice for one chat; sent at most once per (key, chat)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("uq_outbox_notice", "key", "chat", unique=True),
+        Index("ix_outbox_pending", "state", "available"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255)
+    chat: int = Field(sa_column=Column(Integer, ForeignKey("chat.id"), nullable=False))
+    kind: str = Field(max_length=20)
+    line: str
+    state: str = Field(max_length=10)  # pending, sent, dropped
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    available: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    sent: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    last_error: str | None = None
+
+
+class DeliveryRow(SQLModel, table=True):
+    """Every attempt to deliver an outbox row, kept for the record."""
+
+    __tablename__ = "delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox: int = Field(
+        sa_column=Column(Integer, ForeignKey("outbox.id"), nullable=False, index=True)
+    )
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    worker: str = Field(max_length=64)
+    outcome: str = Field(max_length=20)  # sent, retry, dropped
+    detail: str | None = None
