@@ -7,17 +7,40 @@ states and the outbox rows in one transaction. Sending is the dispatcher's job.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import os
+import signal
+import socket
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import alerts
 from monitor.alerts import FindingState, NoticeKind
 from monitor.app import run_check
 from monitor.domain import Status
+from monitor.ical import DEFAULT_REFRESH
 from monitor.rules import RulePack
+from monitor.schedule import SHANGHAI
 from monitor.store import Store
 from monitor.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from monitor.channels import Channel
+    from monitor.dispatch import DispatchReport
+
+log = structlog.get_logger("orglife.service")
 
 # How far back a cycle looks: far enough that last year's periods, whose grace ends in
 # January, are judged until mid-February.
@@ -69,3 +92,183 @@ def run_cycle(
     enqueued = store.alerts.record(result, now=now)
     missed = sum(1 for f in check.findings if f.status is Status.MISSED)
     return CycleReport(as_of, len(check.findings), missed, enqueued)
+
+
+class Service:
+    """`orglife serve`: the HTTP server (feeds, /healthz), the scheduler and the bot, one loop.
+
+    The scheduler (APScheduler 3, Asia/Shanghai) runs the evaluation hourly and at 00:01 (right
+    after a period's grace has ended), reminders at 09:00, and the dispatcher every 30 seconds
+    and after each evaluation. On start it catches up at once: periods whose grace ended while
+    it was down are judged and announced, and the day's reminders go out if it is daytime.
+    Jobs coalesce (a backlog of missed runs is one run) and never overlap themselves. Stopping
+    (SIGTERM) lets the job in flight finish its message and releases what it had not sent.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        pack: RulePack,
+        workdays: WorkCalendar,
+        *,
+        channel: Channel,
+        bot: Application[Any, Any, Any, Any, Any, Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        worker: str | None = None,
+        refresh: dt.timedelta = DEFAULT_REFRESH,
+        evaluate_every: dt.timedelta = dt.timedelta(hours=1),
+        dispatch_every: dt.timedelta = dt.timedelta(seconds=30),
+    ) -> None:
+        self.store = store
+        self.pack = pack
+        self.workdays = workdays
+        self.channel = channel
+        self.bot = bot
+        self.host = host
+        self.port = port
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}-{os.getpid()}"
+        self.refresh = refresh
+        self.evaluate_every = evaluate_every
+        self.dispatch_every = dispatch_every
+        self.stopping = asyncio.Event()
+        self.runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._cycle_lock = asyncio.Lock()
+        from monitor.dispatch import Dispatcher  # the service's parts load only when it runs
+
+        self.dispatcher = Dispatcher(store, channel, worker=self.worker, clock=clock)
+
+    def as_of(self) -> dt.date:
+        return self.clock().astimezone(SHANGHAI).date()
+
+    async def evaluate(self, *, reminders: bool = False) -> CycleReport | None:
+        """Judge as of today and enqueue what is new; then dispatch."""
+        if self.stopping.is_set():
+            return None
+        async with self._cycle_lock, self._tracked():
+            as_of = self.as_of()
+            report = await asyncio.to_thread(
+                run_cycle,
+                self.store,
+                self.pack,
+                self.workdays,
+                as_of=as_of,
+                now=self.clock(),
+                reminders=reminders,
+            )
+            log.info(
+                "evaluated",
+                as_of=as_of.isoformat(),
+                findings=report.findings,
+                missed=report.missed,
+                enqueued={k.value: v for k, v in report.enqueued.items()},
+                reminders=reminders,
+            )
+        await self.dispatch()
+        return report
+
+    async def remind(self) -> CycleReport | None:
+        return await self.evaluate(reminders=True)
+
+    async def dispatch(self) -> DispatchReport | None:
+        if self.stopping.is_set():
+            return None
+        async with self._tracked():
+            return await self.dispatcher.run_once(self.stopping)
+
+    @contextlib.asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(
+            timezone=SHANGHAI,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        scheduler.add_job(
+            self.evaluate,
+            IntervalTrigger(seconds=self.evaluate_every.total_seconds(), timezone=SHANGHAI),
+            id="evaluate",
+        )
+        # Periods end at midnight; their grace too: judge the new misses right away.
+        scheduler.add_job(
+            self.evaluate, CronTrigger(hour=0, minute=1, timezone=SHANGHAI), id="grace_ended"
+        )
+        # A reminder that could not go out at 09:00 (the process was busy or paused) still goes
+        # out during the morning, not at night.
+        scheduler.add_job(
+            self.remind,
+            CronTrigger(hour=9, minute=0, timezone=SHANGHAI),
+            id="remind",
+            misfire_grace_time=3 * 3600,
+        )
+        scheduler.add_job(
+            self.dispatch,
+            IntervalTrigger(seconds=self.dispatch_every.total_seconds(), timezone=SHANGHAI),
+            id="dispatch",
+        )
+        return scheduler
+
+    async def run(self) -> None:
+        """Run until :attr:`stopping` is set (by SIGTERM/SIGINT in :func:`serve`)."""
+        from monitor.web import FeedService, start
+
+        feeds = FeedService(
+            self.store, self.pack, self.workdays, clock=self.clock, refresh=self.refresh
+        )
+        self.runner = await start(feeds, host=self.host, port=self.port)
+        scheduler = self._scheduler()
+        scheduler.start()
+        log.warning(
+            "serving",
+            url=f"http://{self.host}:{self.port}",
+            channel=type(self.channel).__name__,
+            bot=self.bot is not None,
+            worker=self.worker,
+        )
+        if self.bot is not None:
+            await self.bot.initialize()
+            await self.bot.start()
+            assert self.bot.updater is not None
+            await self.bot.updater.start_polling(drop_pending_updates=False)
+        try:
+            # Catch up: whatever became final while the service was down goes out now.
+            local = self.clock().astimezone(SHANGHAI).time()
+            await self.evaluate(reminders=dt.time(9) <= local < dt.time(21))
+            await self.stopping.wait()
+        finally:
+            log.warning("stopping", jobs_in_flight=len(self._tasks))
+            scheduler.shutdown(wait=False)
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self.bot is not None:
+                assert self.bot.updater is not None
+                if self.bot.updater.running:
+                    await self.bot.updater.stop()
+                await self.bot.stop()
+                await self.bot.shutdown()
+            await self.channel.aclose()
+            await self.runner.cleanup()
+            log.warning("stopped")
+
+
+def serve(service: Service) -> None:
+    """Run ``service`` until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, service.stopping.set)
+        await service.run()
+
+    asyncio.run(main())

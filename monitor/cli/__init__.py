@@ -447,12 +447,12 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     )
 
 
-# The calendar commands live in their own module, which uses the helpers above.
+# The calendar and alert commands live in their own modules, which use the helpers above.
+from monitor.cli.alerts import alerts, chats, members  # noqa: E402
 from monitor.cli.calendar import calendar, feeds, serve  # noqa: E402
 
-main.add_command(calendar)
-main.add_command(feeds)
-main.add_command(serve)
+for _command in (calendar, feeds, serve, chats, members, alerts):
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name="orglife")

@@ -168,20 +168,55 @@ def feeds_list(obj: base._Context, include_revoked: bool) -> None:
     type=click.FloatRange(0.25, 168),
     help="How often subscribed clients are asked to refresh (REFRESH-INTERVAL).",
 )
+@click.option("--no-bot", is_flag=True, help="Send alerts but do not answer chat commands.")
 @_rules_option
 @click.pass_obj
 @base._handles_errors
 def serve(
-    obj: base._Context, host: str, port: int, refresh_hours: float, rule_paths: Sequence[Path]
+    obj: base._Context,
+    host: str,
+    port: int,
+    refresh_hours: float,
+    no_bot: bool,
+    rule_paths: Sequence[Path],
 ) -> None:
-    """Serve the calendar feeds over HTTP: GET /feeds/<token>.ics."""
-    from monitor.web import FeedService, run
+    """Run the service: calendar feeds over HTTP (GET /feeds/<token>.ics, /healthz), scheduled
+    evaluation, reminders and alerts to the linked chats, and the Telegram bot.
 
-    service = FeedService(
+    Without ORGLIFE_TELEGRAM_TOKEN, alerts go to the log and there is no bot.
+    """
+    import os
+
+    from monitor.bot import build_application
+    from monitor.channels import TelegramChannel, channel_from_env
+    from monitor.service import Service
+    from monitor.service import serve as run_service
+
+    base_url = public_url()  # fail before listening when ORGLIFE_PUBLIC_URL is unusable
+    pack = load_pack(rule_paths)
+    workdays = WorkCalendar()
+    channel = channel_from_env(os.environ)
+    bot = None
+    token = os.environ.get("ORGLIFE_TELEGRAM_TOKEN", "").strip()
+    if token and not no_bot and isinstance(channel, TelegramChannel):
+        bot = build_application(
+            obj.store,
+            pack,
+            workdays,
+            token=token,
+            base_url=os.environ.get("ORGLIFE_TELEGRAM_API_URL") or None,
+            clock=_now,
+            public_url=base_url,
+        )
+    service = Service(
         obj.store,
-        load_pack(rule_paths),
-        WorkCalendar(),
+        pack,
+        workdays,
+        channel=channel,
+        bot=bot,
+        host=host,
+        port=port,
+        clock=_now,
         refresh=dt.timedelta(hours=refresh_hours),
     )
-    public_url()  # fail before listening when ORGLIFE_PUBLIC_URL is unusable
-    run(service, host=host, port=port)
+    run_service(service)

@@ -1,0 +1,173 @@
+"""`orglife chats …`, `orglife members link` and `orglife alerts run`: alerts on the command line.
+
+Registered on :func:`monitor.cli.main` by that module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+import monitor.cli as base
+from monitor.alerts import ChatRole, NoticeKind
+from monitor.rules import load_pack
+from monitor.workdays import WorkCalendar
+
+ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
+KIND_ZH = {NoticeKind.MISSED: "未按期", NoticeKind.LATE: "补录", NoticeKind.REMINDER: "提醒"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _role(value: str) -> ChatRole:
+    return ChatRole(value)
+
+
+_role_option = click.option(
+    "--role",
+    type=click.Choice([r.value for r in ChatRole]),
+    required=True,
+    help="branch: the org's own chat (reminders, its misses); inspector: misses of its subtree.",
+)
+
+
+@click.group("chats")
+def chats() -> None:
+    """Chats (Telegram groups) linked to orgs: add, list, make a link code."""
+
+
+@chats.command("add")
+@click.option("--org", "org", required=True, help="The org code the chat belongs to.")
+@click.option("--chat", "chat_id", required=True, type=int, help="Telegram chat id (groups < 0).")
+@_role_option
+@click.option("--show-names", is_flag=True, help="Allow members' names in this branch chat.")
+@click.pass_obj
+@base._handles_errors
+def chats_add(obj: base._Context, org: str, chat_id: int, role: str, show_names: bool) -> None:
+    """Link a chat to an org (again: re-enables a disabled chat)."""
+    chat = obj.store.alerts.add_chat(
+        org.strip(), chat_id, _role(role), now=_now(), show_names=show_names
+    )
+    name = obj.store.org(chat.org).name
+    base.out.print(
+        f"已绑定：群聊 {chat.chat_id} → {chat.org} {name}（{ROLE_ZH[chat.role]}）", highlight=False
+    )
+
+
+@chats.command("list")
+@click.pass_obj
+@base._handles_errors
+def chats_list(obj: base._Context) -> None:
+    """One line per linked chat: chat id, org, role, and `disabled` with the reason."""
+    found = obj.store.alerts.chats()
+    names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
+    for chat in found:
+        line = f"{chat.chat_id}\t{chat.org}\t{names.get(chat.org, '')}\t{chat.role.value}"
+        if chat.show_names:
+            line += "\tshow-names"
+        if not chat.enabled:
+            line += f"\tdisabled\t{chat.disabled_reason or ''}"
+        click.echo(line)
+    if not found:
+        base.err.print(
+            "还没有绑定的群聊：用 orglife chats add 或 orglife chats code 绑定。", highlight=False
+        )
+
+
+@chats.command("code")
+@click.argument("org")
+@_role_option
+@click.pass_obj
+@base._handles_errors
+def chats_code(obj: base._Context, org: str, role: str) -> None:
+    """A one-time code (10 minutes) to link a group by sending `/link CODE` in it."""
+    code = obj.store.alerts.issue_code(now=_now(), org=org.strip(), role=_role(role))
+    click.echo(code)
+    name = obj.store.org(org.strip()).name
+    base.err.print(
+        f"请在要绑定为“{name}{ROLE_ZH[_role(role)]}”的群里发送：/link {code}（10分钟内有效，仅可使用一次）",
+        highlight=False,
+    )
+
+
+@click.group("members")
+def members() -> None:
+    """Members and their Telegram accounts."""
+
+
+@members.command("link")
+@click.argument("member")
+@click.pass_obj
+@base._handles_errors
+def members_link(obj: base._Context, member: str) -> None:
+    """A one-time code (10 minutes) the member sends to the bot privately: `/link CODE`."""
+    code = obj.store.alerts.issue_code(now=_now(), member=member.strip())
+    click.echo(code)
+    base.err.print(
+        f"请该党员在与机器人的私聊中发送：/link {code}（10分钟内有效，仅可使用一次）",
+        highlight=False,
+    )
+
+
+@click.group("alerts")
+def alerts() -> None:
+    """Evaluate, enqueue and send alerts to the linked chats."""
+
+
+@alerts.command("run")
+@click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
+)
+@click.option("--no-send", is_flag=True, help="Evaluate and enqueue only; send later.")
+@click.pass_obj
+@base._handles_errors
+def alerts_run(
+    obj: base._Context, as_of: str | None, rule_paths: Sequence[Path], no_send: bool
+) -> None:
+    """One evaluation and dispatch cycle, as the service runs it; then exit."""
+    from monitor.channels import ConsoleChannel, channel_from_env
+    from monitor.dispatch import Dispatcher
+    from monitor.service import run_cycle
+
+    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    store = obj.store
+    report = run_cycle(store, load_pack(rule_paths), WorkCalendar(), as_of=day, now=_now())
+    counts = "，".join(f"{KIND_ZH[k]} {report.enqueued[k]}" for k in NoticeKind)
+    base.out.print(
+        f"评估截至 {day}：{report.findings} 项结论，其中未按期 {report.missed} 项；"
+        f"新入队通知 {report.total} 条（{counts}）",
+        highlight=False,
+    )
+    if no_send:
+        return
+    channel = channel_from_env(os.environ, console=_print_message)
+    if isinstance(channel, ConsoleChannel):
+        base.err.print(
+            "未设置 ORGLIFE_TELEGRAM_TOKEN：消息输出到控制台，不发送到 Telegram。", highlight=False
+        )
+    dispatcher = Dispatcher(store, channel, worker=f"cli-{os.getpid()}", clock=_now)
+
+    async def dispatch() -> object:
+        try:
+            return await dispatcher.run_until_idle()
+        finally:
+            await channel.aclose()
+
+    sent = asyncio.run(dispatch())
+    base.out.print(f"发送结果：{sent}", highlight=False)
+
+
+def _print_message(chat_id: int, text: str) -> None:
+    click.echo(f"→ {chat_id}\n{text}\n")
