@@ -92,7 +92,8 @@ def chats_code(obj: base._Context, org: str, role: str) -> None:
     click.echo(code)
     name = obj.store.org(org.strip()).name
     base.err.print(
-        f"请在要绑定为“{name}{ROLE_ZH[_role(role)]}”的群里发送：/link {code}（10分钟内有效，仅可使用一次）",
+        f"请在要绑定为“{name}{ROLE_ZH[_role(role)]}”的群里发送：/link {code}"
+        "（10分钟内有效，仅可使用一次）",
         highlight=False,
     )
 

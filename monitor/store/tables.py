@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -182,7 +182,7 @@ class OutboxRow(SQLModel, table=True):
     key: str = Field(max_length=255)
     chat: int = Field(sa_column=Column(Integer, ForeignKey("chat.id"), nullable=False))
     kind: str = Field(max_length=20)
-    line: str
+    line: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(max_length=10)  # pending, sent, dropped
     created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     available: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -195,7 +195,7 @@ class OutboxRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    last_error: str | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -210,4 +210,4 @@ class DeliveryRow(SQLModel, table=True):
     at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     worker: str = Field(max_length=64)
     outcome: str = Field(max_length=20)  # sent, retry, dropped
-    detail: str | None = None
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
