@@ -116,7 +116,7 @@ class Channel(Protocol):
 
 
 class ConsoleChannel:
-    """No token configured: each message goes to ``emit`` (default: a WARNING log event)."""
+    """No token configured: each message goes to ``emit`` (default: an INFO log event)."""
 
     def __init__(self, emit: Callable[[int, str], None] | None = None) -> None:
         self.emit = emit or _log_alert
@@ -130,7 +130,7 @@ class ConsoleChannel:
 
 
 def _log_alert(chat_id: int, text: str) -> None:
-    log.warning("console_alert", chat_id=chat_id, text=text)
+    log.info("console_alert", chat_id=chat_id, text=text)
 
 
 class TelegramChannel:

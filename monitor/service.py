@@ -229,7 +229,7 @@ class Service:
         self.runner = await start(feeds, host=self.host, port=self.port)
         scheduler = self._scheduler()
         scheduler.start()
-        log.warning(
+        log.info(
             "serving",
             url=f"http://{self.host}:{self.port}",
             channel=type(self.channel).__name__,
@@ -247,7 +247,7 @@ class Service:
             await self.evaluate(reminders=dt.time(9) <= local < dt.time(21))
             await self.stopping.wait()
         finally:
-            log.warning("stopping", jobs_in_flight=len(self._tasks))
+            log.info("stopping", jobs_in_flight=len(self._tasks))
             scheduler.shutdown(wait=False)
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -259,7 +259,7 @@ class Service:
                 await self.bot.shutdown()
             await self.channel.aclose()
             await self.runner.cleanup()
-            log.warning("stopped")
+            log.info("stopped")
 
 
 def serve(service: Service) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import create_engine, text
 
 from monitor.rules import RulePack, load_pack
@@ -96,3 +97,12 @@ def demo_store(store: Store, national: RulePack) -> Store:
     store.import_members(read_members(files["members"]))
     store.import_meetings(read_meetings(files["meetings"], today=SNAPSHOT_DAY), national.catalog)
     return store
+
+
+@pytest.fixture(autouse=True)
+def structlog_defaults() -> Iterator[None]:
+    """Every test starts from structlog's defaults: a CLI invocation configures it globally
+    (level, stream), which would otherwise leak into whatever test runs next."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()

@@ -618,13 +618,13 @@ def test_without_a_token_every_row_goes_to_the_console(linked: Store) -> None:
     assert {r["message_id"] for r in linked.alerts.outbox()} == {None}
 
 
-def test_the_console_channel_logs_a_warning_by_default() -> None:
+def test_the_console_channel_logs_each_message_by_default() -> None:
     with capture_logs() as logs:
         assert asyncio.run(ConsoleChannel().send(-7, "【组织生活到期提醒】共1项：\n• x")) is None
     assert logs == [
         {
             "event": "console_alert",
-            "log_level": "warning",
+            "log_level": "info",
             "chat_id": -7,
             "text": "【组织生活到期提醒】共1项：\n• x",
         }

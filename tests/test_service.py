@@ -197,7 +197,7 @@ def test_serve_stops_cleanly_on_sigterm_and_never_logs_the_token(
         "ORGLIFE_TELEGRAM_API_URL": telegram.base_url,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "-v", "--log-format", "json", "serve", "--port", "0"],
+        [sys.executable, "-m", "monitor", "--log-format", "json", "serve", "--port", "0"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -185,13 +185,19 @@ def serve(
 
     Without ORGLIFE_TELEGRAM_TOKEN, alerts go to the log and there is no bot.
     """
+    import logging
     import os
+
+    import structlog
 
     from monitor.bot import build_application
     from monitor.channels import TelegramChannel, channel_from_env
     from monitor.service import Service
     from monitor.service import serve as run_service
 
+    # A service's log is its record (start, each evaluation and dispatch, stop): INFO even
+    # without -v. configure() keeps the renderer and stream the group command chose.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     base_url = public_url()  # fail before listening when ORGLIFE_PUBLIC_URL is unusable
     pack = load_pack(rule_paths)
     workdays = WorkCalendar()
