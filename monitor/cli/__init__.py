@@ -77,6 +77,16 @@ class _Context:
             self._store.close()
 
 
+# Annotated because the command modules import it while this module is still loading.
+rules_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
+)
+
+
 def _handles_errors(func: F) -> F:
     """Report user errors as one clear line and a non-zero exit, not a traceback."""
 
@@ -238,13 +248,7 @@ def import_meetings(
 )
 @click.option("--since", help="Report periods starting on or after this day (default: 1 January).")
 @click.option("--org", "org", help="Only this organisation and everything below it.")
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
-)
+@rules_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )

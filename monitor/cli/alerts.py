@@ -124,13 +124,7 @@ def alerts() -> None:
 
 @alerts.command("run")
 @click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
-)
+@base.rules_option
 @click.option("--no-send", is_flag=True, help="Evaluate and enqueue only; send later.")
 @click.pass_obj
 @base._handles_errors

@@ -20,14 +20,6 @@ from monitor.workdays import WorkCalendar
 
 DEFAULT_FEED_DIR = Path("calendars") / "feeds"
 
-_rules_option = click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Overlay rule pack layered on the national baseline (repeatable, in order).",
-)
-
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -44,7 +36,7 @@ def _now() -> dt.datetime:
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
     help=f"Where to write the feed (default: {DEFAULT_FEED_DIR}/CODE.ics; - for stdout).",
 )
-@_rules_option
+@base.rules_option
 @click.pass_obj
 @base._handles_errors
 def calendar(
@@ -169,7 +161,7 @@ def feeds_list(obj: base._Context, include_revoked: bool) -> None:
     help="How often subscribed clients are asked to refresh (REFRESH-INTERVAL).",
 )
 @click.option("--no-bot", is_flag=True, help="Send alerts but do not answer chat commands.")
-@_rules_option
+@base.rules_option
 @click.pass_obj
 @base._handles_errors
 def serve(
