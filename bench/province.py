@@ -49,6 +49,8 @@ DEFAULT_WORKDIR = BENCH_DIR / "out"
 PROVINCE_BRANCHES = 100_000
 # Tables orglife owns on PostgreSQL, dropped before each run (dependents first).
 PG_TABLES = (
+    "ledger_event",
+    "ledger_item",
     "delivery",
     "outbox",
     "finding_state",

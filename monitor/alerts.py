@@ -9,11 +9,12 @@ unique per chat, so a notice is enqueued once however often the cycle runs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from monitor.domain import Finding, Member, Org, OrgType, Status
+from monitor.ledger import LedgerItem, LedgerStatus
 from monitor.rules import Rule, RulePack
 from monitor.schedule import scheduled_day
 from monitor.workdays import WorkCalendar
@@ -28,6 +29,9 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     MISSED = "missed"
     LATE = "late"  # a miss turned held by a late record (补录)
+    OVERDUE = "overdue"  # a ledger item past its rectification deadline
+    SUMMARY = "summary"  # the monthly summary's text, a message of its own
+    REPORT = "report"  # the monthly summary's workbook, sent as a document
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +75,19 @@ class FindingState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One line for one chat; ``key`` is unique per chat (the outbox's dedupe key)."""
+    """One line for one chat; ``key`` is unique per chat (the outbox's dedupe key).
+
+    A summary's text is a whole message in ``line``; a report carries its file in
+    ``document`` (named ``filename``), ``line`` being its caption.
+    """
 
     key: str
     chat: int  # Chat.id
     kind: NoticeKind
-    finding: FindingKey
+    finding: FindingKey | None
     line: str
+    document: bytes | None = None
+    filename: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,80 @@ def plan(
     return result
 
 
+def plan_overdue(
+    items: Iterable[LedgerItem],
+    *,
+    chats: Sequence[Chat],
+    orgs: Mapping[str, Org],
+    cadres: Mapping[str, Member],
+    rule_names: Mapping[str, str],
+) -> list[Notice]:
+    """One notice per overdue ledger item for each inspector chat above its org.
+
+    The key carries how often the item was reopened, so an item that goes overdue again after
+    a look-back reopened it is announced again, and otherwise once.
+    """
+    router = _Router(chats, orgs)
+    notices = []
+    for item in items:
+        if item.status is not LedgerStatus.OVERDUE:
+            continue
+        org = orgs.get(item.org)
+        who = f"{item.org} {org.name if org is not None else ''}".rstrip()
+        if item.member is not None:
+            cadre = cadres.get(item.member)
+            who = f"{item.member} {cadre.name if cadre is not None else ''}".rstrip() + (
+                f"（{org.name}）" if org is not None else ""
+            )
+        what = item.issue
+        if item.rule is not None and not what:
+            what = " ".join(x for x in (rule_names.get(item.rule, item.rule), item.period) if x)
+        line = (
+            f"{who} · {what}：整改期限{_md(item.deadline)}已过，尚未整改"
+            f"（问题台账第{item.id}号，{item.opened:%Y-%m-%d}发现）"
+        )
+        for chat in router.inspectors_above(item.org):
+            key = f"overdue:{item.id}:{item.reopened}"
+            notices.append(Notice(key, chat.id, NoticeKind.OVERDUE, None, line))
+    return notices
+
+
+def plan_summaries(
+    chats: Sequence[Chat],
+    month: str,
+    render: Callable[[Chat], tuple[str, bytes, str] | None],
+) -> list[Notice]:
+    """The monthly summary for each enabled inspector chat: its text, then its workbook.
+
+    ``render(chat)`` gives (text, workbook bytes, file name) for the chat's org, or None when
+    there is nothing to report. Keys ``summary:YYYY-MM`` and ``report:YYYY-MM`` make it once
+    per chat and month.
+    """
+    notices = []
+    seen: set[int] = set()
+    for chat in chats:
+        if chat.role is not ChatRole.INSPECTOR or not chat.enabled or chat.chat_id in seen:
+            continue
+        seen.add(chat.chat_id)
+        rendered = render(chat)
+        if rendered is None:
+            continue
+        text, workbook, filename = rendered
+        notices.append(Notice(f"summary:{month}", chat.id, NoticeKind.SUMMARY, None, text))
+        notices.append(
+            Notice(
+                f"report:{month}",
+                chat.id,
+                NoticeKind.REPORT,
+                None,
+                f"{month} 月度检查通报（明细、问题台账、后补记录）",
+                document=workbook,
+                filename=filename,
+            )
+        )
+    return notices
+
+
 def _reminder(days_left: int, reminders: tuple[int, ...]) -> int | None:
     """The reminder a deadline ``days_left`` away falls under: the nearest one not yet passed.
 
@@ -193,12 +277,16 @@ class _Router:
         return list(seen.values())
 
     def for_miss(self, finding: Finding) -> list[Chat]:
-        inspectors = [
-            c for code in self._ancestors(finding.org) for c in self.inspector.get(code, ())
-        ]
+        inspectors = self.inspectors_above(finding.org)
         if finding.member is not None:  # a cadre's miss goes to inspectors only
-            return self._once_per_chat(inspectors)
+            return inspectors
         return self._once_per_chat([*self._branch_chats(finding.org), *inspectors])
+
+    def inspectors_above(self, code: str) -> list[Chat]:
+        """Inspector chats of ``code`` and its ancestors, one per Telegram chat."""
+        return self._once_per_chat(
+            c for ancestor in self._ancestors(code) for c in self.inspector.get(ancestor, ())
+        )
 
     def for_reminder(self, finding: Finding) -> list[Chat]:
         return self._once_per_chat(self._branch_chats(finding.org))

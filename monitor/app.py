@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from monitor.domain import Finding, Status
 from monitor.evaluator import Evaluator, Registers, Window, finding_order
+from monitor.ledger import DEFAULT_DEADLINE_DAYS, LedgerItem, issue_text
 from monitor.rules import RulePack
 from monitor.store import Store, aggregate
 
@@ -41,3 +42,38 @@ def run_check(
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)
     findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order(pack))
     return Check(window.as_of, window.since, registers, findings)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerUpdate:
+    """What an evaluation did to the problem ledger."""
+
+    opened: int  # new items for final misses
+    late: int  # unrectified items a late record (补录) moved to rectifying
+    overdue: list[LedgerItem]  # items that passed their deadline unrectified just now
+
+
+def update_ledger(
+    store: Store,
+    pack: RulePack,
+    check: Check,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    deadline_days: int = DEFAULT_DEADLINE_DAYS,
+) -> LedgerUpdate:
+    """Open ledger items for the check's final misses and sweep the ledger (补录, overdue).
+
+    Idempotent: an evaluation run again opens nothing new. ``today`` is the ledger's day (the
+    items' opened date and what deadlines are compared with); ``now`` stamps the audit trail.
+    """
+    names = {rule.id: rule.name for rule in pack.rules}
+
+    def issue(finding: Finding) -> str:
+        return issue_text(finding, names.get(finding.rule, finding.rule))
+
+    opened = store.ledger.open_for(
+        check.findings, today=today, now=now, issue=issue, deadline_days=deadline_days
+    )
+    swept = store.ledger.sweep(check.findings, today=today, now=now)
+    return LedgerUpdate(opened, swept.late, swept.overdue)

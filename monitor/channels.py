@@ -20,13 +20,13 @@ import datetime as dt
 import logging
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import structlog
 
 if TYPE_CHECKING:
-    from telegram import Bot
+    from telegram import Bot, Message
 
 log = structlog.get_logger("orglife.channels")
 
@@ -112,6 +112,12 @@ class Channel(Protocol):
         """
         ...
 
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        """Deliver a file (the monthly workbook); raises like :meth:`send`."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -123,6 +129,13 @@ class ConsoleChannel:
 
     async def send(self, chat_id: int, text: str) -> int | None:
         self.emit(chat_id, text)
+        return None
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
+        self.emit(chat_id, f"［文件：{filename}，{size}］{caption or ''}")
         return None
 
     async def aclose(self) -> None:
@@ -168,15 +181,39 @@ class TelegramChannel:
         return self._bot
 
     async def send(self, chat_id: int, text: str) -> int | None:
-        from telegram import LinkPreviewOptions, error
+        from telegram import LinkPreviewOptions
 
-        try:
-            bot = await self._client()
-            message = await bot.send_message(
+        async def call(bot: Bot) -> Message:
+            return await bot.send_message(
                 chat_id=chat_id,
                 text=text,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+
+        return await self._call(call)
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        from telegram import InputFile
+
+        async def call(bot: Bot) -> Message:
+            return await bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(data, filename=filename),
+                caption=caption,
+                # A workbook of a province's month takes longer than a text message.
+                write_timeout=60,
+            )
+
+        return await self._call(call)
+
+    async def _call(self, call: Callable[[Bot], Awaitable[Message]]) -> int | None:
+        """Run one Bot API call, mapping Telegram's errors to :class:`DeliveryError`."""
+        from telegram import error
+
+        try:
+            message = await call(await self._client())
         except error.ChatMigrated as exc:
             raise ChatMoved(int(exc.new_chat_id)) from None
         except error.RetryAfter as exc:

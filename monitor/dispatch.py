@@ -20,9 +20,11 @@ claims until its lease expires.
 
 Messages
 --------
-Per chat and kind, in the order missed (未按期), late records (补录), reminders (到期提醒): one
-digest with a header line and one ``• line`` per row; a digest longer than ``max_chars``
-(Telegram's 4096) is split between lines, the continuation headers marked （续）. At most
+Per chat and kind, in the order missed (未按期), late records (补录), overdue ledger items
+(问题台账逾期), reminders (到期提醒): one digest with a header line and one ``• line`` per row;
+a digest longer than ``max_chars`` (Telegram's 4096) is split between lines, the continuation
+headers marked （续）. Then the monthly summary: its text as a message of its own, and its
+workbook as a document. At most
 ``per_chat_per_minute`` messages go to one chat in any 60 seconds; chats take turns.
 """
 
@@ -56,13 +58,24 @@ log = structlog.get_logger("orglife.dispatch")
 P = ParamSpec("P")
 T = TypeVar("T")
 
-KIND_ORDER = (NoticeKind.MISSED, NoticeKind.LATE, NoticeKind.REMINDER)
+KIND_ORDER = (
+    NoticeKind.MISSED,
+    NoticeKind.LATE,
+    NoticeKind.OVERDUE,
+    NoticeKind.REMINDER,
+    NoticeKind.SUMMARY,
+    NoticeKind.REPORT,
+)
+# Kinds whose rows are whole messages (a summary's text, a workbook), not digest lines.
+WHOLE = frozenset({NoticeKind.SUMMARY, NoticeKind.REPORT})
+CAPTION_MAX_CHARS = 1024
 
 # Header titles and the first message's count phrase, per kind.
 TITLES: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.MISSED: ("组织生活未按期开展通报", "共{n}项："),
     NoticeKind.LATE: ("补录情况通报", "以下{n}项已补录："),
     NoticeKind.REMINDER: ("组织生活到期提醒", "共{n}项："),
+    NoticeKind.OVERDUE: ("问题台账逾期提醒", "以下{n}项整改已逾期："),
 }
 BULLET = "• "
 TELEGRAM_MAX_CHARS = 4096
@@ -174,6 +187,8 @@ class _Message:
     kind: NoticeKind
     text: str
     rows: list[Pending] = field(default_factory=list)
+    document: bytes | None = None
+    filename: str | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -295,6 +310,12 @@ class Dispatcher:
             queue = queues.setdefault(chat.chat_id, deque())
             for kind in KIND_ORDER:
                 of_kind = [r for r in chat_rows if r.kind is kind]
+                if kind in WHOLE:
+                    for row in of_kind:
+                        limit = CAPTION_MAX_CHARS if row.document is not None else self.max_chars
+                        text = _truncate(row.line, limit)
+                        queue.append(_Message(chat, kind, text, [row], row.document, row.filename))
+                    continue
                 for text, span in compose(kind, [r.line for r in of_kind], self.max_chars):
                     queue.append(_Message(chat, kind, text, [of_kind[i] for i in span]))
         return queues
@@ -336,7 +357,12 @@ class Dispatcher:
         migrations = 0
         while True:
             try:
-                message_id = await self.channel.send(chat_id, message.text)
+                if message.document is not None:
+                    message_id = await self.channel.send_document(
+                        chat_id, message.filename or "report.xlsx", message.document, message.text
+                    )
+                else:
+                    message_id = await self.channel.send(chat_id, message.text)
             except RetryLater as exc:
                 now = self.clock()
                 resume = now + dt.timedelta(seconds=exc.seconds)

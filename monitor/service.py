@@ -1,8 +1,9 @@
-"""The alert cycle the service runs: judge, plan the notices, record them with the findings.
+"""The alert cycle the service runs: judge, keep the ledger, plan the notices, record them.
 
-A thin shell: the store's aggregates feed the pure evaluator and the pure planner
-(:func:`monitor.alerts.plan`); :meth:`monitor.store.alerts.Alerts.record` writes the finding
-states and the outbox rows in one transaction. Sending is the dispatcher's job.
+A thin shell: the store's aggregates feed the pure evaluator and the pure planners
+(:mod:`monitor.alerts`); the ledger opens items for final misses and moves them
+(:func:`monitor.app.update_ledger`); :meth:`monitor.store.alerts.Alerts.record` writes the
+finding states and the outbox rows in one transaction. Sending is the dispatcher's job.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import alerts
 from monitor.alerts import FindingState, NoticeKind
-from monitor.app import run_check
+from monitor.app import LedgerUpdate, run_check, update_ledger
 from monitor.domain import Status
 from monitor.ical import DEFAULT_REFRESH
 from monitor.rules import RulePack
 from monitor.schedule import SHANGHAI
 from monitor.store import Store
+from monitor.summary_store import monthly_summary
 from monitor.workdays import WorkCalendar
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class CycleReport:
     findings: int
     missed: int  # final misses in the window
     enqueued: Counter[NoticeKind]  # new outbox rows by kind
+    ledger: LedgerUpdate | None = None  # items opened, moved by 补录, gone overdue
 
     @property
     def total(self) -> int:
@@ -77,21 +80,80 @@ def run_cycle(
         for f in check.findings
         if f.status is Status.HELD and states.get(alerts.FindingKey.of(f)) is FindingState.MISSED
     ]
+    chats = store.alerts.chats()
+    cadres = {m.id: m for m in check.registers.cadres}
     result = alerts.plan(
         check.findings,
         pack=pack,
         orgs=check.registers.orgs,
-        cadres={m.id: m for m in check.registers.cadres},
-        chats=store.alerts.chats(),
+        cadres=cadres,
+        chats=chats,
         states=states,
         recipients=store.alerts.recipients(turned),
         workdays=workdays,
         as_of=as_of,
         reminders=reminders,
     )
-    enqueued = store.alerts.record(result, now=now)
+    ledger = update_ledger(store, pack, check, today=as_of, now=now)
+    # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
+    # marked once it has gone to some inspector chat (one with none stays due for a later one).
+    overdue = store.ledger.overdue_unalerted()
+    overdue_notices = alerts.plan_overdue(
+        overdue,
+        chats=chats,
+        orgs=check.registers.orgs,
+        cadres=cadres,
+        rule_names={r.id: r.name for r in pack.rules},
+    )
+    plan = alerts.AlertPlan(result.states, [*result.notices, *overdue_notices])
+    enqueued = store.alerts.record(plan, now=now)
+    alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
+    store.ledger.mark_alerted(sorted(alerted), now=now)
     missed = sum(1 for f in check.findings if f.status is Status.MISSED)
-    return CycleReport(as_of, len(check.findings), missed, enqueued)
+    return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
+
+
+def summary_month(now: dt.datetime, workdays: WorkCalendar) -> str | None:
+    """The month whose summary is due at ``now`` (Shanghai): the previous month, from 09:00 on
+    this month's first workday; None before that."""
+    local = now.astimezone(SHANGHAI)
+    first = workdays.next_workday(local.date().replace(day=1))
+    if (local.date(), local.time()) < (first, dt.time(9)):
+        return None
+    previous = local.date().replace(day=1) - dt.timedelta(days=1)
+    return f"{previous:%Y-%m}"
+
+
+def send_summaries(
+    store: Store,
+    pack: RulePack,
+    *,
+    month: str,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Enqueue ``month``'s summary (text and workbook) for each inspector chat that has not had
+    it; returns how many chats it was enqueued for. Each org's summary is built once."""
+    done = store.alerts.enqueued(f"summary:{month}")
+    chats = [
+        c
+        for c in store.alerts.chats()
+        if c.role is alerts.ChatRole.INSPECTOR and c.enabled and c.id not in done
+    ]
+    if not chats:
+        return 0
+    rendered: dict[str, tuple[str, bytes, str] | None] = {}
+
+    def render(chat: alerts.Chat) -> tuple[str, bytes, str] | None:
+        if chat.org not in rendered:
+            rendered[chat.org] = monthly_summary(
+                store, pack, org=chat.org, month=month, as_of=as_of
+            )
+        return rendered[chat.org]
+
+    notices = alerts.plan_summaries(chats, month, render)
+    added = store.alerts.record(alerts.AlertPlan(notices=notices), now=now)
+    return added[NoticeKind.SUMMARY]
 
 
 class Service:
@@ -166,12 +228,38 @@ class Service:
                 missed=report.missed,
                 enqueued={k.value: v for k, v in report.enqueued.items()},
                 reminders=reminders,
+                ledger_opened=report.ledger.opened if report.ledger else 0,
+                ledger_overdue=len(report.ledger.overdue) if report.ledger else 0,
             )
         await self.dispatch()
         return report
 
     async def remind(self) -> CycleReport | None:
-        return await self.evaluate(reminders=True)
+        """The 09:00 run: evaluation with reminders, then the monthly summary when it is due."""
+        report = await self.evaluate(reminders=True)
+        await self.summarise()
+        return report
+
+    async def summarise(self) -> int:
+        """Enqueue and send the previous month's summary to inspector chats, once per month."""
+        if self.stopping.is_set():
+            return 0
+        month = summary_month(self.clock(), self.workdays)
+        if month is None:
+            return 0
+        async with self._cycle_lock, self._tracked():
+            chats = await asyncio.to_thread(
+                send_summaries,
+                self.store,
+                self.pack,
+                month=month,
+                as_of=self.as_of(),
+                now=self.clock(),
+            )
+        if chats:
+            log.info("summaries_enqueued", month=month, chats=chats)
+            await self.dispatch()
+        return chats
 
     async def dispatch(self) -> DispatchReport | None:
         if self.stopping.is_set():
@@ -244,7 +332,10 @@ class Service:
         try:
             # Catch up: whatever became final while the service was down goes out now.
             local = self.clock().astimezone(SHANGHAI).time()
-            await self.evaluate(reminders=dt.time(9) <= local < dt.time(21))
+            daytime = dt.time(9) <= local < dt.time(21)
+            await self.evaluate(reminders=daytime)
+            if daytime:
+                await self.summarise()
             await self.stopping.wait()
         finally:
             log.info("stopping", jobs_in_flight=len(self._tasks))

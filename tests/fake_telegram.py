@@ -203,9 +203,12 @@ class FakeTelegram:
             else:
                 form = await request.post()
                 for name, value in form.items():
-                    params[name] = (
-                        value if isinstance(value, str) else getattr(value, "filename", "")
-                    )
+                    if isinstance(value, web.FileField):
+                        # An uploaded file: its name, and its bytes for the test to open.
+                        params[name] = value.filename
+                        params[f"{name}_bytes"] = value.file.read()
+                    else:
+                        params[name] = value
         for name in ("chat_id", "offset", "timeout", "limit"):
             if name in params and isinstance(params[name], str):
                 with contextlib.suppress(ValueError):  # leave it as sent; the handler says no

@@ -16,8 +16,11 @@ from monitor.alerts import (
     Notice,
     NoticeKind,
     plan,
+    plan_overdue,
+    plan_summaries,
 )
 from monitor.domain import Evidence, Finding, Member, Org, OrgType, Status
+from monitor.ledger import LedgerItem, LedgerSource, LedgerStatus
 from monitor.periods import Cadence, Period
 from monitor.readers import read_meetings
 from monitor.rules import RulePack
@@ -298,3 +301,110 @@ def test_record_skips_notices_already_in_the_outbox(linked: Store):
     again = linked.alerts.record(AlertPlan(notices=[notice]), now=NOW)
     assert first[NoticeKind.MISSED] == 1
     assert again[NoticeKind.MISSED] == 0
+
+
+# --- overdue ledger items and monthly summaries ----------------------------------------------
+
+
+def item(status: LedgerStatus = LedgerStatus.OVERDUE, **changes: object) -> LedgerItem:
+    fields: dict[str, object] = {
+        "id": 12,
+        "org": "B01-G1",
+        "member": None,
+        "rule": "party_group_meeting",
+        "period": "2026-09",
+        "source": LedgerSource.FINDING,
+        "issue": "党小组会 2026-09 未按期开展",
+        "opened": dt.date(2026, 10, 6),
+        "deadline": dt.date(2026, 11, 5),
+        "status": status,
+    }
+    fields.update(changes)
+    return LedgerItem(**fields)  # type: ignore[arg-type]
+
+
+def overdue(items: list[LedgerItem], chats: tuple[Chat, ...]) -> list[Notice]:
+    return plan_overdue(
+        items,
+        chats=chats,
+        orgs=ORGS,
+        cadres={CADRE.id: CADRE},
+        rule_names={"party_group_meeting": "党小组会"},
+    )
+
+
+def test_an_overdue_item_goes_to_inspectors_above_its_org_only() -> None:
+    other = Chat(3, -901, "C01", ChatRole.INSPECTOR)  # a second row for the same org
+    notices = overdue(
+        [item(), item(LedgerStatus.OPEN, id=13), item(LedgerStatus.CLEARED, id=14)],
+        (BRANCH_CHAT, INSPECTOR_CHAT, other),
+    )
+    assert [(n.chat, n.kind, n.key) for n in notices] == [
+        (2, NoticeKind.OVERDUE, "overdue:12:0"),
+        (3, NoticeKind.OVERDUE, "overdue:12:0"),
+    ]
+    assert notices[0].line == (
+        "B01-G1 第一党支部第一党小组 · 党小组会 2026-09 未按期开展："
+        "整改期限11月5日已过，尚未整改（问题台账第12号，2026-10-06发现）"
+    )
+
+
+def test_a_reopened_item_that_goes_overdue_again_has_a_new_key() -> None:
+    (first,) = overdue([item()], (INSPECTOR_CHAT,))
+    (again,) = overdue([item(reopened=1)], (INSPECTOR_CHAT,))
+    assert first.key != again.key
+
+
+def test_a_cadres_overdue_item_names_the_cadre_and_the_branch() -> None:
+    (notice,) = overdue(
+        [item(org="B01", member="L1", rule="dual_life", issue="双重组织生活 2026-Q3 未按期参加")],
+        (BRANCH_CHAT, INSPECTOR_CHAT),
+    )
+    assert notice.chat == 2
+    assert notice.line.startswith("L1 王书记（第一党支部） · 双重组织生活 2026-Q3 未按期参加：")
+
+
+def test_summaries_go_once_to_each_inspector_chat_with_text_and_workbook() -> None:
+    twin = Chat(3, -900, "B01", ChatRole.INSPECTOR)  # the same Telegram group, another org
+    disabled = Chat(4, -902, "C01", ChatRole.INSPECTOR, enabled=False)
+    asked: list[str] = []
+
+    def render(chat: Chat) -> tuple[str, bytes, str] | None:
+        asked.append(chat.org)
+        return (f"{chat.org} 十月小结", b"PK\x03\x04", f"{chat.org}-2026-10.xlsx")
+
+    notices = plan_summaries((BRANCH_CHAT, INSPECTOR_CHAT, twin, disabled), "2026-10", render)
+    assert asked == ["C01"]
+    assert [(n.chat, n.kind, n.key) for n in notices] == [
+        (2, NoticeKind.SUMMARY, "summary:2026-10"),
+        (2, NoticeKind.REPORT, "report:2026-10"),
+    ]
+    assert notices[0].line == "C01 十月小结"
+    assert notices[1].document == b"PK\x03\x04"
+    assert notices[1].filename == "C01-2026-10.xlsx"
+
+
+def test_no_summary_when_there_is_nothing_to_report() -> None:
+    assert plan_summaries((INSPECTOR_CHAT,), "2026-10", lambda chat: None) == []
+
+
+def test_a_cycle_opens_ledger_items_and_announces_overdue_ones_once(
+    linked: Store, national: RulePack, workdays: WorkCalendar
+):
+    first = run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
+    assert first.ledger is not None
+    assert first.ledger.opened == first.missed == 36
+    assert first.enqueued[NoticeKind.OVERDUE] == 0
+    items = linked.ledger.items()
+    assert {i.deadline for i in items} == {dt.date(2026, 12, 24)}
+
+    # A month on, nothing rectified: every item is overdue and told to the inspectors once.
+    later = dt.datetime(2026, 12, 28, 2, 0, tzinfo=dt.UTC)
+    overdue = run_cycle(linked, national, workdays, as_of=dt.date(2026, 12, 28), now=later)
+    assert overdue.ledger is not None
+    assert len(overdue.ledger.overdue) == 36
+    assert overdue.enqueued[NoticeKind.OVERDUE] == 36
+    rows = [r for r in linked.alerts.outbox() if r["kind"] == "overdue"]
+    assert {r["chat_id"] for r in rows} == {-2002}  # inspectors only
+    again = run_cycle(linked, national, workdays, as_of=dt.date(2026, 12, 29), now=later)
+    assert again.enqueued[NoticeKind.OVERDUE] == 0

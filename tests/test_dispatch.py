@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.alerts import AlertPlan, Chat, ChatRole, FindingKey, Notice, NoticeKind
+from monitor.alerts import (
+    AlertPlan,
+    Chat,
+    ChatRole,
+    FindingKey,
+    Notice,
+    NoticeKind,
+    plan_summaries,
+)
 from monitor.channels import (
     Channel,
     ChatGone,
@@ -82,6 +90,11 @@ class Recorder:
         for hook in self.on_send:
             hook()
         return len(self.sent)
+
+    async def send_document(
+        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        return await self.send(chat_id, f"[{filename}, {len(data)} bytes] {caption or ''}")
 
     async def aclose(self) -> None:
         self.closed = True
@@ -708,3 +721,52 @@ def test_building_a_telegram_channel_quiets_the_http_request_log() -> None:
     TelegramChannel("42:" + "x" * 30, None)
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
     assert isinstance(channel_from_env({"ORGLIFE_TELEGRAM_TOKEN": "42:" + "y" * 30}), Channel)
+
+
+def test_a_summary_goes_as_a_message_and_its_workbook_as_a_document_once(
+    linked: Store, telegram: FakeTelegram
+) -> None:
+    dispatch(linked, tg(telegram))  # the demo's digests first
+    before = len(telegram.sent)
+    workbook = bytes(range(256)) * 40  # binary, and larger than one TCP segment
+    text = "【2026年10月组织生活检查通报】\n" + "\n".join(f"第{i}行" for i in range(50))
+    chats = linked.alerts.chats()
+    notices = plan_summaries(chats, "2026-10", lambda chat: (text, workbook, "通报-2026-10.xlsx"))
+    assert linked.alerts.record(AlertPlan(notices=notices), now=NOW)[NoticeKind.REPORT] == 1
+    dispatch(linked, tg(telegram))
+    sent = telegram.sent[before:]
+    assert [(s.method, s.chat_id) for s in sent] == [
+        ("sendMessage", INSPECTOR),
+        ("sendDocument", INSPECTOR),
+    ]
+    assert sent[0].text == text
+    assert sent[1].params["document"] == "通报-2026-10.xlsx"
+    assert sent[1].params["document_bytes"] == workbook
+    assert sent[1].text.startswith("2026-10 月度检查通报")
+    # Enqueued again (the next morning's run): nothing new, nothing sent.
+    assert sum(linked.alerts.record(AlertPlan(notices=notices), now=NOW).values()) == 0
+    dispatch(linked, tg(telegram))
+    assert len(telegram.sent) == before + 2
+
+
+def test_overdue_items_go_to_the_inspectors_as_one_digest(
+    linked: Store, telegram: FakeTelegram
+) -> None:
+    dispatch(linked, tg(telegram))
+    before = len(telegram.sent)
+    chats = linked.alerts.chats()
+    lines = [
+        f"JD01-0{i} 某党支部 · 党小组会 2026-09 未按期开展：整改期限11月5日已过" for i in (1, 2)
+    ]
+    notices = [
+        Notice(f"overdue:{i}:0", c.id, NoticeKind.OVERDUE, None, line)
+        for i, line in enumerate(lines)
+        for c in chats
+        if c.role is ChatRole.INSPECTOR
+    ]
+    linked.alerts.record(AlertPlan(notices=notices), now=NOW)
+    dispatch(linked, tg(telegram))
+    (message,) = telegram.sent[before:]
+    assert message.chat_id == INSPECTOR
+    assert message.text.splitlines()[0] == "【问题台账逾期提醒】以下2项整改已逾期："
+    assert body(message.text) == lines

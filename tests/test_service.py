@@ -22,7 +22,7 @@ from monitor.channels import TelegramChannel
 from monitor.cli import main
 from monitor.readers import read_meetings
 from monitor.rules import RulePack
-from monitor.service import Service
+from monitor.service import Service, summary_month
 from monitor.store import Store
 from monitor.workdays import WorkCalendar
 from tests.fake_telegram import FakeTelegram
@@ -160,6 +160,35 @@ def test_the_demo_district_gets_a_reminder_a_digest_and_a_late_record_notice(
     assert any(m.startswith("【补录") for m in telegram.messages_to(BRANCH))
 
 
+def test_the_first_workday_brings_last_months_summary_once(
+    linked: Store, national: RulePack, telegram: FakeTelegram
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    clock = Clock(at(dt.date(2026, 11, 2)))  # Monday, November's first workday, 10:00
+    with Running(service(linked, national, telegram, clock)):
+        assert wait(lambda: any(s.method == "sendDocument" for s in telegram.sent) and idle(linked))
+    to_inspectors = [s for s in telegram.sent if s.chat_id == INSPECTOR]
+    summaries = [s for s in to_inspectors if "2026年10月" in s.text.splitlines()[0]]
+    (document,) = [s for s in to_inspectors if s.method == "sendDocument"]
+    assert len(summaries) == 1
+    assert document.params["document"].endswith(".xlsx")
+    book = load_workbook(io.BytesIO(document.params["document_bytes"]))
+    assert book.sheetnames == ["汇总", "明细", "问题台账", "后补记录"]
+    # Branch groups get no summary.
+    assert not any(s.method == "sendDocument" for s in telegram.sent if s.chat_id == BRANCH)
+
+    # Restarted the same day and the next: nothing again.
+    count = len(telegram.sent)
+    clock.moment = at(dt.date(2026, 11, 3))
+    with Running(service(linked, national, telegram, clock)):
+        assert wait(lambda: idle(linked))
+        time.sleep(0.5)
+    assert not any(s.method == "sendDocument" for s in telegram.sent[count:])
+
+
 def test_alerts_run_sends_once_and_exits_zero_even_when_a_chat_fails(
     linked: Store, telegram: FakeTelegram, db_url: str
 ):
@@ -185,6 +214,19 @@ def test_alerts_run_sends_once_and_exits_zero_even_when_a_chat_fails(
     assert again.exit_code == 0, again.output
     assert len(telegram.sent) == count
     assert telegram.token not in result.output + again.output
+
+    # --summary adds last month's summary for the inspectors, once.
+    outputs = []
+    for _ in range(2):
+        summary = CliRunner().invoke(
+            main, ["--db", db_url, "alerts", "run", "--as-of", "2026-11-24", "--summary"], env=env
+        )
+        assert summary.exit_code == 0, summary.output
+        outputs.append(summary.output)
+    documents = [s for s in telegram.sent[count:] if s.method == "sendDocument"]
+    assert [d.chat_id for d in documents] == [INSPECTOR]
+    assert "月度通报 1" in outputs[0]
+    assert "月度通报" not in outputs[1]
 
 
 def test_serve_stops_cleanly_on_sigterm_and_never_logs_the_token(
@@ -216,3 +258,29 @@ def test_serve_stops_cleanly_on_sigterm_and_never_logs_the_token(
     assert '"event": "stopped"' in err
     assert telegram.token not in out + err
     assert not any(r["claimed_by"] for r in linked.alerts.outbox())
+
+
+def shanghai(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return at(day, hour) + dt.timedelta(minutes=minute)
+
+
+@pytest.mark.parametrize(
+    ("moment", "month"),
+    [
+        # November 2026 starts on a Sunday: the summary is due on Monday the 2nd at 09:00.
+        (shanghai(dt.date(2026, 11, 1), 10), None),
+        (shanghai(dt.date(2026, 11, 2), 8, 59), None),
+        (shanghai(dt.date(2026, 11, 2), 9), "2026-10"),
+        (shanghai(dt.date(2026, 11, 20), 15), "2026-10"),
+        # National Day: October's first workday is the 8th.
+        (shanghai(dt.date(2026, 10, 7), 10), None),
+        (shanghai(dt.date(2026, 10, 8), 9), "2026-09"),
+        # January 2027 (provisional calendar): New Year's Day, then the weekend.
+        (shanghai(dt.date(2027, 1, 1), 10), None),
+        (shanghai(dt.date(2027, 1, 4), 9, 30), "2026-12"),
+    ],
+)
+def test_the_monthly_summary_is_due_from_the_first_workday_at_nine(
+    moment: dt.datetime, month: str | None
+) -> None:
+    assert summary_month(moment, WorkCalendar(warn=lambda year, hint: None)) == month

@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, readers
-from monitor.app import Check, run_check
+from monitor.app import Check, run_check, update_ledger
 from monitor.domain import Finding, Status
 from monitor.errors import OrglifeError
 from monitor.explain import STATUS_ZH, finding_json, reason
@@ -280,6 +280,10 @@ def check(
     result = run_check(
         obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True
     )
+    # The ledger stands on the day judged: its final misses open items (once), and the
+    # sweep moves items a late record rectified, or whose deadline passed.
+    change = update_ledger(obj.store, pack, result, today=as_of_day, now=dt.datetime.now(dt.UTC))
+    log.info("ledger", opened=change.opened, late=change.late, overdue=len(change.overdue))
     findings = [f for f in result.findings if not statuses or f.status.value in statuses]
     if not result.registers.orgs:
         err.print(
@@ -454,8 +458,10 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
 # The calendar and alert commands live in their own modules, which use the helpers above.
 from monitor.cli.alerts import alerts, chats, members  # noqa: E402
 from monitor.cli.calendar import calendar, feeds, serve  # noqa: E402
+from monitor.cli.ledger import ledger  # noqa: E402
+from monitor.cli.report import report  # noqa: E402
 
-for _command in (calendar, feeds, serve, chats, members, alerts):
+for _command in (calendar, feeds, serve, chats, members, alerts, report, ledger):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,15 @@ from monitor.rules import load_pack
 from monitor.workdays import WorkCalendar
 
 ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
-KIND_ZH = {NoticeKind.MISSED: "未按期", NoticeKind.LATE: "补录", NoticeKind.REMINDER: "提醒"}
+KIND_ZH = {
+    NoticeKind.MISSED: "未按期",
+    NoticeKind.LATE: "补录",
+    NoticeKind.OVERDUE: "台账逾期",
+    NoticeKind.REMINDER: "提醒",
+    NoticeKind.SUMMARY: "月度通报",
+    NoticeKind.REPORT: "通报附件",
+}
+DEFAULT_KINDS = (NoticeKind.MISSED, NoticeKind.LATE, NoticeKind.REMINDER)  # always counted
 
 
 def _now() -> dt.datetime:
@@ -126,23 +134,46 @@ def alerts() -> None:
 @click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
 @base.rules_option
 @click.option("--no-send", is_flag=True, help="Evaluate and enqueue only; send later.")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Also enqueue the previous month's summary for inspector chats, as the service does "
+    "from 09:00 on a month's first workday (once per chat and month).",
+)
 @click.pass_obj
 @base._handles_errors
 def alerts_run(
-    obj: base._Context, as_of: str | None, rule_paths: Sequence[Path], no_send: bool
+    obj: base._Context,
+    as_of: str | None,
+    rule_paths: Sequence[Path],
+    no_send: bool,
+    summary: bool,
 ) -> None:
     """One evaluation and dispatch cycle, as the service runs it; then exit."""
     from monitor.channels import ConsoleChannel, channel_from_env
     from monitor.dispatch import Dispatcher
-    from monitor.service import run_cycle
+    from monitor.schedule import SHANGHAI
+    from monitor.service import run_cycle, send_summaries, summary_month
 
     day = base._date(as_of, "--as-of") or base.today_in_shanghai()
     store = obj.store
-    report = run_cycle(store, load_pack(rule_paths), WorkCalendar(), as_of=day, now=_now())
-    counts = "，".join(f"{KIND_ZH[k]} {report.enqueued[k]}" for k in NoticeKind)
+    pack = load_pack(rule_paths)
+    workdays = WorkCalendar()
+    report = run_cycle(store, pack, workdays, as_of=day, now=_now())
+    enqueued = report.enqueued.copy()
+    if summary:
+        month = summary_month(dt.datetime.combine(day, dt.time(12), SHANGHAI), workdays)
+        if month is None:
+            base.err.print(f"{day} 早于本月第一个工作日，上月通报尚未到发送时间。", highlight=False)
+        else:
+            enqueued[NoticeKind.SUMMARY] += send_summaries(
+                store, pack, month=month, as_of=day, now=_now()
+            )
+    shown = [k for k in NoticeKind if enqueued[k] or k in DEFAULT_KINDS]
+    counts = "，".join(f"{KIND_ZH[k]} {enqueued[k]}" for k in shown)
     base.out.print(
         f"评估截至 {day}：{report.findings} 项结论，其中未按期 {report.missed} 项；"
-        f"新入队通知 {report.total} 条（{counts}）",
+        f"新入队通知 {sum(enqueued.values())} 条（{counts}）",
         highlight=False,
     )
     if no_send:

@@ -19,6 +19,7 @@ from monitor.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
 from monitor.store.alerts import Alerts
 from monitor.store.feeds import Feeds, bump_revision
+from monitor.store.ledger import Ledger
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Store:
         self.engine = engine
         self.feeds = Feeds(engine)
         self.alerts = Alerts(engine)
+        self.ledger = Ledger(engine)
 
     @classmethod
     def open(cls, url: str = schema.DEFAULT_URL, *, migrate: bool = True) -> Store:

@@ -61,6 +61,8 @@ class Pending:
     line: str
     chat: Chat
     attempts: int  # including this one
+    document: bytes | None = None  # a report's file, sent as a document
+    filename: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +303,8 @@ class Alerts:
                         "chat": n.chat,
                         "kind": n.kind.value,
                         "line": n.line,
+                        "document": n.document,
+                        "filename": n.filename,
                         "state": "pending",
                         "created": now,
                         "available": now,
@@ -313,6 +317,12 @@ class Alerts:
                     kinds: list[Any] = list(result.scalars())
                     added.update(NoticeKind(kind) for kind in kinds)
         return added
+
+    def enqueued(self, key: str) -> set[int]:
+        """The chat rows that already have a notice with ``key`` (sent or not)."""
+        with self.engine.connect() as conn:
+            rows: list[Any] = list(conn.execute(select(OUTBOX.c.chat).where(OUTBOX.c.key == key)))
+        return {int(r.chat) for r in rows}
 
     # --- the outbox -----------------------------------------------------------------------
 
@@ -480,4 +490,6 @@ def _pending(row: Any) -> Pending:
         line=str(m[OUTBOX.c.line]),
         chat=chat,
         attempts=int(m[OUTBOX.c.attempts]),
+        document=None if m[OUTBOX.c.document] is None else bytes(m[OUTBOX.c.document]),
+        filename=m[OUTBOX.c.filename],
     )

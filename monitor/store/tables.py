@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -196,6 +207,8 @@ class OutboxRow(SQLModel, table=True):
     )
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    filename: str | None = Field(default=None, max_length=200)
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -211,3 +224,64 @@ class DeliveryRow(SQLModel, table=True):
     worker: str = Field(max_length=64)
     outcome: str = Field(max_length=20)  # sent, retry, dropped
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class LedgerItemRow(SQLModel, table=True):
+    """One problem of the ledger (问题台账): a final miss, or a problem found on site.
+
+    A finding's item is unique per (org, member, rule, period), ``member`` being "" for an
+    org's own finding, so opening items from an evaluation is idempotent; an inspector's items
+    (source ``inspection``) may repeat.
+    """
+
+    __tablename__ = "ledger_item"
+    __table_args__ = (
+        Index(
+            "uq_ledger_finding",
+            "org",
+            "member",
+            "rule",
+            "period",
+            unique=True,
+            sqlite_where=text("source = 'finding'"),
+            postgresql_where=text("source = 'finding'"),
+        ),
+        Index("ix_ledger_item_org", "org"),
+        Index("ix_ledger_item_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # No foreign key: orgs are never deleted, `add` checks the code, and a province's first
+    # evaluation opens ~50k items whose per-row key checks would double the time it takes.
+    org: str = Field(max_length=64)
+    member: str = Field(default="", max_length=64)  # "" for an org's own problem
+    rule: str | None = Field(default=None, max_length=64)
+    period: str | None = Field(default=None, max_length=16)  # a period label, e.g. 2026-Q3
+    source: str = Field(max_length=20)
+    issue: str = Field(sa_column=Column(Text, nullable=False))
+    opened: dt.date
+    deadline: dt.date
+    status: str = Field(max_length=20)
+    rectification: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    cleared: dt.date | None = None
+    reopened: int = 0
+    overdue_alerted: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class LedgerEventRow(SQLModel, table=True):
+    """One change to a ledger item, for the audit trail: who, when, what."""
+
+    __tablename__ = "ledger_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item: int = Field(
+        sa_column=Column(Integer, ForeignKey("ledger_item.id"), nullable=False, index=True)
+    )
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,347 @@
+"""`orglife ledger …`: the problem ledger (问题台账) on the command line.
+
+Items are opened by every evaluation (`orglife check`, the service) for final misses, and by
+inspectors here (`ledger add`); secretaries record rectifications, inspectors clear items, and
+a look-back (`ledger review`) reopens cleared items whose problem recurred.
+
+Registered on :func:`monitor.cli.main` by that module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+import monitor.cli as base
+from monitor.app import run_check
+from monitor.domain import Member, Org
+from monitor.errors import OrglifeError
+from monitor.ledger import (
+    ACTION_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    LedgerItem,
+    LedgerStatus,
+    review_start,
+)
+from monitor.ledger_xlsx import SHANGHAI, export_ledger, subject_label
+from monitor.periods import Period
+from monitor.rules import load_pack
+from monitor.store import Store
+
+STATUS_STYLE = {
+    LedgerStatus.OPEN: "yellow",
+    LedgerStatus.RECTIFYING: "cyan",
+    LedgerStatus.CLEARED: "green",
+    LedgerStatus.OVERDUE: "bold red",
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_org_option = click.option("--org", "org", help="Only this organisation and everything below it.")
+_status_option = click.option(
+    "--status",
+    "status",
+    type=click.Choice([s.value for s in LedgerStatus]),
+    help="Only items with this status.",
+)
+_by_option = click.option(
+    "--by", "by", required=True, help="Who makes the change (name or member id), for the record."
+)
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """The problem ledger (问题台账): list, add, rectify, clear, review, history, export."""
+
+
+def _codes(store: Store, org: str | None) -> list[str] | None:
+    return store.subtree(org.strip()) if org is not None else None
+
+
+def _names(store: Store, items: Sequence[LedgerItem]) -> tuple[dict[str, Org], dict[str, Member]]:
+    """The owner orgs and the cadres the items name, by code and id."""
+    orgs = {o.code: o for o in store.orgs({i.org for i in items})}
+    with_member = {i.org for i in items if i.member is not None}
+    wanted = {i.member for i in items}
+    members = {m.id: m for m in store.members(with_member) if m.id in wanted} if with_member else {}
+    return orgs, members
+
+
+def item_json(
+    item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]
+) -> dict[str, Any]:
+    """The JSON shape of `orglife ledger list --format json` (subject, rule, period, status and
+    deadline are the contract)."""
+    org = orgs.get(item.org)
+    member = members.get(item.member) if item.member is not None else None
+    return {
+        "id": item.id,
+        "subject": item.subject,
+        "rule": item.rule,
+        "period": item.period,
+        "status": item.status.value,
+        "deadline": item.deadline.isoformat(),
+        "org": item.org,
+        "org_name": org.name if org is not None else None,
+        "member": item.member,
+        "member_name": member.name if member is not None else None,
+        "source": item.source.value,
+        "issue": item.issue,
+        "opened": item.opened.isoformat(),
+        "rectification": item.rectification,
+        "cleared": item.cleared.isoformat() if item.cleared is not None else None,
+        "reopened": item.reopened,
+        "status_zh": STATUS_LABELS[item.status],
+    }
+
+
+@ledger.command("list")
+@_org_option
+@_status_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+@base._handles_errors
+def ledger_list(obj: base._Context, org: str | None, status: str | None, fmt: str) -> None:
+    """The ledger's items, oldest first."""
+    store = obj.store
+    items = store.ledger.items(_codes(store, org), LedgerStatus(status) if status else None)
+    orgs, members = _names(store, items)
+    if fmt == "json":
+        rows = [item_json(i, orgs, members) for i in items]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"问题台账（{len(items)} 项）")
+    for header in (
+        "编号",
+        "责任组织",
+        "对象",
+        "事项",
+        "周期",
+        "来源",
+        "发现日期",
+        "整改期限",
+        "状态",
+        "整改情况",
+    ):
+        table.add_column(header, overflow="fold")
+    for item in items:
+        table.add_row(*_cells(item, orgs, members))
+    base.out.print(table)
+    counts = {s: sum(i.status is s for i in items) for s in LedgerStatus}
+    base.out.print("，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()), highlight=False)
+
+
+def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]) -> list[str]:
+    org = orgs.get(item.org)
+    style = STATUS_STYLE[item.status]
+    reopened = f"（重新打开{item.reopened}次）" if item.reopened else ""
+    return [
+        f"#{item.id}",
+        escape(f"{org.name if org else item.org}（{item.org}）"),
+        escape(subject_label(item, members)),
+        escape(item.issue),
+        item.period or "—",
+        SOURCE_LABELS[item.source],
+        item.opened.isoformat(),
+        item.deadline.isoformat(),
+        f"[{style}]{STATUS_LABELS[item.status]}[/]{reopened}",
+        escape(item.rectification or ""),
+    ]
+
+
+@ledger.command("add")
+@click.option("--org", "org", required=True, help="The org code the problem belongs to.")
+@click.option("--issue", "issue", required=True, help="What is wrong, e.g. 会议记录不规范.")
+@click.option("--member", "member", help="The member concerned (a leading cadre), by id.")
+@click.option("--rule", "rule", help="The rule concerned, by id (see `orglife rules check`).")
+@click.option("--period", "period", help="The period concerned: 2026-09, 2026-Q3, 2026-H2, 2026.")
+@click.option("--found", "found", help="The day it was found (default: today).")
+@click.option("--deadline", "deadline", help="Rectify by this day (default: found + 30 days).")
+@base.rules_option
+@_by_option
+@click.pass_obj
+@base._handles_errors
+def ledger_add(
+    obj: base._Context,
+    org: str,
+    issue: str,
+    member: str | None,
+    rule: str | None,
+    period: str | None,
+    found: str | None,
+    deadline: str | None,
+    rule_paths: Sequence[Path],
+    by: str,
+) -> None:
+    """Add a problem an inspector found on site (明察暗访)."""
+    if rule is not None:
+        pack = load_pack(rule_paths)
+        known = [r.id for r in pack.rules]
+        if rule.strip() not in known:
+            raise OrglifeError(
+                f"No rule {rule.strip()!r} in the rules in force; use one of: {', '.join(known)}"
+            )
+    store = obj.store
+    day = base._date(found, "--found") or base.today_in_shanghai()
+    item = store.ledger.add(
+        org.strip(),
+        issue,
+        by=by,
+        today=day,
+        now=_now(),
+        rule=rule.strip() if rule is not None else None,
+        period=Period.parse(period).label if period is not None else None,
+        member=member.strip() if member is not None else None,
+        deadline=base._date(deadline, "--deadline"),
+    )
+    name = store.org(item.org).name
+    base.out.print(
+        escape(
+            f"已登记问题#{item.id}：{name}（{item.org}）· {item.issue}，整改期限 {item.deadline}"
+        ),
+        highlight=False,
+    )
+
+
+@ledger.command("rectify")
+@click.argument("item_id", metavar="ID", type=int)
+@click.option(
+    "--note", "note", required=True, help="What was done: 补开会议 (date, topic) or 书面说明."
+)
+@_by_option
+@click.pass_obj
+@base._handles_errors
+def ledger_rectify(obj: base._Context, item_id: int, note: str, by: str) -> None:
+    """Record the rectification of an item (the secretary): it moves to 整改中."""
+    item = obj.store.ledger.rectify(item_id, note, by=by, now=_now())
+    base.out.print(
+        escape(
+            f"问题#{item.id} 已记录整改，状态：{STATUS_LABELS[item.status]}（{item.rectification}）"
+        ),
+        highlight=False,
+    )
+
+
+@ledger.command("clear")
+@click.argument("item_id", metavar="ID", type=int)
+@_by_option
+@click.option("--note", "note", help="What the inspector verified.")
+@click.pass_obj
+@base._handles_errors
+def ledger_clear(obj: base._Context, item_id: int, by: str, note: str | None) -> None:
+    """Clear (销号) a rectified item once an inspector has verified it."""
+    item = obj.store.ledger.clear(
+        item_id, by=by, today=base.today_in_shanghai(), now=_now(), note=note
+    )
+    base.out.print(
+        escape(f"问题#{item.id} 已销号（{item.cleared}）：{item.issue}"), highlight=False
+    )
+
+
+@ledger.command("review")
+@click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
+@_org_option
+@base.rules_option
+@_by_option
+@click.pass_obj
+@base._handles_errors
+def ledger_review(
+    obj: base._Context, as_of: str | None, org: str | None, rule_paths: Sequence[Path], by: str
+) -> None:
+    """Look back (回头看) at cleared items: reopen those missed again within two periods."""
+    store = obj.store
+    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    codes = _codes(store, org)
+    cleared = store.ledger.items(codes, LedgerStatus.CLEARED)
+    since = review_start(cleared)
+    if since is None or since > day:
+        base.out.print(
+            f"回头看（截至 {day}）：没有可复查的已销号问题（共 {len(cleared)} 项已销号）。",
+            highlight=False,
+        )
+        return
+    check = run_check(
+        store, load_pack(rule_paths), as_of=day, since=since, org=org, with_records=False
+    )
+    reopened = store.ledger.review(check.findings, today=day, now=_now(), by=by, orgs=codes)
+    orgs, members = _names(store, reopened)
+    for item in reopened:
+        org_name = orgs[item.org].name if item.org in orgs else item.org
+        trail = store.ledger.events(item.id)
+        why = trail[-1].note if trail else ""
+        base.out.print(
+            escape(
+                f"问题#{item.id} 重新打开：{org_name}（{item.org}）· {subject_label(item, members)}"
+                f" · {item.issue}；{why}；新整改期限 {item.deadline}"
+            ),
+            highlight=False,
+        )
+    base.out.print(
+        f"回头看（截至 {day}）：复查已销号问题 {len(cleared)} 项，重新打开 {len(reopened)} 项。",
+        highlight=False,
+    )
+
+
+@ledger.command("history")
+@click.argument("item_id", metavar="ID", type=int)
+@click.pass_obj
+@base._handles_errors
+def ledger_history(obj: base._Context, item_id: int) -> None:
+    """The audit trail of one item: who changed what, and when (Beijing time)."""
+    store = obj.store
+    item = store.ledger.item(item_id)
+    table = Table(
+        title=escape(
+            f"问题#{item.id} {store.org(item.org).name} · {item.issue}"
+            f"（{STATUS_LABELS[item.status]}）"
+        )
+    )
+    for header in ("时间", "操作人", "操作", "状态变化", "说明"):
+        table.add_column(header, overflow="fold")
+    for event in store.ledger.events(item_id):
+        before = f"{STATUS_LABELS[event.from_status]} → " if event.from_status else ""
+        table.add_row(
+            f"{event.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+            escape(event.actor),
+            ACTION_LABELS.get(event.action, event.action),
+            f"{before}{STATUS_LABELS[event.to_status]}",
+            escape(event.note or ""),
+        )
+    base.out.print(table)
+
+
+@ledger.command("export")
+@_org_option
+@_status_option
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx"
+)
+@click.pass_obj
+@base._handles_errors
+def ledger_export(obj: base._Context, org: str | None, status: str | None, output: Path) -> None:
+    """Export the ledger to Excel: sheets 问题台账 and 整改记录."""
+    if output.suffix.lower() != ".xlsx":
+        raise OrglifeError(f"Cannot export to {output}: give a file name ending in .xlsx")
+    if not output.parent.resolve().is_dir():
+        raise OrglifeError(f"Cannot write {output}: folder {output.parent} does not exist")
+    store = obj.store
+    items = store.ledger.items(_codes(store, org), LedgerStatus(status) if status else None)
+    events = store.ledger.events(items=[i.id for i in items])
+    orgs, members = _names(store, items)
+    export_ledger(output, items, events, orgs, members)
+    base.out.print(
+        escape(f"已导出问题 {len(items)} 项、整改记录 {len(events)} 条：{output}"), highlight=False
+    )

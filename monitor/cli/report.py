@@ -1,0 +1,118 @@
+"""`orglife report`: the monthly check summary (月度检查通报) of an org's subtree.
+
+Registered on :func:`monitor.cli.main` by that module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+import monitor.cli as base
+from monitor.report import render_html, render_json, render_md, render_xlsx
+from monitor.rules import load_pack
+from monitor.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
+from monitor.summary_store import build_summary
+
+FORMATS = ("json", "md", "html", "xlsx")
+
+
+@click.command("report")
+@click.option("--month", required=True, help="The month reported (YYYY-MM).")
+@click.option(
+    "--org",
+    "org",
+    help="Report this org and everything below it (default: the register's only top-level org).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Judge as at the end of this day (YYYY-MM-DD; default: today, Beijing).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="json: every finding of the month and the figures; md: one Telegram message; "
+    "html: a printable page; xlsx: a workbook (needs -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout (required for xlsx).",
+)
+@click.option("--url", help="Link to the full report, shown at the end of the md message.")
+@click.option(
+    "--late-days",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LATE_DAYS,
+    show_default=True,
+    help="A record entered more than this many days after its meeting (and after the period's "
+    "grace) is a late entry (后补记录).",
+)
+@click.option(
+    "--trend",
+    "trend",
+    type=click.IntRange(min=1, max=24),
+    default=DEFAULT_TREND_MONTHS,
+    show_default=True,
+    help="Months in the trend, the reported one included.",
+)
+@base.rules_option
+@click.pass_obj
+@base._handles_errors
+def report(
+    obj: base._Context,
+    month: str,
+    org: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: Path | None,
+    url: str | None,
+    late_days: int,
+    trend: int,
+    rule_paths: Sequence[Path],
+) -> None:
+    """Monthly check summary (月度检查通报) of every finding whose period ends in --month.
+
+    Required = held + missed (open and exempt are not counted); rates per branch (its party
+    groups included; leading cadres count in the totals only), a ranking, the bottom tenth
+    (ceil(10%)) as weak-and-lax candidates, late-entered records, the problem ledger's figures
+    and the trend of the last months. json, md and html go to stdout unless -o is given.
+    """
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("xlsx 格式须用 -o 指定输出文件，例如 -o 通报.xlsx")
+    period = parse_month(month)
+    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    pack = load_pack(rule_paths)
+    summary = build_summary(
+        obj.store,
+        pack,
+        org=org.strip() if org else None,
+        month=period,
+        as_of=day,
+        late_days=late_days,
+        trend=trend,
+    )
+    if fmt == "xlsx":
+        assert output is not None
+        output.write_bytes(render_xlsx(summary))
+    else:
+        if fmt == "json":
+            text = render_json(summary) + "\n"
+        elif fmt == "md":
+            text = render_md(summary, url) + "\n"
+        else:
+            text = render_html(summary, url)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        output.write_text(text, encoding="utf-8")
+    base.out.print(
+        f"已生成{summary.org_name}{period.label_zh}检查通报（{fmt}）：{output}", highlight=False
+    )
