@@ -44,10 +44,13 @@ from monitor.domain import Finding, Member, Org, Role, Status
 from monitor.errors import OrglifeError, RegisterError
 from monitor.explain import STATUS_ZH
 from monitor.readers import read_meetings
+from monitor.report import render_md
 from monitor.rules import Rule, RulePack
 from monitor.schedule import SHANGHAI, scheduled_day
 from monitor.store import Store
 from monitor.store.alerts import LinkError
+from monitor.summary import MonthlySummary, parse_month
+from monitor.summary_store import build_summary
 from monitor.workdays import WorkCalendar
 
 log = structlog.get_logger("orglife.bot")
@@ -679,66 +682,33 @@ class ChatCommands:
     # --- /summary -------------------------------------------------------------------------
 
     def summary(self, where: Where, _: str = "") -> str:
+        """The latest monthly summary (last month's, as the service sends it), with the list
+        of what was missed."""
         targets = self._targets(where)
         if isinstance(targets, str):
             return targets
         as_of = self.as_of()
-        last = as_of.replace(day=1) - dt.timedelta(days=1)
-        first = last.replace(day=1)
+        month = parse_month(f"{as_of.replace(day=1) - dt.timedelta(days=1):%Y-%m}")
         blocks = []
         for code, _names in targets:
             try:
-                check = run_check(
-                    self.store,
-                    self.pack,
-                    as_of=as_of,
-                    since=dt.date(first.year, 1, 1),
-                    org=code,
-                    with_records=False,
-                )
+                summary = build_summary(self.store, self.pack, org=code, month=month, as_of=as_of)
             except OrglifeError:
                 blocks.append(f"{code}：该组织已不在登记册中，请联系管理员。")
                 continue
-            blocks.append(self._summary_block(code, check, first, last))
+            blocks.append(self._summary_block(summary))
         return "\n\n".join(blocks)
 
-    def _summary_block(self, code: str, check: Check, first: dt.date, last: dt.date) -> str:
-        due = [
-            f
-            for f in check.findings
-            if first <= f.period.end <= last and f.status is not Status.NOT_APPLICABLE
-        ]
-        held = sum(f.status is Status.HELD for f in due)
-        missed = [f for f in due if f.status is Status.MISSED]
-        pending = sum(f.status is Status.OPEN for f in due)
-        exempt = sum(f.status is Status.EXEMPT for f in due)
-        required = held + len(missed)
-        org = check.registers.orgs.get(code)
-        scope = "（含下级组织）" if len(check.registers.orgs) > 1 else ""
-        lines = [
-            f"{org.name if org else code}（{code}）{first.year}年{first.month}月组织生活小结{scope}"
-        ]
-        if required == 0:
-            lines.append("上月没有到期需要考核的事项。")
-        else:
-            lines.append(
-                f"应开展 {required} 项：已落实 {held} 项，未按期 {len(missed)} 项，"
-                f"落实率 {_percent(held, required)}"
-            )
-        if pending:
-            lines.append(f"另有 {pending} 项仍在补录宽限期内，暂不计入。")
-        if exempt:
-            lines.append(f"另有 {exempt} 项免于考核（组织成立晚于期次开始）。")
+    def _summary_block(self, summary: MonthlySummary) -> str:
+        lines = [render_md(summary)]
+        missed = [r for r in summary.rows if r.status is Status.MISSED]
         if missed:
-            lines.append("未按期：")
-            for f in missed[:MAX_MISSED_LINES]:
-                rule = self.rules.get(f.rule)
-                lines.append(f"✗ {f.subject} {rule.name if rule else f.rule} {f.period.label}")
+            lines += ["", "未按期开展明细："]
+            for row in missed[:MAX_MISSED_LINES]:
+                lines.append(f"✗ {row.member or row.org} {row.rule_name} {row.period.label}")
             if len(missed) > MAX_MISSED_LINES:
-                lines.append(f"……等共 {len(missed)} 项，完整名单请运行 orglife check 查看。")
-        else:
-            lines.append("上月到期事项均已落实。" if required else "")
-        return "\n".join(line for line in lines if line)
+                lines.append(f"……等共 {len(missed)} 项，完整名单请运行 orglife report 查看。")
+        return "\n".join(lines)
 
     # --- the rest -------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class LedgerEvent:
 
 
 SOURCE_LABELS = {
-    LedgerSource.FINDING: "检查发现",
+    LedgerSource.FINDING: "系统监测",
     LedgerSource.INSPECTION: "明察暗访",
 }
 

@@ -496,9 +496,9 @@ def test_summary_in_an_inspector_chat(chat: Chat, national: RulePack) -> None:
     held, missed = _october(chat.store, national, "JD01")
     required = held + len(missed)
     assert len(missed) == 3  # the demo district missed some in October
-    assert "幸福街道党工委（JD01）2026年10月组织生活小结（含下级组织）" in reply
-    assert f"应开展 {required} 项：已落实 {held} 项，未按期 {len(missed)} 项" in reply
-    assert f"落实率 {held / required:.1%}" in reply
+    assert reply.startswith("幸福街道党工委2026年10月组织生活检查通报")
+    assert f"应开展{required}项，已落实{held}项，未按期开展{len(missed)}项" in reply
+    assert f"落实率{held / required:.1%}" in reply
     for f in missed:
         assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label}" in reply
     assert "2026-09" not in reply  # only periods that ended in October
@@ -507,9 +507,9 @@ def test_summary_in_an_inspector_chat(chat: Chat, national: RulePack) -> None:
     chat.link_chat(BRANCH, GROUP, ChatRole.BRANCH)
     branch = chat.ask(GROUP, "/summary")
     held, missed = _october(chat.store, national, BRANCH)
-    assert f"{BRANCH_NAME}（{BRANCH}）2026年10月组织生活小结" in branch
-    assert f"应开展 {held + len(missed)} 项：已落实 {held} 项，未按期 {len(missed)} 项" in branch
-    assert "落实率 80%" in branch
+    assert branch.startswith(f"{BRANCH_NAME}2026年10月组织生活检查通报")
+    assert f"应开展{held + len(missed)}项，已落实{held}项，未按期开展{len(missed)}项" in branch
+    assert "落实率80.0%" in branch
     assert "✗ JD01-01-G3 党小组会 2026-10" in branch
 
 
@@ -524,13 +524,13 @@ def test_status_and_summary_during_the_grace_period(
     status = commands.status(where)
     assert "截至2026年11月3日" in status
     summary = commands.summary(where)
-    assert "2026年10月组织生活小结" in summary
+    assert "2026年10月组织生活检查通报" in summary
     check = run_check(sqlite_store, national, as_of=early.date(), org="JD01-06-01")
     late = [f for f in check.findings if f.status is Status.OPEN and f.period.end < early.date()]
     assert len(late) == 2  # October's committee meeting and a party group's meeting
     for f in late:
         assert f"○ {national.rule(f.rule).name} {f.period.label} 待补录（宽限至11月5日）" in status
-    assert f"另有 {len(late)} 项仍在补录宽限期内，暂不计入" in summary
+    assert f"进行中{len(late)}项（不计入应开展）" in summary
 
 
 @pytest.mark.parametrize(
@@ -558,7 +558,7 @@ def test_summary_counts_every_cadence_ending_in_the_month(
     }
     assert ended == cadences
     held, missed = _ended_in(sqlite_store, national, "JD01", today, month)
-    assert f"{month[0]}年{month[1]}月组织生活小结" in summary
-    assert f"应开展 {held + len(missed)} 项：已落实 {held} 项，未按期 {len(missed)} 项" in summary
+    assert f"{month[0]}年{month[1]}月组织生活检查通报" in summary
+    assert f"应开展{held + len(missed)}项，已落实{held}项，未按期开展{len(missed)}项" in summary
     for f in missed[:100]:
         assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label}" in summary

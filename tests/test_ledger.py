@@ -510,7 +510,7 @@ def test_the_ledger_exports_to_excel(
         "赵海涛（M0098）",
         "双重组织生活 2026-Q3 未按期参加",
         "2026-Q3",
-        "检查发现",
+        "系统监测",
         dt.datetime(2026, 11, 24),
         dt.datetime(2026, 12, 24),
         "整改中",
