@@ -152,6 +152,18 @@ def test_md_is_one_telegram_message_with_the_headlines(demo: str):
     assert text.rstrip().endswith(URL)
 
 
+def test_md_on_the_first_workday_says_which_results_await_the_grace(demo: str):
+    # November 2: October's periods ended, their grace runs to November 5.
+    early = report(demo, "--month", "2026-10", "--as-of", "2026-11-02", "--format", "md").stdout
+    rows = report_json(demo, "--month", "2026-10", "--as-of", "2026-11-02")["rows"]
+    pending = [r for r in rows if r["status"] == "open"]
+    assert pending
+    assert f"其中{len(pending)}项期次已结束、尚在补录宽限期内" in early
+    # After the grace nothing is pending any more, and the line goes.
+    late = report(demo, "--month", "2026-10", "--as-of", "2026-11-24", "--format", "md").stdout
+    assert "尚在补录宽限期内" not in late
+
+
 class _Tree(HTMLParser):
     """Checks that every element is closed in order; collects texts by enclosing tag."""
 

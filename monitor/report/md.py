@@ -7,6 +7,7 @@ fits one message (4096 UTF-16 code units): long name lists are cut short ("等N�
 
 from __future__ import annotations
 
+from monitor.domain import Status
 from monitor.report.common import day_zh, month_zh, pct, previous_rate, title
 from monitor.summary import BranchFigures, MonthlySummary
 
@@ -66,6 +67,14 @@ def _message(
         extra.append(f"免于考核{t.exempt}项")
     if extra:
         lines.append(f"- {'，'.join(extra)}（不计入应开展）")
+    # Sent on the month's first workday, a summary often precedes the grace of the month's
+    # periods: say which results are still pending rather than let the rate look complete.
+    pending = [r for r in summary.rows if r.status is Status.OPEN and r.period.end < summary.as_of]
+    if pending:
+        lines.append(
+            f"- 其中{len(pending)}项期次已结束、尚在补录宽限期内，"
+            "宽限期满仍未补录的将计为未按期开展"
+        )
     c = summary.cadres
     if c.required or c.open:
         lines.append(
