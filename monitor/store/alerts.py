@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from monitor.alerts import AlertPlan, Chat, ChatRole, FindingKey, FindingState, NoticeKind
 from monitor.errors import OrglifeError, UnknownOrgError
+from monitor.store.moments import aware, utc
 from monitor.store.tables import (
     ChatRow,
     DeliveryRow,
@@ -115,7 +116,7 @@ class Alerts:
                     org=org,
                     role=role.value,
                     show_names=show_names,
-                    created=_utc(now),
+                    created=utc(now),
                 )
                 .returning(CHAT.c.id)
             ).scalar_one()
@@ -142,7 +143,7 @@ class Alerts:
         statement = (
             update(CHAT)
             .where(and_(CHAT.c.chat_id == chat_id, CHAT.c.disabled.is_(None)))
-            .values(disabled=_utc(now), disabled_reason=reason[:500])
+            .values(disabled=utc(now), disabled_reason=reason[:500])
         )
         with self.engine.begin() as conn:
             return int(conn.execute(statement).rowcount)
@@ -186,7 +187,7 @@ class Alerts:
                     org=org,
                     role=role.value if role is not None else None,
                     member=member,
-                    expires=_utc(now + ttl),
+                    expires=utc(now + ttl),
                 )
             )
         return code
@@ -202,13 +203,13 @@ class Alerts:
                 raise LinkError("未找到该绑定码，请核对后重试。")
             if row.used is not None:
                 raise LinkError("该绑定码已使用过，请重新生成。")
-            if _aware(row.expires) < now:
+            if aware(row.expires) < now:
                 raise LinkError("该绑定码已过期（有效期10分钟），请重新生成。")
             # Claim the code first: a second redemption racing this one updates no row.
             claimed = conn.execute(
                 update(CODE)
                 .where(and_(CODE.c.code == code, CODE.c.used.is_(None)))
-                .values(used=_utc(now))
+                .values(used=utc(now))
             ).rowcount
             if claimed != 1:
                 raise LinkError("该绑定码已使用过，请重新生成。")
@@ -222,7 +223,7 @@ class Alerts:
                 raise LinkError("请在与机器人的私聊中发送此绑定码。")
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             statement = dialect.insert(USER).values(
-                user_id=user_id, member=row.member, linked=_utc(now)
+                user_id=user_id, member=row.member, linked=utc(now)
             )
             conn.execute(
                 statement.on_conflict_do_update(
@@ -268,7 +269,7 @@ class Alerts:
         Returns the new outbox rows by kind; a notice already in the outbox for its chat is
         skipped.
         """
-        now = _utc(now)
+        now = utc(now)
         with self.engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             if plan.states:
@@ -330,7 +331,7 @@ class Alerts:
         self, worker: str, *, now: dt.datetime, lease: dt.timedelta, limit: int = 500
     ) -> list[Pending]:
         """Take up to ``limit`` rows that are due, for ``lease``; oldest first."""
-        now = _utc(now)
+        now = utc(now)
         enabled = select(CHAT.c.id).where(CHAT.c.disabled.is_(None))
         due = (
             select(OUTBOX.c.id)
@@ -372,7 +373,7 @@ class Alerts:
     def mark_sent(
         self, ids: Sequence[int], *, worker: str, now: dt.datetime, message_id: int | None
     ) -> None:
-        self._finish(ids, worker, now, "sent", {"state": "sent", "sent": _utc(now)}, message_id)
+        self._finish(ids, worker, now, "sent", {"state": "sent", "sent": utc(now)}, message_id)
 
     def mark_retry(
         self,
@@ -383,7 +384,7 @@ class Alerts:
         available: dt.datetime,
         error: str,
     ) -> None:
-        values = {"available": _utc(available), "last_error": error[:2000]}
+        values = {"available": utc(available), "last_error": error[:2000]}
         self._finish(ids, worker, now, "retry", values, None, detail=error)
 
     def mark_dropped(
@@ -426,7 +427,7 @@ class Alerts:
                 [
                     {
                         "outbox": i,
-                        "at": _utc(now),
+                        "at": utc(now),
                         "worker": worker,
                         "outcome": outcome,
                         "detail": detail,
@@ -448,16 +449,6 @@ class Alerts:
             return [
                 dict(r._mapping) for r in conn.execute(select(DELIVERY).order_by(DELIVERY.c.id))
             ]
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("alert times must be timezone-aware")
-    return moment.astimezone(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _chat(row: Any) -> Chat:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from monitor.ical import EventStamp
+from monitor.store.moments import aware, utc
 from monitor.store.tables import FeedEventRow, FeedTokenRow, RevisionRow
 
 TOKEN_TABLE = FeedTokenRow.__table__  # type: ignore[attr-defined]
@@ -121,7 +122,7 @@ class Feeds:
         query = select(EVENT_TABLE).where(EVENT_TABLE.c.feed == feed)
         with self.engine.connect() as conn:
             return {
-                r.uid: EventStamp(r.digest, int(r.sequence), _aware(r.modified))
+                r.uid: EventStamp(r.digest, int(r.sequence), aware(r.modified))
                 for r in conn.execute(query)
             }
 
@@ -157,16 +158,10 @@ class Feeds:
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("times stored for feeds must be timezone-aware")
-    return moment.astimezone(dt.UTC).replace(microsecond=0)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    """Feed stamps are whole seconds (DTSTAMP and LAST-MODIFIED have no fractions)."""
+    return utc(moment).replace(microsecond=0)
 
 
 def _token(row: Any) -> FeedToken:
-    revoked = None if row.revoked is None else _aware(row.revoked)
-    return FeedToken(str(row.subject), str(row.token), _aware(row.created), revoked)
+    revoked = None if row.revoked is None else aware(row.revoked)
+    return FeedToken(str(row.subject), str(row.token), aware(row.created), revoked)

@@ -42,6 +42,7 @@ from monitor.ledger import (
     recurrences,
 )
 from monitor.periods import Period
+from monitor.store.moments import aware, utc
 from monitor.store.tables import LedgerEventRow, LedgerItemRow, MemberRow, OrgRow
 
 ITEM = LedgerItemRow.__table__  # type: ignore[attr-defined]
@@ -90,7 +91,7 @@ class Ledger:
         PostgreSQL), one ``INSERT … SELECT`` adds those the ledger lacks (``ON CONFLICT DO
         NOTHING`` against a concurrent run) and one more writes their "opened" events.
         """
-        now = _utc(now)
+        now = utc(now)
         labels: dict[Period, str] = {}
         missed: dict[tuple[str, str, str, str], Finding] = {}
         for f in findings:
@@ -148,7 +149,7 @@ class Ledger:
         Items past their deadline are judged against ``today``, whatever ``findings`` cover;
         each turns overdue once (the result lists those that did just now).
         """
-        now = _utc(now)
+        now = utc(now)
         with self.engine.begin() as conn:
             # A reopened item is about the miss that recurred, not its own period: a late
             # record for that period does not rectify it.
@@ -192,7 +193,7 @@ class Ledger:
     ) -> list[LedgerItem]:
         """A look-back (回头看): reopen every cleared finding item (of ``orgs``) whose subject
         missed the same rule again within the next two periods. Returns the reopened items."""
-        now = _utc(now)
+        now = utc(now)
         by = _actor(by)
         cleared = self.items(orgs, LedgerStatus.CLEARED)
         found = recurrences(cleared, findings)
@@ -244,7 +245,7 @@ class Ledger:
         deadline: dt.date | None = None,
     ) -> LedgerItem:
         """An item an inspector found on site (明察暗访), e.g. "会议记录不规范"."""
-        now = _utc(now)
+        now = utc(now)
         by = _actor(by)
         issue = issue.strip()
         if not issue:
@@ -335,7 +336,7 @@ class Ledger:
         note: str | None,
         values: dict[str, Any],
     ) -> LedgerItem:
-        now = _utc(now)
+        now = utc(now)
         by = _actor(by)
         with self.engine.begin() as conn:
             item = _one(conn, item_id, lock=True)
@@ -411,7 +412,7 @@ class Ledger:
 
     def mark_alerted(self, ids: Iterable[int], *, now: dt.datetime) -> int:
         """Note that the overdue of ``ids`` was announced; returns how many were marked."""
-        now = _utc(now)
+        now = utc(now)
         marked = 0
         with self.engine.begin() as conn:
             for chunk in _chunks(sorted(set(ids)), _CHUNK):
@@ -595,17 +596,6 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("ledger times must be timezone-aware")
-    return moment.astimezone(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive UTC times; PostgreSQL aware ones."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _item(row: Any) -> LedgerItem:
     return LedgerItem(
         id=int(row.id),
@@ -627,7 +617,7 @@ def _item(row: Any) -> LedgerItem:
 def _event(row: Any) -> LedgerEvent:
     return LedgerEvent(
         item=int(row.item),
-        at=_aware(row.at),
+        at=aware(row.at),
         actor=str(row.actor),
         action=str(row.action),
         from_status=None if row.from_status is None else LedgerStatus(row.from_status),
