@@ -113,11 +113,14 @@ def run_cycle(
     return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
 
 
-def summary_month(now: dt.datetime, workdays: WorkCalendar) -> str | None:
+def summary_month(now: dt.datetime, workdays: WorkCalendar, *, delay: int = 0) -> str | None:
     """The month whose summary is due at ``now`` (Shanghai): the previous month, from 09:00 on
-    this month's first workday; None before that."""
+    this month's first workday (``delay`` workdays later: e.g. 4 waits out a 5-day grace, so
+    the summary judges every period of the month as final); None before that."""
     local = now.astimezone(SHANGHAI)
     first = workdays.next_workday(local.date().replace(day=1))
+    for _ in range(delay):
+        first = workdays.next_workday(first + dt.timedelta(days=1))
     if (local.date(), local.time()) < (first, dt.time(9)):
         return None
     previous = local.date().replace(day=1) - dt.timedelta(days=1)
@@ -182,6 +185,7 @@ class Service:
         refresh: dt.timedelta = DEFAULT_REFRESH,
         evaluate_every: dt.timedelta = dt.timedelta(hours=1),
         dispatch_every: dt.timedelta = dt.timedelta(seconds=30),
+        summary_delay: int = 0,
     ) -> None:
         self.store = store
         self.pack = pack
@@ -195,6 +199,7 @@ class Service:
         self.refresh = refresh
         self.evaluate_every = evaluate_every
         self.dispatch_every = dispatch_every
+        self.summary_delay = summary_delay  # workdays after the month's first one
         self.stopping = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -244,7 +249,7 @@ class Service:
         """Enqueue and send the previous month's summary to inspector chats, once per month."""
         if self.stopping.is_set():
             return 0
-        month = summary_month(self.clock(), self.workdays)
+        month = summary_month(self.clock(), self.workdays, delay=self.summary_delay)
         if month is None:
             return 0
         async with self._cycle_lock, self._tracked():

@@ -284,3 +284,22 @@ def test_the_monthly_summary_is_due_from_the_first_workday_at_nine(
     moment: dt.datetime, month: str | None
 ) -> None:
     assert summary_month(moment, WorkCalendar(warn=lambda year, hint: None)) == month
+
+
+@pytest.mark.parametrize(
+    ("moment", "month"),
+    [
+        # Four workdays after Monday 2 November: Friday the 6th, after October's grace (5th).
+        (shanghai(dt.date(2026, 11, 5), 10), None),
+        (shanghai(dt.date(2026, 11, 6), 8, 59), None),
+        (shanghai(dt.date(2026, 11, 6), 9), "2026-10"),
+        # October: the 8th (first workday), then 9th, 10th (a make-up Saturday), 12th, 13th.
+        (shanghai(dt.date(2026, 10, 12), 10), None),
+        (shanghai(dt.date(2026, 10, 13), 9), "2026-09"),
+    ],
+)
+def test_the_summary_can_wait_some_workdays_for_the_grace_to_end(
+    moment: dt.datetime, month: str | None
+) -> None:
+    workdays = WorkCalendar(warn=lambda year, hint: None)
+    assert summary_month(moment, workdays, delay=4) == month

@@ -161,6 +161,14 @@ def feeds_list(obj: base._Context, include_revoked: bool) -> None:
     help="How often subscribed clients are asked to refresh (REFRESH-INTERVAL).",
 )
 @click.option("--no-bot", is_flag=True, help="Send alerts but do not answer chat commands.")
+@click.option(
+    "--summary-delay",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 15),
+    help="Send last month's summary this many workdays after the month's first workday "
+    "(4 waits out a 5-day grace, so no result of the month is still pending).",
+)
 @base.rules_option
 @click.pass_obj
 @base._handles_errors
@@ -170,6 +178,7 @@ def serve(
     port: int,
     refresh_hours: float,
     no_bot: bool,
+    summary_delay: int,
     rule_paths: Sequence[Path],
 ) -> None:
     """Run the service: calendar feeds over HTTP (GET /feeds/<token>.ics, /healthz), scheduled
@@ -216,5 +225,6 @@ def serve(
         port=port,
         clock=_now,
         refresh=dt.timedelta(hours=refresh_hours),
+        summary_delay=summary_delay,
     )
     run_service(service)
