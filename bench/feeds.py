@@ -28,11 +28,11 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench import province
-from monitor.app import run_check
-from monitor.calendars import generate
-from monitor.rules import load_pack
+from monitor.calendar.service import generate
+from monitor.check import run_check
+from monitor.core.rules import load_pack
+from monitor.core.workdays import WorkCalendar
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 
 
 def _ms(step: Callable[[], object]) -> float:

@@ -31,12 +31,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Date, bindparam, text
 
-from monitor import readers
-from monitor.app import run_check
-from monitor.domain import Status
-from monitor.evaluator import Evaluator, Window
-from monitor.periods import Cadence, Period
-from monitor.rules import RulePack, load_pack
+from monitor.check import run_check
+from monitor.core.domain import Status
+from monitor.core.evaluator import Evaluator, Window
+from monitor.core.periods import Cadence, Period
+from monitor.core.rules import RulePack, load_pack
+from monitor.registers import readers
 from monitor.store import Store, aggregate, schema
 
 T = TypeVar("T")

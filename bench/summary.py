@@ -27,13 +27,19 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from bench import province
-from monitor.app import run_check
-from monitor.periods import Period
-from monitor.report import render_html, render_json, render_md, render_xlsx
-from monitor.rules import RulePack, load_pack
+from monitor.check import run_check
+from monitor.core.periods import Period
+from monitor.core.rules import RulePack, load_pack
+from monitor.reporting import render_html, render_json, render_md, render_xlsx
+from monitor.reporting.build import build_summary, late_records, ledger_items
+from monitor.reporting.summary import (
+    MonthlySummary,
+    parse_month,
+    record_months,
+    since_for,
+    summarise,
+)
 from monitor.store import Store, schema
-from monitor.summary import MonthlySummary, parse_month, record_months, since_for, summarise
-from monitor.summary_store import build_summary, late_records, ledger_items
 
 ROOT = "P"  # the province committee of bench.province
 

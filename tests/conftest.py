@@ -11,7 +11,7 @@ import pytest
 import structlog
 from sqlalchemy import create_engine, text
 
-from monitor.rules import RulePack, load_pack
+from monitor.core.rules import RulePack, load_pack
 from monitor.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -90,7 +90,7 @@ def national() -> RulePack:
 def demo_store(store: Store, national: RulePack) -> Store:
     """The bundled demo district (25 orgs, 154 members, 322 records) on each backend."""
     from monitor.demo import SNAPSHOT_DAY, demo_files
-    from monitor.readers import read_meetings, read_members, read_orgs
+    from monitor.registers.readers import read_meetings, read_members, read_orgs
 
     files = demo_files()
     store.import_orgs(read_orgs(files["orgs"]))

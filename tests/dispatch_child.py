@@ -13,8 +13,8 @@ import datetime as dt
 import sys
 import time
 
-from monitor.channels import channel_from_env
-from monitor.dispatch import Dispatcher
+from monitor.alerts.channels import channel_from_env
+from monitor.alerts.dispatch import Dispatcher
 from monitor.store import Store
 
 

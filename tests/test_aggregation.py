@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
-from monitor.evaluator import (
+from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
+from monitor.core.evaluator import (
     Evaluator,
     Registers,
     SubjectTallies,
@@ -20,9 +20,9 @@ from monitor.evaluator import (
     registers_from,
     tally_meetings,
 )
-from monitor.kinds import CORE_KINDS
-from monitor.readers import Parsed
-from monitor.rules import RulePack, bundled_rules_dir, load_pack
+from monitor.core.kinds import CORE_KINDS
+from monitor.core.rules import RulePack, bundled_rules_dir, load_pack
+from monitor.registers.readers import Parsed
 from monitor.store import ATTENDANCE_TABLE, MEETING_TABLE, MEMBER_TABLE, ORG_TABLE, Store, aggregate
 
 # The example overlay's own kinds too, so its committee-level rules see records.
@@ -188,7 +188,7 @@ def test_a_subtree_is_judged_as_in_the_whole_district(
 ):
     # Small subtrees bind their codes in the SQL; big ones (past the limit) join a temporary
     # table. Either way a subtree's findings, its leading cadres' included, equal the whole run's.
-    from monitor.app import run_check
+    from monitor.check import run_check
 
     monkeypatch.setattr(aggregate, "_IN_LIMIT", in_limit)
     as_of = dt.date(2026, 11, 20)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import (
+from monitor.alerts.plan import (
     AlertPlan,
     Chat,
     ChatRole,
@@ -19,14 +19,16 @@ from monitor.alerts import (
     plan_overdue,
     plan_summaries,
 )
-from monitor.domain import Evidence, Finding, Member, Org, OrgType, Status
-from monitor.ledger import LedgerItem, LedgerSource, LedgerStatus
-from monitor.periods import Cadence, Period
-from monitor.readers import read_meetings
-from monitor.rules import RulePack
-from monitor.service import run_cycle
+from monitor.alerts.store import AlertStore
+from monitor.core.domain import Evidence, Finding, Member, Org, OrgType, Status
+from monitor.core.periods import Cadence, Period
+from monitor.core.rules import RulePack
+from monitor.core.workdays import WorkCalendar
+from monitor.ledger.model import LedgerItem, LedgerSource, LedgerStatus
+from monitor.ledger.store import LedgerStore
+from monitor.registers.readers import read_meetings
+from monitor.service.runner import run_cycle
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 C01 = Org("C01", "街道党工委", OrgType.COMMITTEE)
@@ -192,8 +194,8 @@ def test_disabled_chats_are_not_planned(national: RulePack, workdays: WorkCalend
 
 @pytest.fixture
 def linked(demo_store: Store) -> Store:
-    demo_store.alerts.add_chat("JD01-06-01", -1001, ChatRole.BRANCH, now=NOW)
-    demo_store.alerts.add_chat("JD01", -2002, ChatRole.INSPECTOR, now=NOW)
+    AlertStore(demo_store).add_chat("JD01-06-01", -1001, ChatRole.BRANCH, now=NOW)
+    AlertStore(demo_store).add_chat("JD01", -2002, ChatRole.INSPECTOR, now=NOW)
     return demo_store
 
 
@@ -202,12 +204,12 @@ def test_a_cycle_enqueues_each_notice_once(
 ):
     first = run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
     assert first.enqueued[NoticeKind.MISSED] > 0
-    rows = linked.alerts.outbox()
+    rows = AlertStore(linked).outbox()
     assert len(rows) == first.total
     assert {r["chat_id"] for r in rows} == {-1001, -2002}
     again = run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
     assert again.total == 0
-    assert len(linked.alerts.outbox()) == len(rows)
+    assert len(AlertStore(linked).outbox()) == len(rows)
 
 
 def test_a_late_record_turns_a_miss_into_a_late_notice(
@@ -215,7 +217,7 @@ def test_a_late_record_turns_a_miss_into_a_late_notice(
 ):
     run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
     key = "missed:JD01-06-01||branch_general_meeting|2026-Q3"
-    got_miss = {r["chat_id"] for r in linked.alerts.outbox() if r["key"] == key}
+    got_miss = {r["chat_id"] for r in AlertStore(linked).outbox() if r["key"] == key}
     assert got_miss == {-1001, -2002}
     late = tmp_path / "late.csv"
     late.write_text(
@@ -228,7 +230,7 @@ def test_a_late_record_turns_a_miss_into_a_late_notice(
     # told of the miss hear of the 补录.
     report = run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 25), now=NOW)
     assert report.enqueued[NoticeKind.LATE] == 2
-    lates = [r for r in linked.alerts.outbox() if r["kind"] == "late"]
+    lates = [r for r in AlertStore(linked).outbox() if r["kind"] == "late"]
     assert {r["chat_id"] for r in lates} == got_miss
     assert all(
         r["line"].startswith("JD01-06-01 众创园区联合党支部 · 支部党员大会 2026-Q3") for r in lates
@@ -238,67 +240,67 @@ def test_a_late_record_turns_a_miss_into_a_late_notice(
 def test_claims_are_exclusive_and_expire(linked: Store, national: RulePack, workdays: WorkCalendar):
     run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
     lease = dt.timedelta(minutes=5)
-    first = linked.alerts.claim("a", now=NOW, lease=lease)
+    first = AlertStore(linked).claim("a", now=NOW, lease=lease)
     assert first
-    assert linked.alerts.claim("b", now=NOW, lease=lease) == []
+    assert AlertStore(linked).claim("b", now=NOW, lease=lease) == []
     # The worker died: after the lease another takes the same rows.
-    later = linked.alerts.claim("b", now=NOW + lease + dt.timedelta(seconds=1), lease=lease)
+    later = AlertStore(linked).claim("b", now=NOW + lease + dt.timedelta(seconds=1), lease=lease)
     assert [p.id for p in later] == [p.id for p in first]
     assert all(p.attempts == 2 for p in later)
-    linked.alerts.mark_sent([p.id for p in later], worker="b", now=NOW, message_id=9)
-    assert linked.alerts.claim("c", now=NOW + 2 * lease, lease=lease) == []
-    assert {d["outcome"] for d in linked.alerts.deliveries()} == {"sent"}
+    AlertStore(linked).mark_sent([p.id for p in later], worker="b", now=NOW, message_id=9)
+    assert AlertStore(linked).claim("c", now=NOW + 2 * lease, lease=lease) == []
+    assert {d["outcome"] for d in AlertStore(linked).deliveries()} == {"sent"}
 
 
 def test_a_disabled_chats_rows_wait_until_it_is_linked_again(
     linked: Store, national: RulePack, workdays: WorkCalendar
 ):
     run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
-    linked.alerts.disable_chat(-1001, "Forbidden: bot was kicked", now=NOW)
-    claimed = linked.alerts.claim("a", now=NOW, lease=dt.timedelta(minutes=5))
+    AlertStore(linked).disable_chat(-1001, "Forbidden: bot was kicked", now=NOW)
+    claimed = AlertStore(linked).claim("a", now=NOW, lease=dt.timedelta(minutes=5))
     assert {p.chat.chat_id for p in claimed} == {-2002}
-    (chat,) = [c for c in linked.alerts.chats() if c.chat_id == -1001]
+    (chat,) = [c for c in AlertStore(linked).chats() if c.chat_id == -1001]
     assert not chat.enabled
     assert chat.disabled_reason == "Forbidden: bot was kicked"
-    linked.alerts.add_chat("JD01-06-01", -1001, ChatRole.BRANCH, now=NOW)
-    again = linked.alerts.claim("a", now=NOW, lease=dt.timedelta(minutes=5))
+    AlertStore(linked).add_chat("JD01-06-01", -1001, ChatRole.BRANCH, now=NOW)
+    again = AlertStore(linked).claim("a", now=NOW, lease=dt.timedelta(minutes=5))
     assert {p.chat.chat_id for p in again} == {-1001}
 
 
 def test_a_migrated_chat_keeps_its_rows(linked: Store, national: RulePack, workdays: WorkCalendar):
     run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 24), now=NOW)
-    assert linked.alerts.migrate_chat(-1001, -1001999) == 1
-    claimed = linked.alerts.claim("a", now=NOW, lease=dt.timedelta(minutes=5))
+    assert AlertStore(linked).migrate_chat(-1001, -1001999) == 1
+    claimed = AlertStore(linked).claim("a", now=NOW, lease=dt.timedelta(minutes=5))
     assert -1001999 in {p.chat.chat_id for p in claimed}
-    assert -1001 not in {c.chat_id for c in linked.alerts.chats()}
+    assert -1001 not in {c.chat_id for c in AlertStore(linked).chats()}
 
 
 def test_link_codes_are_one_time_and_expire(linked: Store):
-    from monitor.store.alerts import LinkError
+    from monitor.alerts.store import LinkError
 
-    code = linked.alerts.issue_code(now=NOW, org="JD01-01", role=ChatRole.BRANCH)
+    code = AlertStore(linked).issue_code(now=NOW, org="JD01-01", role=ChatRole.BRANCH)
     assert len(code) == 8
-    done = linked.alerts.redeem(code.lower(), now=NOW, chat_id=-5555)
+    done = AlertStore(linked).redeem(code.lower(), now=NOW, chat_id=-5555)
     assert done.chat is not None
     assert (done.chat.org, done.chat.role) == ("JD01-01", ChatRole.BRANCH)
     with pytest.raises(LinkError, match="已使用"):
-        linked.alerts.redeem(code, now=NOW, chat_id=-5555)
-    old = linked.alerts.issue_code(now=NOW, member="M0001")
+        AlertStore(linked).redeem(code, now=NOW, chat_id=-5555)
+    old = AlertStore(linked).issue_code(now=NOW, member="M0001")
     with pytest.raises(LinkError, match="已过期"):
-        linked.alerts.redeem(old, now=NOW + dt.timedelta(minutes=11), user_id=42)
-    fresh = linked.alerts.issue_code(now=NOW, member="M0001")
-    assert linked.alerts.redeem(fresh, now=NOW, user_id=42).member == "M0001"
-    assert linked.alerts.member_of(42) == "M0001"
+        AlertStore(linked).redeem(old, now=NOW + dt.timedelta(minutes=11), user_id=42)
+    fresh = AlertStore(linked).issue_code(now=NOW, member="M0001")
+    assert AlertStore(linked).redeem(fresh, now=NOW, user_id=42).member == "M0001"
+    assert AlertStore(linked).member_of(42) == "M0001"
     with pytest.raises(LinkError, match="未找到"):
-        linked.alerts.redeem("NOPE1234", now=NOW, user_id=42)
+        AlertStore(linked).redeem("NOPE1234", now=NOW, user_id=42)
 
 
 def test_record_skips_notices_already_in_the_outbox(linked: Store):
-    (chat,) = [c for c in linked.alerts.chats() if c.chat_id == -2002]
+    (chat,) = [c for c in AlertStore(linked).chats() if c.chat_id == -2002]
     key = FindingKey("JD01-02", "", "party_lesson", "2026-Q3")
     notice = Notice("missed:x", chat.id, NoticeKind.MISSED, key, "一行")
-    first = linked.alerts.record(AlertPlan(notices=[notice]), now=NOW)
-    again = linked.alerts.record(AlertPlan(notices=[notice]), now=NOW)
+    first = AlertStore(linked).record(AlertPlan(notices=[notice]), now=NOW)
+    again = AlertStore(linked).record(AlertPlan(notices=[notice]), now=NOW)
     assert first[NoticeKind.MISSED] == 1
     assert again[NoticeKind.MISSED] == 0
 
@@ -395,7 +397,7 @@ def test_a_cycle_opens_ledger_items_and_announces_overdue_ones_once(
     assert first.ledger is not None
     assert first.ledger.opened == first.missed == 36
     assert first.enqueued[NoticeKind.OVERDUE] == 0
-    items = linked.ledger.items()
+    items = LedgerStore(linked).items()
     assert {i.deadline for i in items} == {dt.date(2026, 12, 24)}
 
     # A month on, nothing rectified: every item is overdue and told to the inspectors once.
@@ -404,7 +406,7 @@ def test_a_cycle_opens_ledger_items_and_announces_overdue_ones_once(
     assert overdue.ledger is not None
     assert len(overdue.ledger.overdue) == 36
     assert overdue.enqueued[NoticeKind.OVERDUE] == 36
-    rows = [r for r in linked.alerts.outbox() if r["kind"] == "overdue"]
+    rows = [r for r in AlertStore(linked).outbox() if r["kind"] == "overdue"]
     assert {r["chat_id"] for r in rows} == {-2002}  # inspectors only
     again = run_cycle(linked, national, workdays, as_of=dt.date(2026, 12, 29), now=later)
     assert again.enqueued[NoticeKind.OVERDUE] == 0

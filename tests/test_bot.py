@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 import structlog
 
-from monitor.alerts import ChatRole
-from monitor.app import run_check
-from monitor.bot import (
+from monitor.alerts.bot import (
     COMMANDS,
     HELP,
     BotApplication,
@@ -32,12 +30,16 @@ from monitor.bot import (
     build_application,
     split_message,
 )
-from monitor.domain import Finding, Status
-from monitor.periods import Cadence
-from monitor.rules import RulePack
-from monitor.schedule import SHANGHAI
+from monitor.alerts.plan import ChatRole
+from monitor.alerts.store import AlertStore
+from monitor.calendar.store import FeedStore
+from monitor.check import run_check
+from monitor.core.domain import Finding, Status
+from monitor.core.periods import Cadence
+from monitor.core.rules import RulePack
+from monitor.core.schedule import SHANGHAI
+from monitor.core.workdays import WorkCalendar
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 from tests.fake_telegram import FakeTelegram
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
@@ -64,7 +66,7 @@ def _names(org: str) -> list[str]:
 def _load_demo(store: Store, pack: RulePack) -> None:
     """The demo registers, loaded the way conftest's ``demo_store`` loads them."""
     from monitor.demo import SNAPSHOT_DAY, demo_files
-    from monitor.readers import read_meetings, read_members, read_orgs
+    from monitor.registers.readers import read_meetings, read_members, read_orgs
 
     files = demo_files()
     store.import_orgs(read_orgs(files["orgs"]))
@@ -159,11 +161,11 @@ class Chat:
         return "\n".join(replies[:end])
 
     def link_member(self, member: str, user: int) -> str:
-        code = self.store.alerts.issue_code(now=NOW, member=member)
+        code = AlertStore(self.store).issue_code(now=NOW, member=member)
         return self.ask(user, f"/link {code}", user=user)
 
     def link_chat(self, org: str, chat_id: int, role: ChatRole) -> None:
-        self.store.alerts.add_chat(org, chat_id, role, now=NOW)
+        AlertStore(self.store).add_chat(org, chat_id, role, now=NOW)
 
 
 def _bot(store: Store, national: RulePack, workdays: WorkCalendar, tg: FakeTelegram) -> Any:
@@ -265,26 +267,26 @@ def test_split_message_keeps_parts_under_the_limit() -> None:
 
 
 def test_link_a_group_with_a_chat_code(chat: Chat) -> None:
-    code = chat.store.alerts.issue_code(now=NOW, org=BRANCH, role=ChatRole.BRANCH)
+    code = AlertStore(chat.store).issue_code(now=NOW, org=BRANCH, role=ChatRole.BRANCH)
     reply = chat.ask(GROUP, f"/link {code.lower()}")
     assert BRANCH_NAME in reply
     assert "支部群" in reply
-    linked = chat.store.alerts.chats(chat_id=GROUP)
+    linked = AlertStore(chat.store).chats(chat_id=GROUP)
     assert [(c.org, c.role) for c in linked] == [(BRANCH, ChatRole.BRANCH)]
 
     assert "已使用过" in chat.ask(GROUP, f"/link {code}")
-    old = chat.store.alerts.issue_code(
+    old = AlertStore(chat.store).issue_code(
         now=NOW - dt.timedelta(minutes=11), org=BRANCH, role=ChatRole.INSPECTOR
     )
     assert "已过期" in chat.ask(-100_222, f"/link {old}")
     assert "未找到该绑定码" in chat.ask(-100_222, "/link ZZZZ2345")
     assert "/link ABCD2345" in chat.ask(-100_222, "/link")
-    assert chat.store.alerts.chats(chat_id=-100_222) == []
+    assert AlertStore(chat.store).chats(chat_id=-100_222) == []
 
     # A chat code sent privately, and a member code sent in a group, are refused unused.
-    fresh = chat.store.alerts.issue_code(now=NOW, org=BRANCH, role=ChatRole.INSPECTOR)
+    fresh = AlertStore(chat.store).issue_code(now=NOW, org=BRANCH, role=ChatRole.INSPECTOR)
     assert "群聊中发送" in chat.ask(77, f"/link {fresh}", user=77)
-    member_code = chat.store.alerts.issue_code(now=NOW, member=SECRETARY)
+    member_code = AlertStore(chat.store).issue_code(now=NOW, member=SECRETARY)
     assert "私聊中发送" in chat.ask(-100_222, f"/link {member_code}")
     assert "邹秀英" in chat.ask(77, f"/link {member_code}", user=77)
 
@@ -294,7 +296,7 @@ def test_link_a_member_in_a_private_chat(chat: Chat) -> None:
     assert "邹秀英" in reply
     assert BRANCH_NAME in reply
     assert "/record" in reply  # a secretary is told they may record
-    assert chat.store.alerts.member_of(501) == SECRETARY
+    assert AlertStore(chat.store).member_of(501) == SECRETARY
     assert "邹秀英" in chat.ask(501, "/start", user=501)
 
 
@@ -463,13 +465,13 @@ def test_feed_links_only_in_a_private_chat(chat: Chat) -> None:
     reply = chat.ask(801, "/feed", user=801)
     tokens = _URL.findall(reply)
     assert len(tokens) == 1
-    assert chat.store.feeds.subject_for(tokens[0]) == BRANCH
+    assert FeedStore(chat.store).subject_for(tokens[0]) == BRANCH
     assert f"webcal://orglife.example.gov.cn/feeds/{tokens[0]}.ics" in reply
 
     # A leading cadre gets their branch's feed and their own.
     chat.link_member("M0097", 802)
     cadre = _URL.findall(chat.ask(802, "/feed", user=802))
-    assert [chat.store.feeds.subject_for(t) for t in cadre] == ["JD01-05", "M0097"]
+    assert [FeedStore(chat.store).subject_for(t) for t in cadre] == ["JD01-05", "M0097"]
 
 
 # --- /summary -------------------------------------------------------------------------------
@@ -519,7 +521,7 @@ def test_status_and_summary_during_the_grace_period(
     """Early in a month last month's open items may still be recorded late (补录)."""
     early = dt.datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)
     commands = ChatCommands(sqlite_store, national, workdays, clock=lambda: early)
-    sqlite_store.alerts.add_chat("JD01-06-01", GROUP, ChatRole.BRANCH, now=early)
+    AlertStore(sqlite_store).add_chat("JD01-06-01", GROUP, ChatRole.BRANCH, now=early)
     where = Where(GROUP, private=False, user_id=1)
     status = commands.status(where)
     assert "截至2026年11月3日" in status
@@ -550,7 +552,7 @@ def test_summary_counts_every_cadence_ending_in_the_month(
 ) -> None:
     clock = dt.datetime.combine(today, dt.time(10), tzinfo=SHANGHAI)
     commands = ChatCommands(sqlite_store, national, workdays, clock=lambda: clock)
-    sqlite_store.alerts.add_chat("JD01", INSPECTORS, ChatRole.INSPECTOR, now=clock)
+    AlertStore(sqlite_store).add_chat("JD01", INSPECTORS, ChatRole.INSPECTOR, now=clock)
     summary = commands.summary(Where(INSPECTORS, private=False, user_id=1))
     check = run_check(sqlite_store, national, as_of=today, since=dt.date(month[0], 1, 1))
     ended = {

@@ -1,8 +1,8 @@
 """Calendar feeds as real clients read them: Mozilla's ical.js (Node) and recurring-ical-events.
 
 Every kind of feed of the demo district (a branch, a party group, a leading cadre, a committee
-and a general branch) is generated with :func:`monitor.calendars.generate` and read back by two
-independent parsers; a small register of our own pins themed Party days on known days of the
+and a general branch) is generated with :func:`monitor.calendar.service.generate` and read back by
+two independent parsers; a small register of our own pins themed Party days on known days of the
 official 2026 holiday calendar (and the provisional 2027 one).
 """
 
@@ -21,16 +21,16 @@ import pytest
 import recurring_ical_events
 from icaljs import ensure_icaljs, parse_with_icaljs
 
-from monitor.calendars import RenderedFeed, generate
+from monitor.calendar.feed import MISSED_MARK, FeedEvent, FeedKind
+from monitor.calendar.service import RenderedFeed, generate
+from monitor.core.domain import Org
+from monitor.core.periods import Period
+from monitor.core.rules import Rule, RulePack
+from monitor.core.schedule import scheduled_day
+from monitor.core.workdays import WorkCalendar
 from monitor.demo import DEMO_DIR, SNAPSHOT_DAY, demo_files
-from monitor.domain import Org
-from monitor.feeds import MISSED_MARK, FeedEvent, FeedKind
-from monitor.periods import Period
-from monitor.readers import read_meetings, read_members, read_orgs
-from monitor.rules import Rule, RulePack
-from monitor.schedule import scheduled_day
+from monitor.registers.readers import read_meetings, read_members, read_orgs
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 
 AS_OF = dt.date(2026, 11, 20)
 FIRST = dt.date(2026, 1, 1)

@@ -10,13 +10,14 @@ import icalendar
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor.calendars import UnknownSubjectError, generate
+from monitor.calendar.service import UnknownSubjectError, generate
+from monitor.calendar.store import FeedStore
 from monitor.cli import main
+from monitor.core.rules import RulePack
+from monitor.core.workdays import WorkCalendar
 from monitor.demo import SNAPSHOT_DAY, demo_files
-from monitor.readers import read_meetings, read_members, read_orgs
-from monitor.rules import RulePack
+from monitor.registers.readers import read_meetings, read_members, read_orgs
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 
 AS_OF = dt.date(2026, 11, 20)
 FIRST, LAST = dt.date(2026, 1, 1), dt.date(2027, 3, 31)
@@ -109,30 +110,30 @@ def test_codes_that_have_no_feed_are_refused_with_a_reason(
 
 
 def test_tokens_are_long_random_and_rotate(demo_store: Store):
-    first = demo_store.feeds.token("JD01-01", now=NOW)
-    assert demo_store.feeds.token("JD01-01", now=NOW) == first
+    first = FeedStore(demo_store).token("JD01-01", now=NOW)
+    assert FeedStore(demo_store).token("JD01-01", now=NOW) == first
     assert len(first.token) >= 22  # at least 128 bits of URL-safe base64
-    assert demo_store.feeds.subject_for(first.token) == "JD01-01"
-    rotated = demo_store.feeds.rotate("JD01-01", now=NOW)
+    assert FeedStore(demo_store).subject_for(first.token) == "JD01-01"
+    rotated = FeedStore(demo_store).rotate("JD01-01", now=NOW)
     assert rotated.token != first.token
-    assert demo_store.feeds.subject_for(first.token) is None
-    assert demo_store.feeds.subject_for(rotated.token) == "JD01-01"
-    assert demo_store.feeds.revoke("JD01-01", now=NOW)
-    assert demo_store.feeds.subject_for(rotated.token) is None
-    assert not demo_store.feeds.revoke("JD01-01", now=NOW)
-    assert demo_store.feeds.tokens() == []
-    assert len(demo_store.feeds.tokens(include_revoked=True)) == 2
+    assert FeedStore(demo_store).subject_for(first.token) is None
+    assert FeedStore(demo_store).subject_for(rotated.token) == "JD01-01"
+    assert FeedStore(demo_store).revoke("JD01-01", now=NOW)
+    assert FeedStore(demo_store).subject_for(rotated.token) is None
+    assert not FeedStore(demo_store).revoke("JD01-01", now=NOW)
+    assert FeedStore(demo_store).tokens() == []
+    assert len(FeedStore(demo_store).tokens(include_revoked=True)) == 2
 
 
 def test_every_import_bumps_the_revision(store: Store, national: RulePack):
     files = demo_files()
-    revisions = [store.feeds.revision()]
+    revisions = [store.revision()]
     store.import_orgs(read_orgs(files["orgs"]))
-    revisions.append(store.feeds.revision())
+    revisions.append(store.revision())
     store.import_members(read_members(files["members"]))
-    revisions.append(store.feeds.revision())
+    revisions.append(store.revision())
     store.import_meetings(read_meetings(files["meetings"], today=SNAPSHOT_DAY), national.catalog)
-    revisions.append(store.feeds.revision())
+    revisions.append(store.revision())
     assert revisions == [0, 1, 2, 3]
 
 

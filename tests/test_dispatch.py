@@ -19,16 +19,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.alerts import (
-    AlertPlan,
-    Chat,
-    ChatRole,
-    FindingKey,
-    Notice,
-    NoticeKind,
-    plan_summaries,
-)
-from monitor.channels import (
+from monitor.alerts.channels import (
     Channel,
     ChatGone,
     ChatMoved,
@@ -40,11 +31,21 @@ from monitor.channels import (
     Transient,
     channel_from_env,
 )
-from monitor.dispatch import Dispatcher, DispatchReport, backoff, compose, header
-from monitor.rules import RulePack
-from monitor.service import run_cycle
+from monitor.alerts.dispatch import Dispatcher, DispatchReport, backoff, compose, header
+from monitor.alerts.plan import (
+    AlertPlan,
+    Chat,
+    ChatRole,
+    FindingKey,
+    Notice,
+    NoticeKind,
+    plan_summaries,
+)
+from monitor.alerts.store import AlertStore
+from monitor.core.rules import RulePack
+from monitor.core.workdays import WorkCalendar
+from monitor.service.runner import run_cycle
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 from tests.fake_telegram import FakeTelegram
 
 BRANCH, INSPECTOR = -1001, -2002
@@ -107,8 +108,8 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 def enqueue_demo(store: Store, national: RulePack) -> Store:
-    store.alerts.add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)
-    store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
+    AlertStore(store).add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)
+    AlertStore(store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
     cycle(store, national)
     return store
 
@@ -166,7 +167,7 @@ def delivered(texts: Sequence[str]) -> Counter[str]:
 
 
 def expected(store: Store, chat_id: int) -> Counter[str]:
-    return Counter(r["line"] for r in store.alerts.outbox() if r["chat_id"] == chat_id)
+    return Counter(r["line"] for r in AlertStore(store).outbox() if r["chat_id"] == chat_id)
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
@@ -184,7 +185,7 @@ def synthetic(
         prefix = f"{chat.chat_id}/{kind.value}/{i:04d} "
         line = prefix + "组" * (width - len(prefix))
         notices.append(Notice(f"{kind.value}:{key.token}", chat.id, kind, key, line))
-    store.alerts.record(AlertPlan(notices=notices), now=NOW)
+    AlertStore(store).record(AlertPlan(notices=notices), now=NOW)
     return [n.line for n in notices]
 
 
@@ -226,7 +227,7 @@ def test_one_digest_per_chat_and_kind_and_every_line_once(
     ]
     for chat_id, texts in ((INSPECTOR, inspector), (BRANCH, branch)):
         assert delivered(texts) == expected(linked, chat_id)
-    rows = linked.alerts.outbox()
+    rows = AlertStore(linked).outbox()
     assert len(rows) == 55
     assert {r["state"] for r in rows} == {"sent"}
     assert not any(r["claimed_by"] for r in rows)
@@ -239,7 +240,7 @@ def test_one_digest_per_chat_and_kind_and_every_line_once(
 def test_long_digests_are_split_under_4096_between_lines(
     demo_store: Store, telegram: FakeTelegram
 ) -> None:
-    chat = demo_store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
+    chat = AlertStore(demo_store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
     reminders = synthetic(demo_store, chat, 40, NoticeKind.REMINDER)
     missed = synthetic(demo_store, chat, 300, NoticeKind.MISSED)
     late = synthetic(demo_store, chat, 60, NoticeKind.LATE, width=300)
@@ -303,7 +304,7 @@ def test_a_short_flood_wait_is_slept_and_the_message_sent_once(
     assert len(telegram.messages_to(INSPECTOR)) == 1
     assert delivered(telegram.messages_to(INSPECTOR)) == expected(linked, INSPECTOR)
     assert report.rows_deferred == 0
-    assert {r["state"] for r in linked.alerts.outbox()} == {"sent"}
+    assert {r["state"] for r in AlertStore(linked).outbox()} == {"sent"}
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -317,10 +318,10 @@ def test_a_long_flood_wait_defers_the_chat_until_later(
     assert telegram.messages_to(INSPECTOR) == []
     assert len(telegram.messages_to(BRANCH)) == 2  # the other chat goes on
     assert report.rows_deferred == 36
-    pending = linked.alerts.outbox(state="pending")
+    pending = AlertStore(linked).outbox(state="pending")
     assert {r["chat_id"] for r in pending} == {INSPECTOR}
     assert all(aware(r["available"]) == NOW + dt.timedelta(seconds=120) for r in pending)
-    retries = [d for d in linked.alerts.deliveries() if d["outcome"] == "retry"]
+    retries = [d for d in AlertStore(linked).deliveries() if d["outcome"] == "retry"]
     assert len(retries) == 36
     assert "120" in retries[0]["detail"]
 
@@ -331,7 +332,7 @@ def test_a_long_flood_wait_defers_the_chat_until_later(
     assert report.rows_sent == 36
     assert len(telegram.messages_to(INSPECTOR)) == 1
     assert delivered(telegram.messages_to(INSPECTOR)) == expected(linked, INSPECTOR)
-    assert linked.alerts.outbox(state="pending") == []
+    assert AlertStore(linked).outbox(state="pending") == []
 
 
 @pytest.mark.parametrize("status", [403, 400], ids=["forbidden", "chat-not-found"])
@@ -348,22 +349,22 @@ def test_a_chat_the_bot_left_is_disabled_and_its_rows_wait(
     assert event["log_level"] == "warning"
     reason = "bot was kicked" if status == 403 else "chat not found"
     assert reason in event["reason"].lower()
-    (chat,) = linked.alerts.chats(chat_id=BRANCH)
+    (chat,) = AlertStore(linked).chats(chat_id=BRANCH)
     assert chat.enabled is False
     assert reason in (chat.disabled_reason or "").lower()
     assert delivered(telegram.messages_to(INSPECTOR)) == expected(linked, INSPECTOR)
     assert telegram.messages_to(BRANCH) == []
-    waiting = linked.alerts.outbox(state="pending")
+    waiting = AlertStore(linked).outbox(state="pending")
     assert len(waiting) == 19
     assert {r["chat_id"] for r in waiting} == {BRANCH}
     assert not any(r["claimed_by"] for r in waiting)
     assert dispatch(linked, tg(telegram)).rows_claimed == 0  # disabled: not claimed
 
-    linked.alerts.add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)  # linked again
+    AlertStore(linked).add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)  # linked again
     report = dispatch(linked, tg(telegram))
     assert report.rows_sent == 19
     assert delivered(telegram.messages_to(BRANCH)) == expected(linked, BRANCH)
-    assert linked.alerts.outbox(state="pending") == []
+    assert AlertStore(linked).outbox(state="pending") == []
 
 
 def test_a_migrated_group_is_followed_to_its_new_id(linked: Store, telegram: FakeTelegram) -> None:
@@ -376,8 +377,8 @@ def test_a_migrated_group_is_followed_to_its_new_id(linked: Store, telegram: Fak
     assert len(texts) == 2
     assert delivered(texts) == expected(linked, moved)
     assert sum(delivered(texts).values()) == 19
-    assert linked.alerts.chats(chat_id=BRANCH) == []
-    (chat,) = linked.alerts.chats(chat_id=moved)
+    assert AlertStore(linked).chats(chat_id=BRANCH) == []
+    (chat,) = AlertStore(linked).chats(chat_id=moved)
     assert (chat.org, chat.role, chat.enabled) == ("JD01-06-01", ChatRole.BRANCH, True)
     assert dispatch(linked, tg(telegram)).rows_claimed == 0
     assert len(telegram.messages_to(moved)) == 2
@@ -385,7 +386,9 @@ def test_a_migrated_group_is_followed_to_its_new_id(linked: Store, telegram: Fak
 
 def test_a_group_moved_onto_an_already_linked_id_still_gets_its_rows(linked: Store) -> None:
     moved = -1009990002
-    linked.alerts.add_chat("JD01-06-01", moved, ChatRole.BRANCH, now=NOW)  # linked again by hand
+    AlertStore(linked).add_chat(
+        "JD01-06-01", moved, ChatRole.BRANCH, now=NOW
+    )  # linked again by hand
     clock = FakeTime()
     channel = Recorder(clock)
     channel.failures[BRANCH] = [ChatMoved(moved)]
@@ -410,7 +413,7 @@ def test_a_network_failure_is_retried_later_and_delivered_once(
     assert telegram.messages_to(INSPECTOR) == []
     (event,) = [e for e in logs if e["event"] == "delivery_failed"]
     assert event["retry_in"] == 30
-    rows = linked.alerts.outbox(state="pending")
+    rows = AlertStore(linked).outbox(state="pending")
     assert len(rows) == 36
     assert all(r["last_error"] for r in rows)
     clock.advance(31)
@@ -423,7 +426,7 @@ def test_a_network_failure_is_retried_later_and_delivered_once(
     dispatch(linked, tg(telegram), clock)
     assert len(telegram.messages_to(INSPECTOR)) == 1
     assert delivered(telegram.messages_to(INSPECTOR)) == expected(linked, INSPECTOR)
-    assert linked.alerts.outbox(state="pending") == []
+    assert AlertStore(linked).outbox(state="pending") == []
 
 
 def test_a_rejected_message_is_dropped_and_the_rest_go_on(
@@ -432,7 +435,7 @@ def test_a_rejected_message_is_dropped_and_the_rest_go_on(
     telegram.fail(BRANCH, status=400, description="Bad Request: message text is empty")
     report = dispatch(linked, tg(telegram))
     assert report.rows_dropped == 18
-    dropped = linked.alerts.outbox(state="dropped")
+    dropped = AlertStore(linked).outbox(state="dropped")
     assert len(dropped) == 18
     assert "text is empty" in dropped[0]["last_error"]
     assert [m.split("\n")[0] for m in telegram.messages_to(BRANCH)] == [
@@ -445,8 +448,8 @@ def test_a_rejected_message_is_dropped_and_the_rest_go_on(
 
 
 def test_at_most_n_messages_a_minute_per_chat_and_chats_take_turns(demo_store: Store) -> None:
-    busy = demo_store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
-    quiet = demo_store.alerts.add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)
+    busy = AlertStore(demo_store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
+    quiet = AlertStore(demo_store).add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=NOW)
     synthetic(demo_store, busy, 40, width=150)
     synthetic(demo_store, quiet, 2, NoticeKind.REMINDER)
     clock = FakeTime()
@@ -467,7 +470,7 @@ def test_at_most_n_messages_a_minute_per_chat_and_chats_take_turns(demo_store: S
 
 
 def test_stopping_finishes_the_message_in_flight_and_gives_back_the_rest(demo_store: Store) -> None:
-    chat = demo_store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
+    chat = AlertStore(demo_store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
     synthetic(demo_store, chat, 30, width=150)
     clock = FakeTime()
     channel = Recorder(clock)
@@ -476,7 +479,7 @@ def test_stopping_finishes_the_message_in_flight_and_gives_back_the_rest(demo_st
     runner = dispatcher(demo_store, channel, clock, max_chars=400)
     report = asyncio.run(runner.run_until_idle(stop))
     assert (report.messages, report.rows_sent, report.rows_released) == (1, 2, 28)
-    rows = demo_store.alerts.outbox()
+    rows = AlertStore(demo_store).outbox()
     assert [r["state"] for r in rows].count("sent") == 2
     pending = [r for r in rows if r["state"] == "pending"]
     assert len(pending) == 28
@@ -484,7 +487,7 @@ def test_stopping_finishes_the_message_in_flight_and_gives_back_the_rest(demo_st
 
 
 def test_no_send_starts_when_the_lease_is_running_out(demo_store: Store) -> None:
-    chat = demo_store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
+    chat = AlertStore(demo_store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=NOW)
     synthetic(demo_store, chat, 12, width=150)
     clock = FakeTime()
     channel = Recorder(clock)
@@ -549,14 +552,14 @@ def test_a_dispatcher_killed_mid_run_loses_nothing_and_repeats_at_most_the_messa
     )
     before = list(telegram.sent)
     assert 1 <= len(before) < 10
-    claimed = [r for r in linked.alerts.outbox() if r["claimed_by"] == "doomed"]
+    claimed = [r for r in AlertStore(linked).outbox() if r["claimed_by"] == "doomed"]
     assert claimed  # the dead dispatcher's rows wait for its lease
 
     telegram.delay = 0
     restart = FakeTime(NOW + dt.timedelta(minutes=6))  # past the dead one's lease
     dispatch(linked, tg(telegram), restart, max_chars=700)
     after = telegram.sent[len(before) :]
-    rows = linked.alerts.outbox()
+    rows = AlertStore(linked).outbox()
     assert {r["state"] for r in rows} == {"sent"}
     for chat_id in (INSPECTOR, BRANCH):
         got = delivered(telegram.messages_to(chat_id))
@@ -574,14 +577,14 @@ def test_two_dispatchers_on_postgresql_never_send_the_same_row(
     pg_url: str, national: RulePack, telegram: FakeTelegram
 ) -> None:
     from monitor.demo import demo_files
-    from monitor.readers import read_orgs
+    from monitor.registers.readers import read_orgs
 
     with Store.open(pg_url) as store:
         store.import_orgs(read_orgs(demo_files()["orgs"]))
         codes = [o.code for o in store.orgs()][:6]
         lines: list[str] = []
         for n, code in enumerate(codes):
-            chat = store.alerts.add_chat(code, -5000 - n, ChatRole.INSPECTOR, now=NOW)
+            chat = AlertStore(store).add_chat(code, -5000 - n, ChatRole.INSPECTOR, now=NOW)
             lines += synthetic(store, chat, 60, width=90)
     assert len(lines) == 360
     telegram.delay = 0.002
@@ -610,8 +613,8 @@ def test_two_dispatchers_on_postgresql_never_send_the_same_row(
     assert all(r.rows_sent for r in reports.values())  # both took part
     assert sum(r.rows_sent for r in reports.values()) == 360
     with Store.open(pg_url, migrate=False) as store:
-        assert {r["state"] for r in store.alerts.outbox()} == {"sent"}
-        sent_by = Counter(d["worker"] for d in store.alerts.deliveries())
+        assert {r["state"] for r in AlertStore(store).outbox()} == {"sent"}
+        sent_by = Counter(d["worker"] for d in AlertStore(store).deliveries())
     assert set(sent_by) == {"replica-1", "replica-2"}
 
 
@@ -628,7 +631,7 @@ def test_without_a_token_every_row_goes_to_the_console(linked: Store) -> None:
     for chat_id in (INSPECTOR, BRANCH):
         texts = [text for c, text in emitted if c == chat_id]
         assert delivered(texts) == expected(linked, chat_id)
-    assert {r["message_id"] for r in linked.alerts.outbox()} == {None}
+    assert {r["message_id"] for r in AlertStore(linked).outbox()} == {None}
 
 
 def test_the_console_channel_logs_each_message_by_default() -> None:
@@ -730,9 +733,9 @@ def test_a_summary_goes_as_a_message_and_its_workbook_as_a_document_once(
     before = len(telegram.sent)
     workbook = bytes(range(256)) * 40  # binary, and larger than one TCP segment
     text = "【2026年10月组织生活检查通报】\n" + "\n".join(f"第{i}行" for i in range(50))
-    chats = linked.alerts.chats()
+    chats = AlertStore(linked).chats()
     notices = plan_summaries(chats, "2026-10", lambda chat: (text, workbook, "通报-2026-10.xlsx"))
-    assert linked.alerts.record(AlertPlan(notices=notices), now=NOW)[NoticeKind.REPORT] == 1
+    assert AlertStore(linked).record(AlertPlan(notices=notices), now=NOW)[NoticeKind.REPORT] == 1
     dispatch(linked, tg(telegram))
     sent = telegram.sent[before:]
     assert [(s.method, s.chat_id) for s in sent] == [
@@ -744,7 +747,7 @@ def test_a_summary_goes_as_a_message_and_its_workbook_as_a_document_once(
     assert sent[1].params["document_bytes"] == workbook
     assert sent[1].text.startswith("2026-10 月度检查通报")
     # Enqueued again (the next morning's run): nothing new, nothing sent.
-    assert sum(linked.alerts.record(AlertPlan(notices=notices), now=NOW).values()) == 0
+    assert sum(AlertStore(linked).record(AlertPlan(notices=notices), now=NOW).values()) == 0
     dispatch(linked, tg(telegram))
     assert len(telegram.sent) == before + 2
 
@@ -754,7 +757,7 @@ def test_overdue_items_go_to_the_inspectors_as_one_digest(
 ) -> None:
     dispatch(linked, tg(telegram))
     before = len(telegram.sent)
-    chats = linked.alerts.chats()
+    chats = AlertStore(linked).chats()
     lines = [
         f"JD01-0{i} 某党支部 · 党小组会 2026-09 未按期开展：整改期限11月5日已过" for i in (1, 2)
     ]
@@ -764,7 +767,7 @@ def test_overdue_items_go_to_the_inspectors_as_one_digest(
         for c in chats
         if c.role is ChatRole.INSPECTOR
     ]
-    linked.alerts.record(AlertPlan(notices=notices), now=NOW)
+    AlertStore(linked).record(AlertPlan(notices=notices), now=NOW)
     dispatch(linked, tg(telegram))
     (message,) = telegram.sent[before:]
     assert message.chat_id == INSPECTOR

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, Status
-from monitor.evaluator import Evaluator, Window, registers_from, tally_meetings
-from monitor.rules import RulePack, load_pack
+from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, Status
+from monitor.core.evaluator import Evaluator, Window, registers_from, tally_meetings
+from monitor.core.rules import RulePack, load_pack
 
 D = dt.date
 

@@ -6,12 +6,20 @@ import datetime as dt
 
 import pytest
 
-from monitor.domain import Evidence, Finding, Meeting, Member, Org, OrgType, Role, Status
-from monitor.feeds import MISSED_MARK, FeedEvent, FeedInput, FeedKind, FeedSubject, build_feed, uid
-from monitor.periods import Cadence, Period
-from monitor.rules import RulePack
-from monitor.schedule import SHANGHAI
-from monitor.workdays import WorkCalendar
+from monitor.calendar.feed import (
+    MISSED_MARK,
+    FeedEvent,
+    FeedInput,
+    FeedKind,
+    FeedSubject,
+    build_feed,
+    uid,
+)
+from monitor.core.domain import Evidence, Finding, Meeting, Member, Org, OrgType, Role, Status
+from monitor.core.periods import Cadence, Period
+from monitor.core.rules import RulePack
+from monitor.core.schedule import SHANGHAI
+from monitor.core.workdays import WorkCalendar
 
 AS_OF = dt.date(2026, 11, 20)
 BRANCH = Org("B01", "第一党支部", OrgType.BRANCH, parent="C01", party_day="1FR")

@@ -8,10 +8,10 @@ import datetime as dt
 import icalendar
 import pytest
 
-from monitor.domain import Org, OrgType
-from monitor.feeds import Feed, FeedEvent, FeedKind, FeedSubject, uid
-from monitor.ical import EventStamp, etag, render, restamp, stamp
-from monitor.schedule import SHANGHAI
+from monitor.calendar.feed import Feed, FeedEvent, FeedKind, FeedSubject, uid
+from monitor.calendar.ical import EventStamp, etag, render, restamp, stamp
+from monitor.core.domain import Org, OrgType
+from monitor.core.schedule import SHANGHAI
 
 NOW = dt.datetime(2026, 11, 20, 2, 30, 15, 123456, tzinfo=dt.UTC)
 LONG = "主题党日：" + "学习贯彻党的二十届四中全会精神，" * 6 + "𠀋"  # a 4-byte character at the end

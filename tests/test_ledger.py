@@ -12,10 +12,12 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from monitor.app import Check, run_check, update_ledger
+from monitor.check import Check, run_check, update_ledger
 from monitor.cli import main
-from monitor.domain import Finding, Status
-from monitor.ledger import (
+from monitor.core.domain import Finding, Status
+from monitor.core.periods import Cadence, Period
+from monitor.core.rules import RulePack
+from monitor.ledger.model import (
     LATE_RECORD,
     LedgerError,
     LedgerItem,
@@ -24,9 +26,8 @@ from monitor.ledger import (
     issue_text,
     recurrences,
 )
-from monitor.periods import Cadence, Period
-from monitor.readers import read_meetings
-from monitor.rules import RulePack
+from monitor.ledger.store import LedgerStore
+from monitor.registers.readers import read_meetings
 from monitor.store import Store
 
 AS_OF = dt.date(2026, 11, 24)
@@ -52,13 +53,13 @@ def opened(store: Store, pack: RulePack) -> Check:
 
 
 def find(store: Store, org: str, rule: str, period: str) -> LedgerItem:
-    (item,) = [i for i in store.ledger.items([org]) if (i.rule, i.period) == (rule, period)]
+    (item,) = [i for i in LedgerStore(store).items([org]) if (i.rule, i.period) == (rule, period)]
     return item
 
 
 def clear(store: Store, item: LedgerItem) -> None:
-    store.ledger.rectify(item.id, "已补开会议", by="李书记", now=NOW)
-    store.ledger.clear(item.id, by="督查组", today=AS_OF, now=NOW)
+    LedgerStore(store).rectify(item.id, "已补开会议", by="李书记", now=NOW)
+    LedgerStore(store).clear(item.id, by="督查组", today=AS_OF, now=NOW)
 
 
 # --- opening items from an evaluation --------------------------------------------------
@@ -72,17 +73,17 @@ def test_every_final_miss_opens_one_item_and_a_second_run_opens_none(
     assert len(misses) == DEMO_MISSES
     first = update_ledger(demo_store, national, check, today=AS_OF, now=NOW)
     assert (first.opened, first.late, first.overdue) == (DEMO_MISSES, 0, [])
-    items = demo_store.ledger.items()
+    items = LedgerStore(demo_store).items()
     again = update_ledger(demo_store, national, check, today=AS_OF, now=LATER)
     assert (again.opened, again.late, again.overdue) == (0, 0, [])
-    assert demo_store.ledger.items() == items
+    assert LedgerStore(demo_store).items() == items
     assert {(i.org, i.member, i.rule, i.period) for i in items} == {
         (f.org, f.member, f.rule, f.period.label) for f in misses
     }
     assert {(i.opened, i.deadline, i.status, i.source) for i in items} == {
         (AS_OF, dt.date(2026, 12, 24), LedgerStatus.OPEN, LedgerSource.FINDING)
     }
-    trail = demo_store.ledger.events()
+    trail = LedgerStore(demo_store).events()
     assert len(trail) == DEMO_MISSES
     assert {(e.action, e.actor, e.from_status, e.to_status, e.at) for e in trail} == {
         ("opened", "system", None, LedgerStatus.OPEN, NOW)
@@ -96,7 +97,7 @@ def test_an_item_names_its_problem_in_chinese_and_a_cadre_is_owned_by_the_branch
     meeting = find(demo_store, "JD01-06-01", "branch_general_meeting", "2026-Q3")
     assert meeting.issue == "支部党员大会 2026-Q3 未按期开展"
     assert (meeting.member, meeting.subject) == (None, "JD01-06-01")
-    (cadre,) = [i for i in demo_store.ledger.items() if i.member is not None]
+    (cadre,) = [i for i in LedgerStore(demo_store).items() if i.member is not None]
     assert (cadre.org, cadre.member, cadre.subject) == ("JD01-05", "M0098", "M0098")
     assert cadre.issue == "双重组织生活 2026-Q3 未按期参加"
 
@@ -114,14 +115,16 @@ def test_opening_is_set_based_not_a_statement_per_finding(store: Store):
 
     event.listen(store.engine, "before_cursor_execute", count)
     try:
-        made = store.ledger.open_for(findings, today=AS_OF, now=NOW, issue=lambda f: "未按期开展")
-        swept = store.ledger.sweep(findings, today=AS_OF, now=NOW)
+        made = LedgerStore(store).open_for(
+            findings, today=AS_OF, now=NOW, issue=lambda f: "未按期开展"
+        )
+        swept = LedgerStore(store).sweep(findings, today=AS_OF, now=NOW)
     finally:
         event.remove(store.engine, "before_cursor_execute", count)
     assert made == 2_400
     assert swept.late == 0
     assert len(statements) < 20
-    assert len(store.ledger.events()) == 2_400
+    assert len(LedgerStore(store).events()) == 2_400
 
 
 # --- moving items ----------------------------------------------------------------------
@@ -130,17 +133,19 @@ def test_opening_is_set_based_not_a_statement_per_finding(store: Store):
 def test_an_item_is_rectified_then_cleared_with_its_trail(demo_store: Store, national: RulePack):
     opened(demo_store, national)
     item = find(demo_store, "JD01-06-01", "party_lesson", "2026-Q3")
-    rectified = demo_store.ledger.rectify(item.id, "已于12月3日补上党课", by="李书记", now=LATER)
+    rectified = LedgerStore(demo_store).rectify(
+        item.id, "已于12月3日补上党课", by="李书记", now=LATER
+    )
     assert rectified.status is LedgerStatus.RECTIFYING
     assert rectified.rectification == "已于12月3日补上党课"
-    done = demo_store.ledger.clear(
+    done = LedgerStore(demo_store).clear(
         item.id, by="督查组张三", today=dt.date(2026, 12, 5), now=LATER, note="现场核实"
     )
     assert (done.status, done.cleared) == (LedgerStatus.CLEARED, dt.date(2026, 12, 5))
-    assert demo_store.ledger.item(item.id) == done
+    assert LedgerStore(demo_store).item(item.id) == done
     trail = [
         (e.action, e.actor, e.from_status, e.to_status, e.note, e.at)
-        for e in demo_store.ledger.events(item.id)
+        for e in LedgerStore(demo_store).events(item.id)
     ]
     assert trail == [
         ("opened", "system", None, LedgerStatus.OPEN, None, NOW),
@@ -159,23 +164,23 @@ def test_an_item_is_rectified_then_cleared_with_its_trail(demo_store: Store, nat
 def test_refused_changes_say_why_and_change_nothing(demo_store: Store, national: RulePack):
     opened(demo_store, national)
     item = find(demo_store, "JD01-06-01", "party_lesson", "2026-Q3")
-    before = (demo_store.ledger.items(), demo_store.ledger.events())
+    before = (LedgerStore(demo_store).items(), LedgerStore(demo_store).events())
     with pytest.raises(LedgerError, match=rf"#{item.id} is 待整改 \(open\) and has no rectif"):
-        demo_store.ledger.clear(item.id, by="督查组", today=AS_OF, now=NOW)
+        LedgerStore(demo_store).clear(item.id, by="督查组", today=AS_OF, now=NOW)
     with pytest.raises(LedgerError, match="rectification note is empty"):
-        demo_store.ledger.rectify(item.id, "  ", by="李书记", now=NOW)
+        LedgerStore(demo_store).rectify(item.id, "  ", by="李书记", now=NOW)
     with pytest.raises(LedgerError, match="--by"):
-        demo_store.ledger.rectify(item.id, "补开", by=" ", now=NOW)
+        LedgerStore(demo_store).rectify(item.id, "补开", by=" ", now=NOW)
     with pytest.raises(LedgerError, match="No ledger item #9999"):
-        demo_store.ledger.rectify(9999, "补开", by="李书记", now=NOW)
-    assert (demo_store.ledger.items(), demo_store.ledger.events()) == before
+        LedgerStore(demo_store).rectify(9999, "补开", by="李书记", now=NOW)
+    assert (LedgerStore(demo_store).items(), LedgerStore(demo_store).events()) == before
     clear(demo_store, item)
-    done = (demo_store.ledger.items(), demo_store.ledger.events())
+    done = (LedgerStore(demo_store).items(), LedgerStore(demo_store).events())
     with pytest.raises(LedgerError, match="cleared already"):
-        demo_store.ledger.clear(item.id, by="督查组", today=AS_OF, now=NOW)
+        LedgerStore(demo_store).clear(item.id, by="督查组", today=AS_OF, now=NOW)
     with pytest.raises(LedgerError, match="a cleared item takes no rectification"):
-        demo_store.ledger.rectify(item.id, "再补开", by="李书记", now=NOW)
-    assert (demo_store.ledger.items(), demo_store.ledger.events()) == done
+        LedgerStore(demo_store).rectify(item.id, "再补开", by="李书记", now=NOW)
+    assert (LedgerStore(demo_store).items(), LedgerStore(demo_store).events()) == done
 
 
 def test_a_late_record_moves_the_item_to_rectifying(
@@ -196,17 +201,17 @@ def test_a_late_record_moves_the_item_to_rectifying(
     assert (change.opened, change.late) == (0, 1)
     item = find(demo_store, "JD01-06-01", "branch_general_meeting", "2026-Q3")
     assert (item.status, item.rectification) == (LedgerStatus.RECTIFYING, LATE_RECORD)
-    last = demo_store.ledger.events(item.id)[-1]
+    last = LedgerStore(demo_store).events(item.id)[-1]
     assert (last.action, last.actor, last.from_status, last.note) == (
         "rectified",
         "system",
         LedgerStatus.OPEN,
         LATE_RECORD,
     )
-    others = [i for i in demo_store.ledger.items() if i.id != item.id]
+    others = [i for i in LedgerStore(demo_store).items() if i.id != item.id]
     assert {i.status for i in others} == {LedgerStatus.OPEN}
     # The inspector still verifies it before it is cleared.
-    assert demo_store.ledger.clear(item.id, by="督查组", today=day, now=LATER).cleared == day
+    assert LedgerStore(demo_store).clear(item.id, by="督查组", today=day, now=LATER).cleared == day
 
 
 def test_an_unrectified_item_is_overdue_after_its_deadline_once(
@@ -214,7 +219,7 @@ def test_an_unrectified_item_is_overdue_after_its_deadline_once(
 ):
     check = opened(demo_store, national)
     rectified = find(demo_store, "JD01-06-01", "party_lesson", "2026-Q3")
-    demo_store.ledger.rectify(rectified.id, "书面说明：书记外出学习", by="李书记", now=NOW)
+    LedgerStore(demo_store).rectify(rectified.id, "书面说明：书记外出学习", by="李书记", now=NOW)
     on_deadline = update_ledger(demo_store, national, check, today=dt.date(2026, 12, 24), now=NOW)
     assert on_deadline.overdue == []
     after = update_ledger(demo_store, national, check, today=dt.date(2026, 12, 25), now=LATER)
@@ -223,20 +228,20 @@ def test_an_unrectified_item_is_overdue_after_its_deadline_once(
     assert rectified.id not in {i.id for i in after.overdue}
     again = update_ledger(demo_store, national, check, today=dt.date(2026, 12, 26), now=LATER)
     assert again.overdue == []
-    overdue_events = [e for e in demo_store.ledger.events() if e.action == "overdue"]
+    overdue_events = [e for e in LedgerStore(demo_store).events() if e.action == "overdue"]
     assert len(overdue_events) == DEMO_MISSES - 1
     assert {(e.actor, e.from_status, e.at) for e in overdue_events} == {
         ("system", LedgerStatus.OPEN, LATER)
     }
     # The lead's one-time alert: each overdue item is announced once.
-    unalerted = demo_store.ledger.overdue_unalerted()
+    unalerted = LedgerStore(demo_store).overdue_unalerted()
     assert [i.id for i in unalerted] == [i.id for i in after.overdue]
-    assert demo_store.ledger.mark_alerted([i.id for i in unalerted[:5]], now=LATER) == 5
-    assert demo_store.ledger.mark_alerted([i.id for i in unalerted[:5]], now=LATER) == 0
-    assert len(demo_store.ledger.overdue_unalerted()) == DEMO_MISSES - 6
+    assert LedgerStore(demo_store).mark_alerted([i.id for i in unalerted[:5]], now=LATER) == 5
+    assert LedgerStore(demo_store).mark_alerted([i.id for i in unalerted[:5]], now=LATER) == 0
+    assert len(LedgerStore(demo_store).overdue_unalerted()) == DEMO_MISSES - 6
     # An overdue item can still be rectified, then cleared.
     late = after.overdue[0]
-    assert demo_store.ledger.rectify(late.id, "已补开", by="李书记", now=LATER).status is (
+    assert LedgerStore(demo_store).rectify(late.id, "已补开", by="李书记", now=LATER).status is (
         LedgerStatus.RECTIFYING
     )
 
@@ -300,15 +305,15 @@ def test_review_reopens_cleared_items_missed_again_within_two_periods(
     assert f"问题#{recurred.id} 重新打开" in result.stdout
     assert "回头看：2026-04（2026年4月）再次未按期开展" in result.stdout
     assert "复查已销号问题 2 项，重新打开 1 项" in result.stdout
-    again = demo_store.ledger.item(recurred.id)
+    again = LedgerStore(demo_store).item(recurred.id)
     assert (again.status, again.reopened, again.deadline) == (
         LedgerStatus.OPEN,
         1,
         dt.date(2026, 12, 24),
     )
     assert (again.cleared, again.rectification) == (None, None)
-    assert demo_store.ledger.item(too_late.id).status is LedgerStatus.CLEARED
-    last = demo_store.ledger.events(recurred.id)[-1]
+    assert LedgerStore(demo_store).item(too_late.id).status is LedgerStatus.CLEARED
+    last = LedgerStore(demo_store).events(recurred.id)[-1]
     assert (last.action, last.actor, last.from_status, last.to_status) == (
         "reopened",
         "督查组张三",
@@ -317,7 +322,7 @@ def test_review_reopens_cleared_items_missed_again_within_two_periods(
     )
     # Looking back again changes nothing: the item is open, not cleared.
     check = checked(demo_store, national)
-    assert demo_store.ledger.review(check.findings, today=AS_OF, now=LATER, by="督查组") == []
+    assert LedgerStore(demo_store).review(check.findings, today=AS_OF, now=LATER, by="督查组") == []
     # A late record for the item's own month does not rectify the recurrence.
     late = tmp_path / "late.csv"
     late.write_text(
@@ -331,7 +336,7 @@ def test_review_reopens_cleared_items_missed_again_within_two_periods(
         demo_store, national, checked(demo_store, national, day), today=day, now=LATER
     )
     assert change.late == 0
-    assert demo_store.ledger.item(recurred.id).status is LedgerStatus.OPEN
+    assert LedgerStore(demo_store).item(recurred.id).status is LedgerStatus.OPEN
 
 
 # --- the command line ------------------------------------------------------------------
@@ -363,7 +368,7 @@ def test_ledger_list_filters_by_subtree_and_status(
 ):
     opened(demo_store, national)
     item = find(demo_store, "JD01-06-01", "party_lesson", "2026-Q3")
-    demo_store.ledger.rectify(item.id, "已补上党课", by="李书记", now=LATER)
+    LedgerStore(demo_store).rectify(item.id, "已补上党课", by="李书记", now=LATER)
 
     def listed(*args: str) -> list[dict[str, object]]:
         result = run("--db", db_url, "ledger", "list", "--format", "json", *args)
@@ -375,7 +380,7 @@ def test_ledger_list_filters_by_subtree_and_status(
     under = listed("--org", "JD01-06")
     assert under
     assert {r["org"] for r in under} <= subtree
-    assert len(under) == sum(i.org in subtree for i in demo_store.ledger.items())
+    assert len(under) == sum(i.org in subtree for i in LedgerStore(demo_store).items())
     assert len(listed()) == DEMO_MISSES
     (rectifying,) = listed("--status", "rectifying")
     assert rectifying == {
@@ -416,7 +421,7 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
     assert "已登记问题#1：街道机关党支部（JD01-05）· 会议记录不规范，整改期限 2026-12-20" in (
         added.stdout
     )
-    (item,) = demo_store.ledger.items()
+    (item,) = LedgerStore(demo_store).items()
     assert (item.source, item.rule, item.period, item.opened, item.status) == (
         LedgerSource.INSPECTION,
         "branch_general_meeting",
@@ -432,7 +437,7 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
     assert "未参加双重组织生活[见记录]，整改期限 2026-12-31" in second.stdout
     # Found again on a later visit: an inspector's items may repeat, unlike a finding's.
     assert run(*db, "ledger", "add", *found).exit_code == 0
-    assert [i.member for i in demo_store.ledger.items()] == [None, "M0098", None]
+    assert [i.member for i in LedgerStore(demo_store).items()] == [None, "M0098", None]
 
     refused = run(*db, "ledger", "clear", "1", "--by", "督查组")
     assert refused.exit_code == 1
@@ -447,7 +452,11 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
     assert history.exit_code == 0, history.output
     for text in ("督查组王五", "登记", "李书记", "待整改 → 整改中", "销号", "复查合格"):
         assert text in history.stdout
-    assert [e.action for e in demo_store.ledger.events(1)] == ["opened", "rectified", "cleared"]
+    assert [e.action for e in LedgerStore(demo_store).events(1)] == [
+        "opened",
+        "rectified",
+        "cleared",
+    ]
 
 
 REFUSED_ADDS = [
@@ -468,8 +477,8 @@ def test_ledger_add_refuses_what_the_registers_do_not_hold(demo_store: Store, db
         )
         assert result.exit_code == 1, args
         assert message in result.output, result.output
-    assert demo_store.ledger.items() == []
-    assert demo_store.ledger.events() == []
+    assert LedgerStore(demo_store).items() == []
+    assert LedgerStore(demo_store).events() == []
 
 
 def test_the_ledger_exports_to_excel(
@@ -477,11 +486,11 @@ def test_the_ledger_exports_to_excel(
 ):
     opened(demo_store, national)
     item = find(demo_store, "JD01-05", "dual_org_life", "2026-Q3")
-    demo_store.ledger.rectify(item.id, "书面说明", by="赵海涛", now=LATER)
+    LedgerStore(demo_store).rectify(item.id, "书面说明", by="赵海涛", now=LATER)
     out = tmp_path / "ledger.xlsx"
     result = run("--db", db_url, "ledger", "export", "--org", "JD01-05", "-o", str(out))
     assert result.exit_code == 0, result.output
-    under = demo_store.ledger.items(demo_store.subtree("JD01-05"))
+    under = LedgerStore(demo_store).items(demo_store.subtree("JD01-05"))
     assert f"已导出问题 {len(under)} 项、整改记录 {len(under) + 1} 条" in result.stdout
     book = load_workbook(out)
     assert book.sheetnames == ["问题台账", "整改记录"]

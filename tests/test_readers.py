@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
-from monitor.errors import RegisterError
-from monitor.kinds import DEFAULT_CATALOG
-from monitor.readers import (
+from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
+from monitor.core.errors import RegisterError
+from monitor.core.kinds import DEFAULT_CATALOG
+from monitor.registers.readers import (
     MEETING_COLUMNS,
     MEMBER_COLUMNS,
     ORG_COLUMNS,

@@ -14,12 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from monitor.app import run_check, update_ledger
+from monitor.check import run_check, update_ledger
 from monitor.cli import main
-from monitor.report.md import message_length
-from monitor.rules import RulePack
+from monitor.core.rules import RulePack
+from monitor.ledger.store import LedgerStore
+from monitor.reporting.build import monthly_summary
+from monitor.reporting.md import message_length
 from monitor.store import Store
-from monitor.summary_store import monthly_summary
 
 CONTRACT = ("org", "member", "rule", "period", "status")
 AS_OF = "2026-11-20"
@@ -119,13 +120,13 @@ def test_the_ledger_figures_come_from_the_subtrees_items(demo: str, national: Ru
         check = run_check(store, national, as_of=dt.date(2026, 10, 10), org="JD01-06")
         now = dt.datetime(2026, 10, 10, 2, tzinfo=dt.UTC)
         update_ledger(store, national, check, today=dt.date(2026, 10, 10), now=now)
-        items = store.ledger.items()
+        items = LedgerStore(store).items()
         assert items
         first, second = items[0].id, items[1].id
         later = dt.datetime(2026, 10, 20, 2, tzinfo=dt.UTC)
-        store.ledger.rectify(first, "已于10月18日补开", by="书记", now=later)
-        store.ledger.clear(first, by="组织委员", today=dt.date(2026, 10, 20), now=later)
-        store.ledger.rectify(second, "已补录会议记录", by="书记", now=later)
+        LedgerStore(store).rectify(first, "已于10月18日补开", by="书记", now=later)
+        LedgerStore(store).clear(first, by="组织委员", today=dt.date(2026, 10, 20), now=later)
+        LedgerStore(store).rectify(second, "已补录会议记录", by="书记", now=later)
     october = report_json(demo, "--month", "2026-10", "--as-of", AS_OF)["ledger"]
     # Every item was opened on 10 October with a deadline of 9 November: on 20 November the
     # ones neither cleared nor being rectified are overdue.
@@ -317,13 +318,13 @@ def test_xlsx_has_the_four_sheets_cell_by_cell(demo: str, tmp_path: Path):
 def test_xlsx_lists_ledger_items_in_the_same_columns_as_the_ledger_export(
     demo: str, national: RulePack, tmp_path: Path
 ):
-    from monitor.ledger_xlsx import LEDGER_COLUMNS
+    from monitor.ledger.export import LEDGER_COLUMNS
 
     with Store.open(demo) as store:
         check = run_check(store, national, as_of=dt.date(2026, 10, 10), org="JD01-06-01")
         now = dt.datetime(2026, 10, 10, 2, tzinfo=dt.UTC)
         update_ledger(store, national, check, today=dt.date(2026, 10, 10), now=now)
-        items = store.ledger.items()
+        items = LedgerStore(store).items()
     path = tmp_path / "r.xlsx"
     report(demo, "--month", "2026-10", "--as-of", AS_OF, "--format", "xlsx", "-o", str(path))
     sheet = load_workbook(path)["问题台账"]

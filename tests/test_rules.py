@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import RulePackError
-from monitor.periods import Cadence
-from monitor.rules import Subject, bundled_rules_dir, explain, load_pack
+from monitor.core.errors import RulePackError
+from monitor.core.periods import Cadence
+from monitor.core.rules import Subject, bundled_rules_dir, explain, load_pack
 
 
 def overlay(tmp_path: Path, body: str, name: str = "local.yaml") -> Path:

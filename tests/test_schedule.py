@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.domain import Org, OrgType
-from monitor.errors import OrglifeError
-from monitor.rules import Schedule, Shift
-from monitor.schedule import SHANGHAI, nominal_day, scheduled_day
-from monitor.workdays import WorkCalendar
+from monitor.core.domain import Org, OrgType
+from monitor.core.errors import OrglifeError
+from monitor.core.rules import Schedule, Shift
+from monitor.core.schedule import SHANGHAI, nominal_day, scheduled_day
+from monitor.core.workdays import WorkCalendar
 
 D = dt.date
 

@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.alerts import ChatRole
-from monitor.channels import TelegramChannel
+from monitor.alerts.channels import TelegramChannel
+from monitor.alerts.plan import ChatRole
+from monitor.alerts.store import AlertStore
 from monitor.cli import main
-from monitor.readers import read_meetings
-from monitor.rules import RulePack
-from monitor.service import Service, summary_month
+from monitor.core.rules import RulePack
+from monitor.core.workdays import WorkCalendar
+from monitor.registers.readers import read_meetings
+from monitor.service.runner import Service, summary_month
 from monitor.store import Store
-from monitor.workdays import WorkCalendar
 from tests.fake_telegram import FakeTelegram
 
 BRANCH, INSPECTOR = -1001, -2002
@@ -53,8 +54,8 @@ def telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def linked(demo_store: Store) -> Store:
     now = at(dt.date(2026, 9, 1))
-    demo_store.alerts.add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=now)
-    demo_store.alerts.add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=now)
+    AlertStore(demo_store).add_chat("JD01-06-01", BRANCH, ChatRole.BRANCH, now=now)
+    AlertStore(demo_store).add_chat("JD01", INSPECTOR, ChatRole.INSPECTOR, now=now)
     return demo_store
 
 
@@ -107,7 +108,7 @@ def wait(predicate: Callable[[], bool], timeout: float = 15) -> bool:
 
 
 def idle(store: Store) -> bool:
-    return not store.alerts.outbox(state="pending")
+    return not AlertStore(store).outbox(state="pending")
 
 
 def test_after_downtime_the_service_catches_up_at_once(
@@ -257,7 +258,7 @@ def test_serve_stops_cleanly_on_sigterm_and_never_logs_the_token(
     assert process.returncode == 0, err
     assert '"event": "stopped"' in err
     assert telegram.token not in out + err
-    assert not any(r["claimed_by"] for r in linked.alerts.outbox())
+    assert not any(r["claimed_by"] for r in AlertStore(linked).outbox())
 
 
 def shanghai(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

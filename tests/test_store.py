@@ -13,13 +13,13 @@ from openpyxl import Workbook
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from monitor import readers
-from monitor.app import run_check
+from monitor.check import run_check
+from monitor.core.domain import Org, OrgType, Status
+from monitor.core.errors import RegisterError
+from monitor.core.evaluator import Window
+from monitor.core.rules import RulePack
 from monitor.demo import demo_files
-from monitor.domain import Org, OrgType, Status
-from monitor.errors import RegisterError
-from monitor.evaluator import Window
-from monitor.rules import RulePack
+from monitor.registers import readers
 from monitor.store import Store
 from monitor.store.schema import alembic_config, current_revision, head_revision, make_engine
 

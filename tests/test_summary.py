@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import Check
-from monitor.domain import Evidence, Finding, Meeting, Member, Org, OrgType, Role, Status
-from monitor.errors import OrglifeError
-from monitor.evaluator import Evaluator, Registers, Window, registers_from, tally_meetings
-from monitor.ledger import LedgerItem, LedgerSource, LedgerStatus
-from monitor.periods import Cadence, Period
-from monitor.rules import RulePack, load_pack
-from monitor.summary import (
+from monitor.check import Check
+from monitor.core.domain import Evidence, Finding, Meeting, Member, Org, OrgType, Role, Status
+from monitor.core.errors import OrglifeError
+from monitor.core.evaluator import Evaluator, Registers, Window, registers_from, tally_meetings
+from monitor.core.periods import Cadence, Period
+from monitor.core.rules import RulePack, load_pack
+from monitor.ledger.model import LedgerItem, LedgerSource, LedgerStatus
+from monitor.reporting.summary import (
     Figures,
     RecordDates,
     SummaryRow,
@@ -461,7 +461,7 @@ def test_the_summary_keeps_the_subtrees_ledger_items_active_in_the_month(nationa
 
 
 def test_the_message_always_fits_telegram_even_with_absurd_names(many_rules):
-    from monitor.report.md import message_length, render_md
+    from monitor.reporting.md import message_length, render_md
 
     orgs = [
         Org(o.code, o.name * 60, o.type, o.parent)  # names of hundreds of characters
@@ -488,7 +488,7 @@ def test_a_workbook_over_excels_rows_keeps_the_findings_not_held(many_rules):
 
     from openpyxl import load_workbook
 
-    from monitor.report.xlsx import render_xlsx
+    from monitor.reporting.xlsx import render_xlsx
 
     summary = summarise(check_of(branches(3), scored([1, 0, 2])), many_rules, org="S", month=MARCH)
     assert len(summary.rows) == 30

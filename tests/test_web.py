@@ -22,12 +22,13 @@ import pytest
 import structlog
 from aiohttp import web
 
+from monitor.calendar.store import FeedStore
+from monitor.core.rules import RulePack
+from monitor.core.workdays import WorkCalendar
 from monitor.demo import SNAPSHOT_DAY
-from monitor.readers import read_meetings
-from monitor.rules import RulePack
+from monitor.http.feeds import NOT_FOUND, FeedService, start
+from monitor.registers.readers import read_meetings
 from monitor.store import Store
-from monitor.web import NOT_FOUND, FeedService, start
-from monitor.workdays import WorkCalendar
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 BRANCH, BRANCH_NAME = "JD01-01", "幸福社区党支部"
@@ -62,7 +63,7 @@ class Server:
     store: Store
 
     def token(self, subject: str) -> str:
-        return self.store.feeds.token(subject, now=self.clock()).token
+        return FeedStore(self.store).token(subject, now=self.clock()).token
 
     def request(self, path: str, method: str = "GET", **headers: str) -> Reply:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -153,10 +154,10 @@ def test_revalidation_gives_304_without_a_body(server: Server) -> None:
 def test_404s_are_identical_and_name_no_token(server: Server) -> None:
     live = server.token(BRANCH)
     revoked = server.token("JD01-02")
-    assert server.store.feeds.revoke("JD01-02", now=NOW)
+    assert FeedStore(server.store).revoke("JD01-02", now=NOW)
     old = server.token("JD01-03")
     old_body = server.feed(old).body
-    new = server.store.feeds.rotate("JD01-03", now=NOW).token
+    new = FeedStore(server.store).rotate("JD01-03", now=NOW).token
     not_cadre = server.token("M0001")  # an ordinary member: no feed of their own
 
     paths = {

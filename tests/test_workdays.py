@@ -12,8 +12,8 @@ import pytest
 import structlog
 from lunar_python import Lunar, Solar
 
-from monitor.errors import HolidayDataError
-from monitor.workdays import (
+from monitor.core.errors import HolidayDataError
+from monitor.core.workdays import (
     WorkCalendar,
     default_holiday_dirs,
     read_holiday_file,

@@ -19,12 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from monitor import __version__, readers
-from monitor.app import Check, run_check, update_ledger
-from monitor.domain import Finding, Status
-from monitor.errors import OrglifeError
-from monitor.explain import STATUS_ZH, finding_json, reason
-from monitor.rules import RulePack, bundled_rules_dir, explain, load_pack
+from monitor import __version__
+from monitor.check import Check, run_check, update_ledger
+from monitor.core.domain import Finding, Status
+from monitor.core.errors import OrglifeError
+from monitor.core.explain import STATUS_ZH, finding_json, reason
+from monitor.core.rules import RulePack, bundled_rules_dir, explain, load_pack
+from monitor.registers import readers
 from monitor.store import ImportResult, Store
 from monitor.store.schema import DEFAULT_URL, normalise_url
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 import monitor.cli as base
-from monitor.alerts import ChatRole, NoticeKind
-from monitor.rules import load_pack
-from monitor.workdays import WorkCalendar
+from monitor.alerts.plan import ChatRole, NoticeKind
+from monitor.alerts.store import AlertStore
+from monitor.core.rules import load_pack
+from monitor.core.workdays import WorkCalendar
 
 ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
 KIND_ZH = {
@@ -60,7 +61,7 @@ def chats() -> None:
 @base._handles_errors
 def chats_add(obj: base._Context, org: str, chat_id: int, role: str, show_names: bool) -> None:
     """Link a chat to an org (again: re-enables a disabled chat)."""
-    chat = obj.store.alerts.add_chat(
+    chat = AlertStore(obj.store).add_chat(
         org.strip(), chat_id, _role(role), now=_now(), show_names=show_names
     )
     name = obj.store.org(chat.org).name
@@ -74,7 +75,7 @@ def chats_add(obj: base._Context, org: str, chat_id: int, role: str, show_names:
 @base._handles_errors
 def chats_list(obj: base._Context) -> None:
     """One line per linked chat: chat id, org, role, and `disabled` with the reason."""
-    found = obj.store.alerts.chats()
+    found = AlertStore(obj.store).chats()
     names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
     for chat in found:
         line = f"{chat.chat_id}\t{chat.org}\t{names.get(chat.org, '')}\t{chat.role.value}"
@@ -96,7 +97,7 @@ def chats_list(obj: base._Context) -> None:
 @base._handles_errors
 def chats_code(obj: base._Context, org: str, role: str) -> None:
     """A one-time code (10 minutes) to link a group by sending `/link CODE` in it."""
-    code = obj.store.alerts.issue_code(now=_now(), org=org.strip(), role=_role(role))
+    code = AlertStore(obj.store).issue_code(now=_now(), org=org.strip(), role=_role(role))
     click.echo(code)
     name = obj.store.org(org.strip()).name
     base.err.print(
@@ -117,7 +118,7 @@ def members() -> None:
 @base._handles_errors
 def members_link(obj: base._Context, member: str) -> None:
     """A one-time code (10 minutes) the member sends to the bot privately: `/link CODE`."""
-    code = obj.store.alerts.issue_code(now=_now(), member=member.strip())
+    code = AlertStore(obj.store).issue_code(now=_now(), member=member.strip())
     click.echo(code)
     base.err.print(
         f"请该党员在与机器人的私聊中发送：/link {code}（10分钟内有效，仅可使用一次）",
@@ -150,10 +151,10 @@ def alerts_run(
     summary: bool,
 ) -> None:
     """One evaluation and dispatch cycle, as the service runs it; then exit."""
-    from monitor.channels import ConsoleChannel, channel_from_env
-    from monitor.dispatch import Dispatcher
-    from monitor.schedule import SHANGHAI
-    from monitor.service import run_cycle, send_summaries, summary_month
+    from monitor.alerts.channels import ConsoleChannel, channel_from_env
+    from monitor.alerts.dispatch import Dispatcher
+    from monitor.core.schedule import SHANGHAI
+    from monitor.service.runner import run_cycle, send_summaries, summary_month
 
     day = base._date(as_of, "--as-of") or base.today_in_shanghai()
     store = obj.store

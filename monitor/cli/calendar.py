@@ -14,9 +14,17 @@ import click
 from rich.table import Table
 
 import monitor.cli as base
-from monitor.calendars import default_range, feed_url, generate, public_url, subject, webcal_url
-from monitor.rules import load_pack
-from monitor.workdays import WorkCalendar
+from monitor.calendar.service import (
+    default_range,
+    feed_url,
+    generate,
+    public_url,
+    subject,
+    webcal_url,
+)
+from monitor.calendar.store import FeedStore
+from monitor.core.rules import load_pack
+from monitor.core.workdays import WorkCalendar
 
 DEFAULT_FEED_DIR = Path("calendars") / "feeds"
 
@@ -103,7 +111,7 @@ def feeds_url(obj: base._Context, code: str) -> None:
     """Print CODE's subscription URL (made on first use), then the webcal:// form."""
     who = subject(obj.store, code)
     base_url = public_url()
-    token = obj.store.feeds.token(who.code, now=_now())
+    token = FeedStore(obj.store).token(who.code, now=_now())
     _print_link(feed_url(token.token, base_url), who.title)
 
 
@@ -115,7 +123,7 @@ def feeds_rotate(obj: base._Context, code: str) -> None:
     """Replace CODE's link with a new one; the old link stops working at once."""
     who = subject(obj.store, code)
     base_url = public_url()
-    token = obj.store.feeds.rotate(who.code, now=_now())
+    token = FeedStore(obj.store).rotate(who.code, now=_now())
     _print_link(feed_url(token.token, base_url), who.title)
     base.err.print("旧的订阅地址已作废，请把新地址发给订阅人。", highlight=False)
 
@@ -127,7 +135,7 @@ def feeds_rotate(obj: base._Context, code: str) -> None:
 def feeds_revoke(obj: base._Context, code: str) -> None:
     """Stop CODE's link from working, without issuing a new one."""
     code = code.strip()
-    if obj.store.feeds.revoke(code, now=_now()):
+    if FeedStore(obj.store).revoke(code, now=_now()):
         base.out.print(f"已作废 {code} 的订阅地址。", highlight=False)
     else:
         base.out.print(f"{code} 没有有效的订阅地址，无需作废。", highlight=False)
@@ -140,7 +148,7 @@ def feeds_revoke(obj: base._Context, code: str) -> None:
 def feeds_list(obj: base._Context, include_revoked: bool) -> None:
     """List the feeds that have links (tokens are shown shortened)."""
     table = Table("对象", "链接（节选）", "创建时间（UTC）", "状态")
-    for token in obj.store.feeds.tokens(include_revoked=include_revoked):
+    for token in FeedStore(obj.store).tokens(include_revoked=include_revoked):
         table.add_row(
             token.subject,
             f"…/feeds/{token.token[:4]}….ics",
@@ -191,10 +199,10 @@ def serve(
 
     import structlog
 
-    from monitor.bot import build_application
-    from monitor.channels import TelegramChannel, channel_from_env
-    from monitor.service import Service
-    from monitor.service import serve as run_service
+    from monitor.alerts.bot import build_application
+    from monitor.alerts.channels import TelegramChannel, channel_from_env
+    from monitor.service.runner import Service
+    from monitor.service.runner import serve as run_service
 
     # A service's log is its record (start, each evaluation and dispatch, stop): INFO even
     # without -v. configure() keeps the renderer and stream the group command chose.

@@ -20,10 +20,13 @@ from rich.markup import escape
 from rich.table import Table
 
 import monitor.cli as base
-from monitor.app import run_check
-from monitor.domain import Member, Org
-from monitor.errors import OrglifeError
-from monitor.ledger import (
+from monitor.check import run_check
+from monitor.core.domain import Member, Org
+from monitor.core.errors import OrglifeError
+from monitor.core.periods import Period
+from monitor.core.rules import load_pack
+from monitor.ledger.export import SHANGHAI, export_ledger, subject_label
+from monitor.ledger.model import (
     ACTION_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
@@ -31,9 +34,7 @@ from monitor.ledger import (
     LedgerStatus,
     review_start,
 )
-from monitor.ledger_xlsx import SHANGHAI, export_ledger, subject_label
-from monitor.periods import Period
-from monitor.rules import load_pack
+from monitor.ledger.store import LedgerStore
 from monitor.store import Store
 
 STATUS_STYLE = {
@@ -117,7 +118,7 @@ def item_json(
 def ledger_list(obj: base._Context, org: str | None, status: str | None, fmt: str) -> None:
     """The ledger's items, oldest first."""
     store = obj.store
-    items = store.ledger.items(_codes(store, org), LedgerStatus(status) if status else None)
+    items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
     orgs, members = _names(store, items)
     if fmt == "json":
         rows = [item_json(i, orgs, members) for i in items]
@@ -196,7 +197,7 @@ def ledger_add(
             )
     store = obj.store
     day = base._date(found, "--found") or base.today_in_shanghai()
-    item = store.ledger.add(
+    item = LedgerStore(store).add(
         org.strip(),
         issue,
         by=by,
@@ -226,7 +227,7 @@ def ledger_add(
 @base._handles_errors
 def ledger_rectify(obj: base._Context, item_id: int, note: str, by: str) -> None:
     """Record the rectification of an item (the secretary): it moves to 整改中."""
-    item = obj.store.ledger.rectify(item_id, note, by=by, now=_now())
+    item = LedgerStore(obj.store).rectify(item_id, note, by=by, now=_now())
     base.out.print(
         escape(
             f"问题#{item.id} 已记录整改，状态：{STATUS_LABELS[item.status]}（{item.rectification}）"
@@ -243,7 +244,7 @@ def ledger_rectify(obj: base._Context, item_id: int, note: str, by: str) -> None
 @base._handles_errors
 def ledger_clear(obj: base._Context, item_id: int, by: str, note: str | None) -> None:
     """Clear (销号) a rectified item once an inspector has verified it."""
-    item = obj.store.ledger.clear(
+    item = LedgerStore(obj.store).clear(
         item_id, by=by, today=base.today_in_shanghai(), now=_now(), note=note
     )
     base.out.print(
@@ -265,7 +266,7 @@ def ledger_review(
     store = obj.store
     day = base._date(as_of, "--as-of") or base.today_in_shanghai()
     codes = _codes(store, org)
-    cleared = store.ledger.items(codes, LedgerStatus.CLEARED)
+    cleared = LedgerStore(store).items(codes, LedgerStatus.CLEARED)
     since = review_start(cleared)
     if since is None or since > day:
         base.out.print(
@@ -276,11 +277,11 @@ def ledger_review(
     check = run_check(
         store, load_pack(rule_paths), as_of=day, since=since, org=org, with_records=False
     )
-    reopened = store.ledger.review(check.findings, today=day, now=_now(), by=by, orgs=codes)
+    reopened = LedgerStore(store).review(check.findings, today=day, now=_now(), by=by, orgs=codes)
     orgs, members = _names(store, reopened)
     for item in reopened:
         org_name = orgs[item.org].name if item.org in orgs else item.org
-        trail = store.ledger.events(item.id)
+        trail = LedgerStore(store).events(item.id)
         why = trail[-1].note if trail else ""
         base.out.print(
             escape(
@@ -302,7 +303,7 @@ def ledger_review(
 def ledger_history(obj: base._Context, item_id: int) -> None:
     """The audit trail of one item: who changed what, and when (Beijing time)."""
     store = obj.store
-    item = store.ledger.item(item_id)
+    item = LedgerStore(store).item(item_id)
     table = Table(
         title=escape(
             f"问题#{item.id} {store.org(item.org).name} · {item.issue}"
@@ -311,7 +312,7 @@ def ledger_history(obj: base._Context, item_id: int) -> None:
     )
     for header in ("时间", "操作人", "操作", "状态变化", "说明"):
         table.add_column(header, overflow="fold")
-    for event in store.ledger.events(item_id):
+    for event in LedgerStore(store).events(item_id):
         before = f"{STATUS_LABELS[event.from_status]} → " if event.from_status else ""
         table.add_row(
             f"{event.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
@@ -338,8 +339,8 @@ def ledger_export(obj: base._Context, org: str | None, status: str | None, outpu
     if not output.parent.resolve().is_dir():
         raise OrglifeError(f"Cannot write {output}: folder {output.parent} does not exist")
     store = obj.store
-    items = store.ledger.items(_codes(store, org), LedgerStatus(status) if status else None)
-    events = store.ledger.events(items=[i.id for i in items])
+    items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
+    events = LedgerStore(store).events(items=[i.id for i in items])
     orgs, members = _names(store, items)
     export_ledger(output, items, events, orgs, members)
     base.out.print(

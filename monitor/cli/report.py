@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 import monitor.cli as base
-from monitor.report import render_html, render_json, render_md, render_xlsx
-from monitor.rules import load_pack
-from monitor.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
-from monitor.summary_store import build_summary
+from monitor.core.rules import load_pack
+from monitor.reporting import render_html, render_json, render_md, render_xlsx
+from monitor.reporting.build import build_summary
+from monitor.reporting.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
 
 FORMATS = ("json", "md", "html", "xlsx")
 

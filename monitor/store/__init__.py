@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, record_key
-from monitor.errors import RegisterError, UnknownOrgError
-from monitor.kinds import KindCatalog
-from monitor.periods import month_index
-from monitor.readers import MeetingStream, Parsed
+from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, record_key
+from monitor.core.errors import RegisterError, UnknownOrgError
+from monitor.core.kinds import KindCatalog
+from monitor.core.periods import month_index
+from monitor.registers.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
-from monitor.store.alerts import Alerts
-from monitor.store.feeds import Feeds, bump_revision
-from monitor.store.ledger import Ledger
+from monitor.store.revision import bump_revision, current_revision
 from monitor.store.tables import AttendanceRow, KindRow, MeetingRow, MemberRow, OrgRow
 
 if TYPE_CHECKING:
@@ -77,9 +75,6 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.feeds = Feeds(engine)
-        self.alerts = Alerts(engine)
-        self.ledger = Ledger(engine)
 
     @classmethod
     def open(cls, url: str = schema.DEFAULT_URL, *, migrate: bool = True) -> Store:
@@ -100,6 +95,11 @@ class Store:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def revision(self) -> int:
+        """A number that grows whenever the registers change (imports, records)."""
+        with self.engine.connect() as conn:
+            return current_revision(conn)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -265,8 +265,9 @@ class Store:
     ) -> ImportResult:
         """Stage the records chunk by chunk and merge them in one statement, in one transaction.
 
-        ``source`` may be a parsed file or a stream (:func:`monitor.readers.stream_meetings`):
-        only one chunk of records is held at a time, and a bad row anywhere rolls back all.
+        ``source`` may be a parsed file or a stream
+        (:func:`monitor.registers.readers.stream_meetings`): only one chunk of records is held at
+        a time, and a bad row anywhere rolls back all.
         """
         numbered = (
             zip(source.lines, source.records, strict=True)

@@ -2,7 +2,7 @@
 
 The SQL is generated from the rule pack: for every rule, three aggregates per (subject, month)
 (records seen, records that meet the rule, best attendance ratio), and optionally the ids of
-the counted records. The judging stays in :mod:`monitor.evaluator`.
+the counted records. The judging stays in :mod:`monitor.core.evaluator`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.types import Date
 
-from monitor.domain import COMMITTEE_ROLES, MemberStatus, Org, Role
-from monitor.evaluator import Registers, RosterCounts, SubjectTallies, Tally, Window
-from monitor.rules import Roster, Rule, RulePack
+from monitor.core.domain import COMMITTEE_ROLES, MemberStatus, Org, Role
+from monitor.core.evaluator import Registers, RosterCounts, SubjectTallies, Tally, Window
+from monitor.core.rules import Roster, Rule, RulePack
 from monitor.store import Store
 from monitor.store.bulk import sqlite_value
 

@@ -1,0 +1,362 @@
+"""What to tell which chat: final misses, reminders before a deadline, and late records (补录).
+
+Pure: the evaluator's findings, what earlier cycles recorded (finding states and who got each
+miss), the linked chats and an explicit ``as_of`` in; an :class:`AlertPlan` out — the finding
+states to record and the :class:`Notice` lines to put in the outbox, each with a key that is
+unique per chat, so a notice is enqueued once however often the cycle runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from monitor.core.domain import Finding, Member, Org, OrgType, Status
+from monitor.core.rules import Rule, RulePack
+from monitor.core.schedule import scheduled_day
+from monitor.core.workdays import WorkCalendar
+from monitor.ledger.model import LedgerItem, LedgerStatus
+
+
+class ChatRole(StrEnum):
+    BRANCH = "branch"  # the org's own chat: reminders and its own misses (and its groups')
+    INSPECTOR = "inspector"  # misses across the org's subtree, cadres included
+
+
+class NoticeKind(StrEnum):
+    REMINDER = "reminder"
+    MISSED = "missed"
+    LATE = "late"  # a miss turned held by a late record (补录)
+    OVERDUE = "overdue"  # a ledger item past its rectification deadline
+    SUMMARY = "summary"  # the monthly summary's text, a message of its own
+    REPORT = "report"  # the monthly summary's workbook, sent as a document
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A chat linked to an org with a role; ``chat_id`` is Telegram's (negative for groups)."""
+
+    id: int  # the row id (stable when Telegram migrates the chat)
+    chat_id: int
+    org: str
+    role: ChatRole
+    enabled: bool = True
+    show_names: bool = False  # may members' names appear in this branch chat
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingKey:
+    org: str
+    member: str  # "" for the org's own findings
+    rule: str
+    period: str  # the label, as `orglife check` prints it
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingKey:
+        return cls(finding.org, finding.member or "", finding.rule, finding.period.label)
+
+    @property
+    def subject(self) -> str:
+        return self.member or self.org
+
+    @property
+    def token(self) -> str:
+        """The key as one string, for outbox keys: ``org|member|rule|period``."""
+        return f"{self.org}|{self.member}|{self.rule}|{self.period}"
+
+
+class FindingState(StrEnum):
+    MISSED = "missed"  # announced as missed
+    LATE = "late"  # later held by a late record, and announced as such
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One line for one chat; ``key`` is unique per chat (the outbox's dedupe key).
+
+    A summary's text is a whole message in ``line``; a report carries its file in
+    ``document`` (named ``filename``), ``line`` being its caption.
+    """
+
+    key: str
+    chat: int  # Chat.id
+    kind: NoticeKind
+    finding: FindingKey | None
+    line: str
+    document: bytes | None = None
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPlan:
+    states: dict[FindingKey, FindingState] = field(default_factory=dict)  # new or changed
+    notices: list[Notice] = field(default_factory=list)
+
+
+def plan(
+    findings: Iterable[Finding],
+    *,
+    pack: RulePack,
+    orgs: Mapping[str, Org],
+    cadres: Mapping[str, Member],
+    chats: Sequence[Chat],
+    states: Mapping[FindingKey, FindingState],
+    recipients: Mapping[FindingKey, frozenset[int]],
+    workdays: WorkCalendar,
+    as_of: dt.date,
+    reminders: bool = True,
+) -> AlertPlan:
+    """What this cycle records and announces.
+
+    ``states`` are the findings earlier cycles announced; ``recipients`` the chats that got
+    each miss (a 补录 goes to exactly those). Orgs must include every ancestor of the judged
+    orgs so inspector chats higher up are found. ``reminders`` off leaves reminders out (the
+    service sends them once a day, at 09:00).
+    """
+    router = _Router(chats, orgs)
+    rules = {r.id: r for r in pack.rules}
+    result = AlertPlan()
+    for finding in findings:
+        rule = rules.get(finding.rule)
+        if rule is None:
+            continue
+        key = FindingKey.of(finding)
+        before = states.get(key)
+        words = _Words(finding, rule, pack, orgs, cadres, workdays, as_of)
+        if finding.status is Status.MISSED and before is None:
+            result.states[key] = FindingState.MISSED
+            for chat in router.for_miss(finding):
+                line = words.missed(names=chat.role is ChatRole.INSPECTOR or chat.show_names)
+                result.notices.append(
+                    Notice(f"missed:{key.token}", chat.id, NoticeKind.MISSED, key, line)
+                )
+        elif finding.status is Status.HELD and before is FindingState.MISSED:
+            result.states[key] = FindingState.LATE
+            for chat in router.by_ids(recipients.get(key, frozenset())):
+                line = words.late(names=chat.role is ChatRole.INSPECTOR or chat.show_names)
+                result.notices.append(
+                    Notice(f"late:{key.token}", chat.id, NoticeKind.LATE, key, line)
+                )
+        elif reminders and finding.status is Status.OPEN and finding.member is None:
+            due = words.due()
+            days_left = (due - as_of).days
+            reminder = _reminder(days_left, pack.reminders_for(rule))
+            if reminder is None:
+                continue
+            for chat in router.for_reminder(finding):
+                line = words.reminder(due, days_left)
+                notice_key = f"remind{reminder}:{key.token}"
+                result.notices.append(Notice(notice_key, chat.id, NoticeKind.REMINDER, key, line))
+    return result
+
+
+def plan_overdue(
+    items: Iterable[LedgerItem],
+    *,
+    chats: Sequence[Chat],
+    orgs: Mapping[str, Org],
+    cadres: Mapping[str, Member],
+    rule_names: Mapping[str, str],
+) -> list[Notice]:
+    """One notice per overdue ledger item for each inspector chat above its org.
+
+    The key carries how often the item was reopened, so an item that goes overdue again after
+    a look-back reopened it is announced again, and otherwise once.
+    """
+    router = _Router(chats, orgs)
+    notices = []
+    for item in items:
+        if item.status is not LedgerStatus.OVERDUE:
+            continue
+        org = orgs.get(item.org)
+        who = f"{item.org} {org.name if org is not None else ''}".rstrip()
+        if item.member is not None:
+            cadre = cadres.get(item.member)
+            who = f"{item.member} {cadre.name if cadre is not None else ''}".rstrip() + (
+                f"（{org.name}）" if org is not None else ""
+            )
+        what = item.issue
+        if item.rule is not None and not what:
+            what = " ".join(x for x in (rule_names.get(item.rule, item.rule), item.period) if x)
+        line = (
+            f"{who} · {what}：整改期限{_md(item.deadline)}已过，尚未整改"
+            f"（问题台账第{item.id}号，{item.opened:%Y-%m-%d}发现）"
+        )
+        for chat in router.inspectors_above(item.org):
+            key = f"overdue:{item.id}:{item.reopened}"
+            notices.append(Notice(key, chat.id, NoticeKind.OVERDUE, None, line))
+    return notices
+
+
+def plan_summaries(
+    chats: Sequence[Chat],
+    month: str,
+    render: Callable[[Chat], tuple[str, bytes, str] | None],
+) -> list[Notice]:
+    """The monthly summary for each enabled inspector chat: its text, then its workbook.
+
+    ``render(chat)`` gives (text, workbook bytes, file name) for the chat's org, or None when
+    there is nothing to report. Keys ``summary:YYYY-MM`` and ``report:YYYY-MM`` make it once
+    per chat and month.
+    """
+    notices = []
+    seen: set[int] = set()
+    for chat in chats:
+        if chat.role is not ChatRole.INSPECTOR or not chat.enabled or chat.chat_id in seen:
+            continue
+        seen.add(chat.chat_id)
+        rendered = render(chat)
+        if rendered is None:
+            continue
+        text, workbook, filename = rendered
+        notices.append(Notice(f"summary:{month}", chat.id, NoticeKind.SUMMARY, None, text))
+        notices.append(
+            Notice(
+                f"report:{month}",
+                chat.id,
+                NoticeKind.REPORT,
+                None,
+                f"{month} 月度检查通报（明细、问题台账、后补记录）",
+                document=workbook,
+                filename=filename,
+            )
+        )
+    return notices
+
+
+def _reminder(days_left: int, reminders: tuple[int, ...]) -> int | None:
+    """The reminder a deadline ``days_left`` away falls under: the nearest one not yet passed.
+
+    With reminders (7, 1): 7 to 2 days left → the 7-day reminder, 1 or 0 → the 1-day one.
+    """
+    if days_left < 0:
+        return None
+    due = [r for r in reminders if days_left <= r]
+    return min(due) if due else None
+
+
+class _Router:
+    """Which enabled chats hear about an org or a cadre; one row per Telegram chat."""
+
+    def __init__(self, chats: Sequence[Chat], orgs: Mapping[str, Org]) -> None:
+        self.orgs = orgs
+        self.by_id = {c.id: c for c in chats}
+        self.branch: dict[str, list[Chat]] = {}
+        self.inspector: dict[str, list[Chat]] = {}
+        for chat in chats:
+            if not chat.enabled:
+                continue
+            table = self.branch if chat.role is ChatRole.BRANCH else self.inspector
+            table.setdefault(chat.org, []).append(chat)
+
+    def _ancestors(self, code: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in chain and len(chain) < 64:
+            chain.append(current)
+            org = self.orgs.get(current)
+            current = org.parent if org is not None else None
+        return chain
+
+    def _branch_chats(self, code: str) -> list[Chat]:
+        """A branch chat covers its org and that org's party groups."""
+        found = list(self.branch.get(code, ()))
+        org = self.orgs.get(code)
+        if org is not None and org.type is OrgType.GROUP and org.parent is not None:
+            found += self.branch.get(org.parent, ())
+        return found
+
+    @staticmethod
+    def _once_per_chat(chats: Iterable[Chat]) -> list[Chat]:
+        seen: dict[int, Chat] = {}
+        for chat in chats:
+            seen.setdefault(chat.chat_id, chat)
+        return list(seen.values())
+
+    def for_miss(self, finding: Finding) -> list[Chat]:
+        inspectors = self.inspectors_above(finding.org)
+        if finding.member is not None:  # a cadre's miss goes to inspectors only
+            return inspectors
+        return self._once_per_chat([*self._branch_chats(finding.org), *inspectors])
+
+    def inspectors_above(self, code: str) -> list[Chat]:
+        """Inspector chats of ``code`` and its ancestors, one per Telegram chat."""
+        return self._once_per_chat(
+            c for ancestor in self._ancestors(code) for c in self.inspector.get(ancestor, ())
+        )
+
+    def for_reminder(self, finding: Finding) -> list[Chat]:
+        return self._once_per_chat(self._branch_chats(finding.org))
+
+    def by_ids(self, ids: Iterable[int]) -> list[Chat]:
+        return [self.by_id[i] for i in sorted(ids) if i in self.by_id and self.by_id[i].enabled]
+
+
+def _md(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+class _Words:
+    """One finding's line in a digest: subject code first, then the period label as printed."""
+
+    def __init__(
+        self,
+        finding: Finding,
+        rule: Rule,
+        pack: RulePack,
+        orgs: Mapping[str, Org],
+        cadres: Mapping[str, Member],
+        workdays: WorkCalendar,
+        as_of: dt.date,
+    ) -> None:
+        self.as_of = as_of
+        self.finding = finding
+        self.rule = rule
+        self.pack = pack
+        self.org = orgs.get(finding.org)
+        self.cadre = cadres.get(finding.member) if finding.member else None
+        self.workdays = workdays
+
+    def _who(self, names: bool) -> str:
+        f = self.finding
+        org_name = self.org.name if self.org is not None else f.org
+        if f.member is not None:
+            name = self.cadre.name if (self.cadre is not None and names) else "领导干部"
+            return f"{f.member} {name}（{org_name}）"
+        return f"{f.org} {org_name}"
+
+    def _head(self, names: bool) -> str:
+        return f"{self._who(names)} · {self.rule.name} {self.finding.period.label}"
+
+    def due(self) -> dt.date:
+        """The day the requirement is due: a fixed-day session's day (until it has passed),
+        else the period's end."""
+        period = self.finding.period
+        if self.rule.schedule is not None and self.org is not None:
+            day = scheduled_day(
+                self.rule.schedule, self.org, period.year, period.first_month, self.workdays
+            ).day
+            return day if day >= self.as_of else period.end
+        return period.end
+
+    def missed(self, *, names: bool) -> str:
+        period = self.finding.period
+        grace = period.end + dt.timedelta(days=self.pack.grace_for(self.rule))
+        verb = "参加" if self.finding.member is not None else "开展"
+        return (
+            f"{self._head(names)}：未按期{verb}（{period.label_zh}，截止{_md(period.end)}，"
+            f"补录宽限至{_md(grace)}）"
+        )
+
+    def late(self, *, names: bool) -> str:
+        return f"{self._head(names)}：已补录，此前通报的未按期情况已消除"
+
+    def reminder(self, due: dt.date, days_left: int) -> str:
+        when = "今天" if days_left == 0 else "明天" if days_left == 1 else f"{days_left}天后"
+        counted = self.finding.evidence.counted
+        need = self.rule.count - counted
+        still = f"尚需{need}次" if counted else "尚未开展"
+        return f"{self._head(False)}：{still}，{when}（{_md(due)}）到期"

@@ -1,0 +1,487 @@
+"""The store's side of alerts: linked chats, link codes, finding states and the outbox.
+
+Delivery is at least once and, short of a crash between Telegram accepting a message and the
+commit that marks it sent, exactly once per chat: a dispatcher *claims* pending rows (a lease,
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so replicas never claim the same row; SQLite has
+one writer), sends, then marks them sent. A claim whose dispatcher died expires and is taken
+again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from monitor.alerts.plan import AlertPlan, Chat, ChatRole, FindingKey, FindingState, NoticeKind
+from monitor.core.errors import OrglifeError, UnknownOrgError
+from monitor.store import Store
+from monitor.store.moments import aware, utc
+from monitor.store.tables import (
+    ChatRow,
+    DeliveryRow,
+    FindingStateRow,
+    LinkCodeRow,
+    MemberRow,
+    OrgRow,
+    OutboxRow,
+    TelegramUserRow,
+)
+
+CHAT = ChatRow.__table__  # type: ignore[attr-defined]
+CODE = LinkCodeRow.__table__  # type: ignore[attr-defined]
+USER = TelegramUserRow.__table__  # type: ignore[attr-defined]
+STATE = FindingStateRow.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
+ORG = OrgRow.__table__  # type: ignore[attr-defined]
+MEMBER = MemberRow.__table__  # type: ignore[attr-defined]
+
+CODE_TTL = dt.timedelta(minutes=10)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+_CHUNK = 500
+
+
+class LinkError(OrglifeError):
+    """A link code that does not exist, was used, or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A claimed outbox row, with its chat."""
+
+    id: int
+    key: str
+    kind: NoticeKind
+    line: str
+    chat: Chat
+    attempts: int  # including this one
+    document: bytes | None = None  # a report's file, sent as a document
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """What redeeming a code did: a chat linked to an org, or a user linked to a member."""
+
+    kind: str  # "chat" or "member"
+    org: str | None = None
+    role: ChatRole | None = None
+    member: str | None = None
+    chat: Chat | None = None
+
+
+class AlertStore:
+    """Chats, codes, states and the outbox, on the store's engine."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+
+    # --- chats ----------------------------------------------------------------------------
+
+    def add_chat(
+        self, org: str, chat_id: int, role: ChatRole, *, now: dt.datetime, show_names: bool = False
+    ) -> Chat:
+        """Link ``chat_id`` to ``org`` with ``role``; linking again re-enables the chat."""
+        with self.engine.begin() as conn:
+            return self._add_chat(conn, org, chat_id, role, now, show_names)
+
+    def _add_chat(
+        self,
+        conn: Connection,
+        org: str,
+        chat_id: int,
+        role: ChatRole,
+        now: dt.datetime,
+        show_names: bool,
+    ) -> Chat:
+        if conn.execute(select(ORG.c.code).where(ORG.c.code == org)).first() is None:
+            raise UnknownOrgError(org)
+        found = conn.execute(
+            select(CHAT.c.id).where(
+                and_(CHAT.c.chat_id == chat_id, CHAT.c.org == org, CHAT.c.role == role.value)
+            )
+        ).first()
+        if found is None:
+            row_id: int = conn.execute(
+                insert(CHAT)
+                .values(
+                    chat_id=chat_id,
+                    org=org,
+                    role=role.value,
+                    show_names=show_names,
+                    created=utc(now),
+                )
+                .returning(CHAT.c.id)
+            ).scalar_one()
+        else:
+            row_id = found.id
+            conn.execute(
+                update(CHAT)
+                .where(CHAT.c.id == row_id)
+                .values(disabled=None, disabled_reason=None, show_names=show_names)
+            )
+        row = conn.execute(select(CHAT).where(CHAT.c.id == row_id)).one()
+        return _chat(row)
+
+    def chats(self, *, chat_id: int | None = None) -> list[Chat]:
+        query = select(CHAT).order_by(CHAT.c.org, CHAT.c.role, CHAT.c.chat_id)
+        if chat_id is not None:
+            query = query.where(CHAT.c.chat_id == chat_id)
+        with self.engine.connect() as conn:
+            return [_chat(r) for r in conn.execute(query)]
+
+    def disable_chat(self, chat_id: int, reason: str, *, now: dt.datetime) -> int:
+        """Stop sending to a Telegram chat (bot removed, chat gone). Its pending rows stay and
+        go out if the chat is linked again (`orglife chats add` re-enables it)."""
+        statement = (
+            update(CHAT)
+            .where(and_(CHAT.c.chat_id == chat_id, CHAT.c.disabled.is_(None)))
+            .values(disabled=utc(now), disabled_reason=reason[:500])
+        )
+        with self.engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
+
+    def migrate_chat(self, old: int, new: int) -> int:
+        """Telegram turned a group into a supergroup: the same chat, a new id."""
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(update(CHAT).where(CHAT.c.chat_id == old).values(chat_id=new)).rowcount
+            )
+
+    # --- one-time codes -------------------------------------------------------------------
+
+    def issue_code(
+        self,
+        *,
+        now: dt.datetime,
+        org: str | None = None,
+        role: ChatRole | None = None,
+        member: str | None = None,
+        ttl: dt.timedelta = CODE_TTL,
+    ) -> str:
+        """A code for `/link CODE`: links a chat to ``org`` as ``role``, or a user to ``member``."""
+        if (org is None) == (member is None):
+            raise ValueError("a code links either a chat to an org or a user to a member")
+        with self.engine.begin() as conn:
+            if org is not None:
+                if role is None:
+                    raise ValueError("a chat code needs a role")
+                if conn.execute(select(ORG.c.code).where(ORG.c.code == org)).first() is None:
+                    raise UnknownOrgError(org)
+            elif conn.execute(select(MEMBER.c.id).where(MEMBER.c.id == member)).first() is None:
+                raise OrglifeError(
+                    f"member {member!r} is not in the registers; import the members file first"
+                )
+            code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+            conn.execute(
+                insert(CODE).values(
+                    code=code,
+                    kind="chat" if org is not None else "member",
+                    org=org,
+                    role=role.value if role is not None else None,
+                    member=member,
+                    expires=utc(now + ttl),
+                )
+            )
+        return code
+
+    def redeem(
+        self, code: str, *, now: dt.datetime, chat_id: int | None = None, user_id: int | None = None
+    ) -> Linked:
+        """Use a code once: link the chat (``chat_id``) or the user (``user_id``)."""
+        code = code.strip().upper()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(CODE).where(CODE.c.code == code)).first()
+            if row is None:
+                raise LinkError("未找到该绑定码，请核对后重试。")
+            if row.used is not None:
+                raise LinkError("该绑定码已使用过，请重新生成。")
+            if aware(row.expires) < now:
+                raise LinkError("该绑定码已过期（有效期10分钟），请重新生成。")
+            # Claim the code first: a second redemption racing this one updates no row.
+            claimed = conn.execute(
+                update(CODE)
+                .where(and_(CODE.c.code == code, CODE.c.used.is_(None)))
+                .values(used=utc(now))
+            ).rowcount
+            if claimed != 1:
+                raise LinkError("该绑定码已使用过，请重新生成。")
+            if row.kind == "chat":
+                if chat_id is None:
+                    raise LinkError("请在要绑定的群聊中发送此绑定码。")
+                role = ChatRole(row.role)
+                chat = self._add_chat(conn, row.org, chat_id, role, now, False)
+                return Linked("chat", org=row.org, role=role, chat=chat)
+            if user_id is None:
+                raise LinkError("请在与机器人的私聊中发送此绑定码。")
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(USER).values(
+                user_id=user_id, member=row.member, linked=utc(now)
+            )
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["user_id"],
+                    set_={"member": statement.excluded.member, "linked": statement.excluded.linked},
+                )
+            )
+            return Linked("member", member=row.member)
+
+    def member_of(self, user_id: int) -> str | None:
+        """The member id a Telegram user is linked to."""
+        with self.engine.connect() as conn:
+            member = conn.execute(select(USER.c.member).where(USER.c.user_id == user_id)).scalar()
+        return None if member is None else str(member)
+
+    # --- the evaluation cycle -------------------------------------------------------------
+
+    def states(self) -> dict[FindingKey, FindingState]:
+        with self.engine.connect() as conn:
+            return {
+                FindingKey(r.org, r.member, r.rule, r.period): FindingState(r.state)
+                for r in conn.execute(select(STATE))
+            }
+
+    def recipients(self, keys: Iterable[FindingKey]) -> dict[FindingKey, frozenset[int]]:
+        """The chats each finding's miss was enqueued for."""
+        by_key = {f"missed:{k.token}": k for k in keys}
+        found: dict[FindingKey, set[int]] = {}
+        with self.engine.connect() as conn:
+            names = sorted(by_key)
+            for start in range(0, len(names), _CHUNK):
+                query = select(OUTBOX.c.key, OUTBOX.c.chat).where(
+                    OUTBOX.c.key.in_(names[start : start + _CHUNK])
+                )
+                rows: list[Any] = list(conn.execute(query))
+                for key, chat in rows:
+                    found.setdefault(by_key[str(key)], set()).add(int(chat))
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def record(self, plan: AlertPlan, *, now: dt.datetime) -> Counter[NoticeKind]:
+        """Record the plan's finding states and enqueue its notices in one transaction.
+
+        Returns the new outbox rows by kind; a notice already in the outbox for its chat is
+        skipped.
+        """
+        now = utc(now)
+        with self.engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            if plan.states:
+                statement = dialect.insert(STATE)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["org", "member", "rule", "period"],
+                    set_={"state": statement.excluded.state, "changed": statement.excluded.changed},
+                )
+                rows = [
+                    {
+                        "org": k.org,
+                        "member": k.member,
+                        "rule": k.rule,
+                        "period": k.period,
+                        "state": state.value,
+                        "changed": now,
+                    }
+                    for k, state in plan.states.items()
+                ]
+                for start in range(0, len(rows), _CHUNK):
+                    conn.execute(statement, rows[start : start + _CHUNK])
+            added: Counter[NoticeKind] = Counter()
+            if plan.notices:
+                statement = (
+                    dialect.insert(OUTBOX)
+                    .on_conflict_do_nothing(index_elements=["key", "chat"])
+                    .returning(OUTBOX.c.kind)
+                )
+                notices: list[dict[str, Any]] = [
+                    {
+                        "key": n.key,
+                        "chat": n.chat,
+                        "kind": n.kind.value,
+                        "line": n.line,
+                        "document": n.document,
+                        "filename": n.filename,
+                        "state": "pending",
+                        "created": now,
+                        "available": now,
+                        "attempts": 0,
+                    }
+                    for n in plan.notices
+                ]
+                for start in range(0, len(notices), _CHUNK):
+                    result = conn.execute(statement, notices[start : start + _CHUNK])
+                    kinds: list[Any] = list(result.scalars())
+                    added.update(NoticeKind(kind) for kind in kinds)
+        return added
+
+    def enqueued(self, key: str) -> set[int]:
+        """The chat rows that already have a notice with ``key`` (sent or not)."""
+        with self.engine.connect() as conn:
+            rows: list[Any] = list(conn.execute(select(OUTBOX.c.chat).where(OUTBOX.c.key == key)))
+        return {int(r.chat) for r in rows}
+
+    # --- the outbox -----------------------------------------------------------------------
+
+    def claim(
+        self, worker: str, *, now: dt.datetime, lease: dt.timedelta, limit: int = 500
+    ) -> list[Pending]:
+        """Take up to ``limit`` rows that are due, for ``lease``; oldest first."""
+        now = utc(now)
+        enabled = select(CHAT.c.id).where(CHAT.c.disabled.is_(None))
+        due = (
+            select(OUTBOX.c.id)
+            .where(
+                and_(
+                    OUTBOX.c.chat.in_(enabled),
+                    OUTBOX.c.state == "pending",
+                    OUTBOX.c.available <= now,
+                    or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+                )
+            )
+            .order_by(OUTBOX.c.id)
+            .limit(limit)
+        )
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            found: list[Any] = list(conn.execute(due).scalars())
+            ids = [int(r) for r in found]
+            if not ids:
+                return []
+            conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_(ids))
+                .values(
+                    claimed_by=worker, claimed_until=now + lease, attempts=OUTBOX.c.attempts + 1
+                )
+            )
+            claimed: list[Any] = list(
+                conn.execute(
+                    select(OUTBOX, CHAT)
+                    .join(CHAT, CHAT.c.id == OUTBOX.c.chat)
+                    .where(OUTBOX.c.id.in_(ids))
+                    .order_by(OUTBOX.c.id)
+                )
+            )
+        return [_pending(r) for r in claimed]
+
+    def mark_sent(
+        self, ids: Sequence[int], *, worker: str, now: dt.datetime, message_id: int | None
+    ) -> None:
+        self._finish(ids, worker, now, "sent", {"state": "sent", "sent": utc(now)}, message_id)
+
+    def mark_retry(
+        self,
+        ids: Sequence[int],
+        *,
+        worker: str,
+        now: dt.datetime,
+        available: dt.datetime,
+        error: str,
+    ) -> None:
+        values = {"available": utc(available), "last_error": error[:2000]}
+        self._finish(ids, worker, now, "retry", values, None, detail=error)
+
+    def mark_dropped(
+        self, ids: Sequence[int], *, worker: str, now: dt.datetime, reason: str
+    ) -> None:
+        values = {"state": "dropped", "last_error": reason[:2000]}
+        self._finish(ids, worker, now, "dropped", values, None, detail=reason)
+
+    def release(self, ids: Sequence[int], *, worker: str) -> None:
+        """Give back claimed rows untouched (stopping before sending them)."""
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(OUTBOX)
+                .where(and_(OUTBOX.c.id.in_(list(ids)), OUTBOX.c.claimed_by == worker))
+                .values(claimed_by=None, claimed_until=None, attempts=OUTBOX.c.attempts - 1)
+            )
+
+    def _finish(
+        self,
+        ids: Sequence[int],
+        worker: str,
+        now: dt.datetime,
+        outcome: str,
+        values: Mapping[str, Any],
+        message_id: int | None,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        if not ids:
+            return
+        values = {**values, "claimed_by": None, "claimed_until": None}
+        if message_id is not None:
+            values["message_id"] = message_id
+        with self.engine.begin() as conn:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(list(ids))).values(**values))
+            conn.execute(
+                insert(DELIVERY),
+                [
+                    {
+                        "outbox": i,
+                        "at": utc(now),
+                        "worker": worker,
+                        "outcome": outcome,
+                        "detail": detail,
+                    }
+                    for i in ids
+                ],
+            )
+
+    def outbox(self, *, state: str | None = None) -> list[dict[str, Any]]:
+        """Outbox rows as dicts (for `orglife alerts list` and tests)."""
+        query = select(OUTBOX, CHAT.c.chat_id).join(CHAT, CHAT.c.id == OUTBOX.c.chat)
+        if state is not None:
+            query = query.where(OUTBOX.c.state == state)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(OUTBOX.c.id))]
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r._mapping) for r in conn.execute(select(DELIVERY).order_by(DELIVERY.c.id))
+            ]
+
+
+def _chat(row: Any) -> Chat:
+    return Chat(
+        id=int(row.id),
+        chat_id=int(row.chat_id),
+        org=str(row.org),
+        role=ChatRole(row.role),
+        enabled=row.disabled is None,
+        show_names=bool(row.show_names),
+        disabled_reason=row.disabled_reason,
+    )
+
+
+def _pending(row: Any) -> Pending:
+    m = row._mapping
+    chat = Chat(
+        id=int(m[CHAT.c.id]),
+        chat_id=int(m[CHAT.c.chat_id]),
+        org=str(m[CHAT.c.org]),
+        role=ChatRole(m[CHAT.c.role]),
+        enabled=m[CHAT.c.disabled] is None,
+        show_names=bool(m[CHAT.c.show_names]),
+        disabled_reason=m[CHAT.c.disabled_reason],
+    )
+    return Pending(
+        id=int(m[OUTBOX.c.id]),
+        key=str(m[OUTBOX.c.key]),
+        kind=NoticeKind(m[OUTBOX.c.kind]),
+        line=str(m[OUTBOX.c.line]),
+        chat=chat,
+        attempts=int(m[OUTBOX.c.attempts]),
+        document=None if m[OUTBOX.c.document] is None else bytes(m[OUTBOX.c.document]),
+        filename=m[OUTBOX.c.filename],
+    )

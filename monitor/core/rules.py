@@ -1,0 +1,421 @@
+"""Rule packs: required cadences read from YAML, validated, and layered on the baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+import monitor
+from monitor.core.errors import RulePackError
+from monitor.core.kinds import CORE_KINDS, KindCatalog
+from monitor.core.periods import Cadence
+
+BASELINE_FILE = "national.yaml"
+_ID_RE = r"^[a-z][a-z0-9_]*$"
+# Days before a due date that a calendar reminds (0 = on the day).
+ReminderDays = Annotated[int, Field(ge=0, le=90)]
+_BYDAY_RE = re.compile(r"^(?:([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)|([1-9]|[12][0-9]|3[01]))$")
+
+
+class Subject(StrEnum):
+    """Whom a rule binds: an org of a type, or a member who is a leading cadre."""
+
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+    GROUP = "group"
+    LEADING_CADRE = "leading_cadre"
+
+    @property
+    def is_member(self) -> bool:
+        return self is Subject.LEADING_CADRE
+
+
+SUBJECT_ZH = {
+    Subject.COMMITTEE: "党委",
+    Subject.GENERAL_BRANCH: "党总支",
+    Subject.BRANCH: "党支部",
+    Subject.GROUP: "党小组",
+    Subject.LEADING_CADRE: "党员领导干部",
+}
+
+
+class Roster(StrEnum):
+    """Whom 应到人数 counts when a record leaves it blank."""
+
+    FULL_MEMBERS = "full_members"
+    COMMITTEE_MEMBERS = "committee_members"
+
+
+class Shift(StrEnum):
+    NEXT_WORKDAY = "next_workday"
+    PREVIOUS_WORKDAY = "previous_workday"
+    NONE = "none"
+
+
+# Words a rule pack's author may reach for; the canonical values are the enums' own.
+PERIOD_ALIASES = {
+    "monthly": "month",
+    "每月": "month",
+    "bimonthly": "two_months",
+    "every_two_months": "two_months",
+    "每两月": "two_months",
+    "每两个月": "two_months",
+    "quarterly": "quarter",
+    "每季度": "quarter",
+    "half_yearly": "half_year",
+    "semiannual": "half_year",
+    "每半年": "half_year",
+    "yearly": "year",
+    "annual": "year",
+    "每年": "year",
+}
+SUBJECT_ALIASES = {
+    "党委": "committee",
+    "党总支": "general_branch",
+    "党支部": "branch",
+    "支部": "branch",
+    "党小组": "group",
+    "领导干部": "leading_cadre",
+    "党员领导干部": "leading_cadre",
+}
+# Field names an author may use for the canonical ones (merged before validation).
+FIELD_ALIASES = {"cadence": "period", "quorum": "min_attendance", "kind": "kinds"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(_Strict):
+    """A fixed day in each period (the themed Party day), for calendars and reminders."""
+
+    day: str = Field(
+        default="party_day",
+        description="`party_day` (the org's own day), a day of month `15`, or BYDAY like `1FR`",
+    )
+    default_day: str = Field(default="1FR", description="used when the org names no day")
+    shift: Shift = Shift.NEXT_WORKDAY
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(11, 0)
+
+    @field_validator("day", "default_day")
+    @classmethod
+    def _day_is_valid(cls, value: str) -> str:
+        value = str(value).strip().upper()
+        if value == "PARTY_DAY":
+            return "party_day"
+        if not _BYDAY_RE.match(value):
+            raise ValueError(
+                f"{value!r} is not a day: use party_day, a day of month 1-31, "
+                "or BYDAY like 1FR, -1FR"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Schedule:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be later than start {self.start}")
+        return self
+
+
+class Rule(_Strict):
+    """One required cadence: who, how often, how many, and which records count."""
+
+    id: str = Field(pattern=_ID_RE)
+    name: str = Field(min_length=1)
+    applies_to: Subject
+    period: Cadence
+    kinds: tuple[str, ...] = Field(min_length=1)
+    count: int = Field(default=1, ge=1, le=100)
+    min_attendance: float | None = Field(default=None, gt=0, le=1)
+    roster: Roster | None = None
+    lecturer: Literal["secretary"] | None = None
+    requires_committee: bool = False
+    committee_min_full_members: int = Field(default=7, ge=1)
+    grace_days: int | None = Field(default=None, ge=0, le=366)
+    reminders: tuple[ReminderDays, ...] | None = Field(
+        default=None, description="days before a due date that calendars remind, e.g. [7, 1]"
+    )
+    schedule: Schedule | None = None
+    source: str = Field(min_length=1)
+    note: str | None = None
+    enabled: bool = True
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_alias(cls, value: object) -> object:
+        return PERIOD_ALIASES.get(str(value).strip().lower(), value)
+
+    @field_validator("applies_to", mode="before")
+    @classmethod
+    def _subject_alias(cls, value: object) -> object:
+        return SUBJECT_ALIASES.get(str(value).strip().lower(), value)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Rule:
+        if self.requires_committee and self.applies_to is not Subject.BRANCH:
+            raise ValueError("requires_committee only makes sense for applies_to: branch")
+        if self.lecturer and self.applies_to.is_member:
+            raise ValueError("lecturer applies to org rules, not to leading_cadre")
+        return self
+
+    @property
+    def default_roster(self) -> Roster | None:
+        """The roster that stands in for a blank 应到人数, if the rule has a quorum."""
+        if self.min_attendance is None:
+            return None
+        if self.roster is not None:
+            return self.roster
+        if self.kinds == ("committee_meeting",):
+            return Roster.COMMITTEE_MEMBERS
+        return Roster.FULL_MEMBERS
+
+    def requirement_zh(self, kind_names: Mapping[str, str]) -> str:
+        """The requirement in a secretary's words, e.g. 每季度至少1次支部党员大会（出席过半）."""
+        kinds = "或".join(kind_names.get(k, k) for k in self.kinds)
+        text = f"{self.period.label_zh}至少{self.count}次{kinds}"
+        extras = []
+        if self.min_attendance is not None:
+            extras.append(
+                "出席过半"
+                if self.min_attendance == 0.5
+                else f"出席率不低于{self.min_attendance:.0%}"
+            )
+        if self.lecturer == "secretary":
+            extras.append("由支部书记讲授")
+        if self.applies_to.is_member:
+            extras.append("本人列入所在支部或党小组的参会人员")
+        if self.requires_committee:
+            extras.append(f"设支委会的支部（或正式党员{self.committee_min_full_members}人以上）")
+        return text + (f"（{'；'.join(extras)}）" if extras else "")
+
+
+class KindDecl(_Strict):
+    """A meeting kind an overlay adds (e.g. a district's 党建工作座谈会)."""
+
+    id: str = Field(pattern=_ID_RE)
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+
+
+class _PackFile(_Strict):
+    pack: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str = Field(min_length=1)
+    description: str | None = None
+    grace_days: int | None = Field(default=None, ge=0, le=366)
+    reminders: tuple[ReminderDays, ...] | None = None
+    kinds: tuple[KindDecl, ...] = ()
+    rules: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    """The rules in force after layering overlays on the baseline."""
+
+    name: str
+    title: str
+    grace_days: int
+    rules: tuple[Rule, ...]
+    catalog: KindCatalog
+    files: tuple[Path, ...]
+    origin: Mapping[str, str]  # rule id -> the pack that last defined or changed it
+    reminders: tuple[int, ...] = (7, 1)  # days before a due date that calendars remind
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def grace_for(self, rule: Rule) -> int:
+        return self.grace_days if rule.grace_days is None else rule.grace_days
+
+    def reminders_for(self, rule: Rule) -> tuple[int, ...]:
+        """Days before a due date that calendars remind, latest reminder last."""
+        days = self.reminders if rule.reminders is None else rule.reminders
+        return tuple(sorted(set(days), reverse=True))
+
+
+DEFAULT_GRACE_DAYS = 5
+DEFAULT_REMINDERS = (7, 1)
+
+
+def bundled_rules_dir() -> Path:
+    """The default rule packs: inside the wheel, or the repo's rules/ when run from source."""
+    package = Path(monitor.__file__).parent
+    for candidate in (package / "_rules", package.parent / "rules"):
+        if (candidate / BASELINE_FILE).is_file():
+            return candidate
+    raise RulePackError(package / "_rules", "the bundled baseline rule pack is missing; reinstall")
+
+
+def baseline_path() -> Path:
+    return bundled_rules_dir() / BASELINE_FILE
+
+
+def load_pack(overlays: Sequence[Path] = (), *, baseline: Path | None = None) -> RulePack:
+    """Layer ``overlays`` in order on the baseline; one named like the baseline replaces it."""
+    base_file = baseline or baseline_path()
+    base = _read(base_file)
+    layers = [(base_file, base)]
+    for path in overlays:
+        layer = _read(path)
+        if layer[0].pack == base[0].pack:
+            layers[0] = (path, layer)
+        else:
+            layers.append((path, layer))
+    return _merge(layers)
+
+
+def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> RulePack:
+    merged: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    where: dict[str, tuple[Path, int | None]] = {}
+    catalog = KindCatalog(CORE_KINDS)
+    grace = DEFAULT_GRACE_DAYS
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    title = ""
+    for path, (pack, lines) in layers:
+        title = pack.title if not title else f"{title} + {pack.title}"
+        if pack.grace_days is not None:
+            grace = pack.grace_days
+        if pack.reminders is not None:
+            reminders = pack.reminders
+        try:
+            catalog = catalog.with_extra((k.id, k.name, k.aliases) for k in pack.kinds)
+        except ValueError as exc:
+            raise RulePackError(path, str(exc), field="kinds") from None
+        for index, raw in enumerate(pack.rules):
+            rule_id = raw.get("id")
+            line = lines.get(f"rules.{index}")
+            if not isinstance(rule_id, str) or not rule_id:
+                raise RulePackError(
+                    path, f"rules[{index}] has no id; every rule needs `id:`", field="id", line=line
+                )
+            raw = {FIELD_ALIASES.get(k, k): v for k, v in raw.items()}
+            merged[rule_id] = {**merged.get(rule_id, {}), **raw}
+            origin[rule_id] = pack.pack
+            where[rule_id] = (path, line)
+    rules: list[Rule] = []
+    for rule_id, raw in merged.items():
+        path, line = where[rule_id]
+        rule = _validate_rule(path, rule_id, raw, line)
+        unknown = [k for k in rule.kinds if k not in catalog]
+        if unknown:
+            known = ", ".join(k.id for k in catalog)
+            raise RulePackError(
+                path,
+                f"unknown meeting kind {unknown[0]!r}; use one of {known} "
+                "or declare it under kinds:",
+                rule=rule_id,
+                field="kinds",
+                line=line,
+            )
+        if rule.enabled:
+            rules.append(rule)
+    return RulePack(
+        name="+".join(p.pack for _, (p, _) in layers),
+        title=title,
+        grace_days=grace,
+        rules=tuple(rules),
+        catalog=catalog,
+        files=tuple(path for path, _ in layers),
+        origin=origin,
+        reminders=reminders,
+    )
+
+
+def _validate_rule(path: Path, rule_id: str, raw: Mapping[str, Any], line: int | None) -> Rule:
+    data = dict(raw)
+    if isinstance(data.get("kinds"), str):
+        data["kinds"] = [data["kinds"]]
+    try:
+        return Rule.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or None
+        message = error["msg"]
+        if error["type"] == "missing":
+            message = (
+                "required field is missing (a new rule needs id, name, applies_to, period, "
+                "kinds and source; to change a baseline rule, use its exact id)"
+            )
+        elif error["type"] == "extra_forbidden":
+            message = f"unknown field; allowed: {', '.join(Rule.model_fields)}"
+        elif "input" in error and error["type"] != "missing":
+            message = f"{message} (value: {error['input']!r})"
+        raise RulePackError(path, message, rule=rule_id, field=field, line=line) from None
+
+
+def _read(path: Path) -> tuple[_PackFile, dict[str, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulePackError(path, "no such rule pack file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(path, f"cannot read the file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _rule_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulePackError(path, f"not valid YAML: {problem}", line=line) from None
+    if not isinstance(data, dict):
+        raise RulePackError(path, "a rule pack is a mapping with pack:, title: and rules:")
+    try:
+        return _PackFile.model_validate(data), lines
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(p) for p in error["loc"]]
+        rule = None
+        if loc[:1] == ["rules"] and len(loc) > 1 and loc[1].isdigit():
+            item = data.get("rules", [])[int(loc[1])]
+            rule = item.get("id") if isinstance(item, dict) else None
+        raise RulePackError(
+            path,
+            f"{error['msg']}",
+            rule=rule,
+            field=".".join(loc) or None,
+            line=lines.get(".".join(loc[:2])) if loc[:1] == ["rules"] else None,
+        ) from None
+
+
+def _rule_lines(text: str) -> dict[str, int]:
+    """Line numbers of each rules[i] mapping, so errors can point into the file."""
+    node = yaml.compose(text)
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, value in node.value:
+        if key.value == "rules" and isinstance(value, yaml.SequenceNode):
+            for index, item in enumerate(value.value):
+                lines[f"rules.{index}"] = item.start_mark.line + 1
+    return lines
+
+
+def explain(pack: RulePack) -> list[dict[str, str]]:
+    """One row per rule in force, in Chinese, for `orglife rules check`."""
+    names = pack.catalog.names
+    return [
+        {
+            "id": rule.id,
+            "name": rule.name,
+            "applies_to": SUBJECT_ZH[rule.applies_to],
+            "requirement": rule.requirement_zh(names),
+            "grace": f"{pack.grace_for(rule)}天",
+            "source": rule.source,
+            "pack": pack.origin.get(rule.id, ""),
+        }
+        for rule in pack.rules
+    ]

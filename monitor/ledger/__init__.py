@@ -1,0 +1,1 @@
+"""The problem ledger (问题台账): item states and moves (pure), their SQL, the xlsx export."""

@@ -1,0 +1,552 @@
+"""Monthly check summaries (月度检查通报): one evaluation in, the figures of one month out.
+
+Pure: the shell (:mod:`monitor.reporting.build`) evaluates the subtree once, reads the late-entered
+records and the ledger items, and hands them to :func:`summarise`. Decisions, in one place:
+
+* **The month's findings** are those whose period *ends* in the month: the monthly periods of
+  the month, a two-monthly, quarterly or half-yearly period in its last month (a quarter in
+  March, June, September or December only), a yearly period in December only.
+* **Required** (应开展) = held + missed. Open periods (still within the period or its grace) and
+  exempt ones (the org was founded after the period began) are counted apart, never required.
+  The **rate** (落实率) is held / required, ``None`` when nothing is required.
+* **Per branch**: a party group's findings count towards its branch; a branch's own findings
+  towards itself. A leading cadre's findings (双重组织生活) are the cadre's own obligation: they
+  are listed (``member`` set) and count in the overall totals, but not in the branch's rate.
+  The findings of committees and general branches themselves count in the overall totals only.
+* **Ranking**: branches with anything required, by rate (highest first), then fewer misses,
+  then fewer late entries, then code; equal rates share a rank number. Branches with nothing
+  required are listed after them, unranked.
+* **Weak-and-lax candidates** (软弱涣散排查对象): the bottom tenth of the ranked branches,
+  ``ceil(10% × ranked)`` of them (so at least one as soon as one branch is ranked), taken worst
+  first: lowest rate, then most misses, then most late entries, then code. A branch without a
+  miss is never a candidate. Rates of a dozen findings tie often, so the cut is kept exact and
+  the branches left out with the very same figures as the last candidate are listed apart
+  (``weak_tied``) for the reviewer to judge, rather than swelling the list.
+* **Late entries** (后补记录): a record counted by a finding of the month that was entered more
+  than ``late_days`` (7) days after the meeting *and* after the grace of that finding's period
+  had ended (so the period had already been judged missed when it was entered). A row's
+  ``late_entry`` is true when it is held and every record that made it held is such a record.
+* **Ledger**: items of the subtree's orgs; opened and cleared count the items opened or cleared
+  in the month (up to ``as_of``); outstanding and overdue are as at ``as_of``; the clearance rate
+  (累计销号率) is items cleared by ``as_of`` / items opened by ``as_of``.
+* **Trend**: the same totals for the ``trend_months`` months ending with the month, each judged
+  as at ``as_of`` (what the registers say now, late entries included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from monitor.core.domain import Finding, Member, Org, OrgType, Status
+from monitor.core.errors import OrglifeError
+from monitor.core.explain import reason
+from monitor.core.periods import Cadence, Period, month_index
+from monitor.core.rules import RulePack
+from monitor.ledger.model import LedgerItem, LedgerStatus
+
+if TYPE_CHECKING:
+    from monitor.check import Check
+
+DEFAULT_LATE_DAYS = 7
+DEFAULT_TREND_MONTHS = 6
+WEAK_SHARE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Findings counted by status; required = held + missed."""
+
+    held: int = 0
+    missed: int = 0
+    open: int = 0
+    exempt: int = 0
+
+    @property
+    def required(self) -> int:
+        return self.held + self.missed
+
+    @property
+    def rate(self) -> float | None:
+        """held / required, or None when nothing is required."""
+        required = self.required
+        return self.held / required if required else None
+
+
+class _Count:
+    """A :class:`Figures` being counted up."""
+
+    __slots__ = ("exempt", "held", "missed", "open")
+
+    def __init__(self) -> None:
+        self.held = self.missed = self.open = self.exempt = 0
+
+    def add(self, status: Status) -> None:
+        if status is Status.HELD:
+            self.held += 1
+        elif status is Status.MISSED:
+            self.missed += 1
+        elif status is Status.OPEN:
+            self.open += 1
+        elif status is Status.EXEMPT:
+            self.exempt += 1
+
+    def figures(self) -> Figures:
+        return Figures(self.held, self.missed, self.open, self.exempt)
+
+
+class RecordDates(NamedTuple):
+    """When a record's meeting took place and when it was entered."""
+
+    org: str
+    day: dt.date
+    recorded: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """One finding of the month, with the names a reader needs."""
+
+    org: str
+    org_name: str
+    member: str | None
+    member_name: str | None
+    branch: str | None  # the branch whose rate it counts in; None for cadres and committees
+    rule: str
+    rule_name: str
+    period: Period
+    status: Status
+    late_entry: bool
+    reason: str
+    records: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BranchFigures:
+    """One branch (with its party groups) in the ranking."""
+
+    code: str
+    name: str
+    parent: str | None
+    parent_name: str | None
+    figures: Figures
+    late_entries: int  # late-entered records of the branch and its groups
+    rank: int | None  # None: nothing required this month
+    weak: bool
+
+
+class Counted(NamedTuple):
+    """A finding a late-entered record counted for."""
+
+    org: str
+    member: str | None
+    rule: str
+    rule_name: str
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class LateEntry:
+    """A record entered late, with the findings of the month it counted for."""
+
+    record: int
+    org: str
+    org_name: str
+    branch: str | None
+    day: dt.date
+    recorded: dt.date
+    counted_for: tuple[Counted, ...]
+
+    @property
+    def days_late(self) -> int:
+        return (self.recorded - self.day).days
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFigures:
+    opened: int = 0  # opened in the month
+    cleared: int = 0  # cleared in the month
+    outstanding: int = 0  # not cleared at as_of
+    overdue: int = 0  # outstanding, not being rectified, deadline passed
+    total: int = 0  # opened by as_of
+    cleared_total: int = 0  # cleared by as_of
+
+    @property
+    def clearance_rate(self) -> float | None:
+        return self.cleared_total / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    month: Period
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySummary:
+    month: Period
+    org: str
+    org_name: str
+    as_of: dt.date
+    since: dt.date
+    late_days: int
+    pack_title: str
+    rows: tuple[SummaryRow, ...]
+    totals: Figures
+    cadres: Figures  # the leading cadres' findings (part of totals)
+    branches: tuple[BranchFigures, ...]  # ranked best first, then the unranked by code
+    weak_cut: int  # ceil(10% of the ranked branches)
+    weak: tuple[BranchFigures, ...]  # worst first
+    weak_tied: tuple[BranchFigures, ...]  # as weak as the last candidate, beyond the cut
+    late_entries: tuple[LateEntry, ...]
+    ledger: LedgerFigures
+    ledger_items: tuple[LedgerItem, ...]  # opened by as_of and not cleared before the month
+    trend: tuple[TrendPoint, ...]  # oldest first, the month last
+    orgs: Mapping[str, Org]  # every org of the subtree, by code
+    leaders: Mapping[str, Member]  # the subtree's leading cadres, by member id
+
+    @property
+    def missed(self) -> tuple[SummaryRow, ...]:
+        return tuple(r for r in self.rows if r.status is Status.MISSED)
+
+    @property
+    def ranked(self) -> tuple[BranchFigures, ...]:
+        return tuple(b for b in self.branches if b.rank is not None)
+
+    @property
+    def weakest(self) -> tuple[BranchFigures, ...]:
+        """The ranked branches with a miss, worst first (the order candidates are taken in)."""
+        missed = [b for b in self.branches if b.rank is not None and b.figures.missed]
+        missed.sort(
+            key=lambda b: (b.figures.rate or 0.0, -b.figures.missed, -b.late_entries, b.code)
+        )
+        return tuple(missed)
+
+    @property
+    def late_rows(self) -> int:
+        return sum(r.late_entry for r in self.rows)
+
+
+# --- windows ---------------------------------------------------------------------------
+
+
+def parse_month(label: str) -> Period:
+    """``YYYY-MM`` as a monthly period."""
+    problem = OrglifeError(f"月份应写作 YYYY-MM（如 2026-10），不是 {label!r}")
+    try:
+        period = Period.parse(label)
+    except OrglifeError:
+        raise problem from None
+    if period.cadence is not Cadence.MONTH:
+        raise problem
+    return period
+
+
+def trend_months(month: Period, count: int = DEFAULT_TREND_MONTHS) -> tuple[Period, ...]:
+    """The ``count`` months ending with ``month``, oldest first."""
+    months = [month]
+    for _ in range(max(1, count) - 1):
+        months.append(months[-1].previous())
+    return tuple(reversed(months))
+
+
+def periods_ending_in(pack: RulePack, month: Period) -> list[Period]:
+    """The periods of the pack's cadences that end in ``month``, shortest first."""
+    found = {Period.containing(rule.period, month.start) for rule in pack.rules}
+    ending = [p for p in found if p.end.month == month.index and p.end.year == month.year]
+    return sorted(ending, key=lambda p: p.cadence.months)
+
+
+def since_for(pack: RulePack, month: Period, count: int = DEFAULT_TREND_MONTHS) -> dt.date:
+    """The first day the evaluation must cover: the start of the earliest period that ends in
+    the first trend month (a yearly period starts in January, so usually 1 January of it)."""
+    first = trend_months(month, count)[0]
+    starts = [Period.containing(rule.period, first.start).start for rule in pack.rules]
+    return min(starts, default=first.start)
+
+
+def record_months(pack: RulePack, month: Period) -> range:
+    """The month indexes whose records can count for a period ending in ``month``."""
+    periods = periods_ending_in(pack, month)
+    last = month_index(month.start)
+    first = min((p.months.start for p in periods), default=last)
+    return range(first, last + 1)
+
+
+# --- the summary ---------------------------------------------------------------------
+
+
+def summarise(
+    check: Check,
+    pack: RulePack,
+    *,
+    org: str,
+    month: Period,
+    late_records: Mapping[int, RecordDates] | None = None,
+    ledger: Iterable[LedgerItem] = (),
+    late_days: int = DEFAULT_LATE_DAYS,
+    trend: int = DEFAULT_TREND_MONTHS,
+    weak_share: float = WEAK_SHARE,
+) -> MonthlySummary:
+    """The month's summary of ``org``'s subtree from ``check`` (an evaluation of that subtree
+    covering :func:`since_for` to ``as_of``).
+
+    ``late_records`` maps record ids to their dates; it may hold just the records entered more
+    than ``late_days`` days after their meeting (the rest are never late).
+    """
+    if late_days < 0:
+        raise ValueError("late_days must not be negative")
+    as_of = check.as_of
+    orgs = check.registers.orgs
+    cadres = {m.id: m for m in check.registers.cadres}
+    late_records = late_records or {}
+    months = trend_months(month, trend)
+    month_key = month_index(month.start)
+    wanted = {month_index(m.start) for m in months}
+    branch_of = _branch_of(check)
+    rule_names = {rule.id: rule.name for rule in pack.rules}
+    graces = {rule.id: dt.timedelta(days=pack.grace_for(rule)) for rule in pack.rules}
+    min_gap = dt.timedelta(days=late_days)
+
+    # Month index of each period's end, keyed by the period object's id: the evaluator shares
+    # one Period per (rule, period) among all subjects, and ints hash far faster than Periods.
+    ends: dict[int, int] = {}
+    by_month = {key: _Count() for key in wanted}
+    totals, cadre_count = _Count(), _Count()
+    per_branch: dict[str, _Count] = {}
+    rows: list[SummaryRow] = []
+    late: dict[int, list[Counted]] = {}
+    for finding in check.findings:
+        period = finding.period
+        end = ends.get(id(period))
+        if end is None:
+            end = ends[id(period)] = month_index(period.end)
+        if end not in wanted:
+            continue
+        status = finding.status
+        by_month[end].add(status)
+        if end != month_key:
+            continue
+        totals.add(status)
+        branch = None if finding.member is not None else branch_of.get(finding.org)
+        if finding.member is not None:
+            cadre_count.add(status)
+        elif branch is not None:
+            per_branch.setdefault(branch, _Count()).add(status)
+        records = finding.evidence.records
+        late_entry = False
+        if records:
+            deadline = period.end + graces.get(finding.rule, dt.timedelta())
+            found = [r for r in records if _is_late(late_records.get(r), deadline, min_gap)]
+            late_entry = status is Status.HELD and len(found) == len(records)
+            for record in found:
+                late.setdefault(record, []).append(
+                    Counted(
+                        finding.org,
+                        finding.member,
+                        finding.rule,
+                        rule_names.get(finding.rule, finding.rule),
+                        period,
+                    )
+                )
+        rows.append(_row(finding, check, pack, cadres, branch, late_entry, rule_names))
+
+    late_entries = _late_entries(late, late_records, orgs, branch_of)
+    late_per_branch: dict[str, int] = {}
+    for entry in late_entries:
+        if entry.branch is not None:
+            late_per_branch[entry.branch] = late_per_branch.get(entry.branch, 0) + 1
+    branches, weak, tied, cut = _rank(check, per_branch, late_per_branch, weak_share)
+    codes = set(orgs)
+    items = [i for i in ledger if i.org in codes]
+    root = orgs.get(org)
+    return MonthlySummary(
+        month=month,
+        org=org,
+        org_name=root.name if root is not None else org,
+        as_of=as_of,
+        since=check.since,
+        late_days=late_days,
+        pack_title=pack.title,
+        rows=tuple(rows),
+        totals=totals.figures(),
+        cadres=cadre_count.figures(),
+        branches=branches,
+        weak_cut=cut,
+        weak=weak,
+        weak_tied=tied,
+        late_entries=late_entries,
+        ledger=ledger_figures(items, month, as_of),
+        ledger_items=_active_items(items, month, as_of),
+        trend=tuple(TrendPoint(m, by_month[month_index(m.start)].figures()) for m in months),
+        orgs=orgs,
+        leaders=cadres,
+    )
+
+
+def _is_late(dates: RecordDates | None, deadline: dt.date, min_gap: dt.timedelta) -> bool:
+    return dates is not None and dates.recorded > deadline and dates.recorded - dates.day > min_gap
+
+
+def _branch_of(check: Check) -> dict[str, str]:
+    """The branch each branch or party group counts towards."""
+    orgs = check.registers.orgs
+    found: dict[str, str] = {}
+    for code, org in orgs.items():
+        if org.type is OrgType.BRANCH:
+            found[code] = code
+        elif org.type is OrgType.GROUP and org.parent is not None:
+            parent = orgs.get(org.parent)
+            if parent is not None and parent.type is OrgType.BRANCH:
+                found[code] = parent.code
+    return found
+
+
+def _row(
+    finding: Finding,
+    check: Check,
+    pack: RulePack,
+    cadres: Mapping[str, Member],
+    branch: str | None,
+    late_entry: bool,
+    rule_names: Mapping[str, str],
+) -> SummaryRow:
+    org = check.registers.orgs.get(finding.org)
+    cadre = cadres.get(finding.member) if finding.member is not None else None
+    member_name = cadre.name if cadre is not None else None
+    return SummaryRow(
+        org=finding.org,
+        org_name=org.name if org is not None else finding.org,
+        member=finding.member,
+        member_name=member_name,
+        branch=branch,
+        rule=finding.rule,
+        rule_name=rule_names.get(finding.rule, finding.rule),
+        period=finding.period,
+        status=finding.status,
+        late_entry=late_entry,
+        reason=reason(finding, pack.rule(finding.rule), pack, org, check.as_of),
+        records=finding.evidence.records,
+    )
+
+
+def _late_entries(
+    late: Mapping[int, list[Counted]],
+    records: Mapping[int, RecordDates],
+    orgs: Mapping[str, Org],
+    branch_of: Mapping[str, str],
+) -> tuple[LateEntry, ...]:
+    entries = []
+    for record_id, counted in late.items():
+        dates = records[record_id]
+        org = orgs.get(dates.org)
+        entries.append(
+            LateEntry(
+                record=record_id,
+                org=dates.org,
+                org_name=org.name if org is not None else dates.org,
+                branch=branch_of.get(dates.org),
+                day=dates.day,
+                recorded=dates.recorded,
+                counted_for=tuple(counted),
+            )
+        )
+    entries.sort(key=lambda e: (e.org, e.day, e.record))
+    return tuple(entries)
+
+
+def _rank(
+    check: Check,
+    per_branch: Mapping[str, _Count],
+    late_per_branch: Mapping[str, int],
+    weak_share: float,
+) -> tuple[tuple[BranchFigures, ...], tuple[BranchFigures, ...], tuple[BranchFigures, ...], int]:
+    """(branches best first, weak candidates worst first, branches tied with the last
+    candidate but left out, the cut)."""
+    orgs = check.registers.orgs
+    figures = {
+        code: per_branch[code].figures() if code in per_branch else Figures()
+        for code, org in orgs.items()
+        if org.type is OrgType.BRANCH
+    }
+
+    def standing(code: str) -> tuple[float, int, int]:
+        f = figures[code]
+        return (f.rate or 0.0, -f.missed, -late_per_branch.get(code, 0))
+
+    scored = [code for code, f in figures.items() if f.required]
+    ranked = sorted(scored, key=lambda c: (*(-x for x in standing(c)), c))
+    worst = sorted(scored, key=lambda c: (*standing(c), c))
+    ranks: dict[str, int] = {}
+    previous: float | None = None
+    rank = 0
+    for position, code in enumerate(ranked, 1):
+        rate = figures[code].rate
+        if rate != previous:
+            rank, previous = position, rate
+        ranks[code] = rank
+    cut = math.ceil(weak_share * len(ranked)) if ranked else 0
+    weak_codes = [c for c in worst[:cut] if figures[c].missed]
+    tied_codes = []
+    if weak_codes:
+        last = standing(weak_codes[-1])
+        tied_codes = [c for c in worst[cut:] if standing(c) == last]
+    unranked = sorted(code for code, f in figures.items() if not f.required)
+    flagged = set(weak_codes)
+
+    def entry(code: str) -> BranchFigures:
+        org = orgs[code]
+        parent = orgs.get(org.parent) if org.parent is not None else None
+        return BranchFigures(
+            code=code,
+            name=org.name,
+            parent=org.parent,
+            parent_name=parent.name if parent is not None else None,
+            figures=figures[code],
+            late_entries=late_per_branch.get(code, 0),
+            rank=ranks.get(code),
+            weak=code in flagged,
+        )
+
+    branches = tuple(entry(code) for code in [*ranked, *unranked])
+    by_code = {b.code: b for b in branches}
+    weak = tuple(by_code[c] for c in weak_codes)
+    tied = tuple(by_code[c] for c in tied_codes)
+    return branches, weak, tied, cut
+
+
+def ledger_figures(items: Sequence[LedgerItem], month: Period, as_of: dt.date) -> LedgerFigures:
+    """The ledger's figures for the month, as at ``as_of``."""
+    first, last = month.start, min(month.end, as_of)
+    opened = cleared = outstanding = overdue = total = cleared_total = 0
+    for item in items:
+        if item.opened > as_of:
+            continue
+        total += 1
+        if first <= item.opened <= last:
+            opened += 1
+        done = item.cleared is not None and item.cleared <= as_of
+        if done:
+            cleared_total += 1
+            assert item.cleared is not None
+            if first <= item.cleared <= last:
+                cleared += 1
+        else:
+            outstanding += 1
+            if item.status is not LedgerStatus.RECTIFYING and item.deadline < as_of:
+                overdue += 1
+    return LedgerFigures(opened, cleared, outstanding, overdue, total, cleared_total)
+
+
+def _active_items(
+    items: Sequence[LedgerItem], month: Period, as_of: dt.date
+) -> tuple[LedgerItem, ...]:
+    """Items opened by ``as_of`` and not cleared before the month began."""
+    active = [
+        i for i in items if i.opened <= as_of and (i.cleared is None or i.cleared >= month.start)
+    ]
+    active.sort(key=lambda i: (i.org, i.member or "", i.opened, i.id))
+    return tuple(active)

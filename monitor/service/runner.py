@@ -1,0 +1,372 @@
+"""The alert cycle the service runs: judge, keep the ledger, plan the notices, record them.
+
+A thin shell: the store's aggregates feed the pure evaluator and the pure planners
+(:mod:`monitor.alerts.plan`); the ledger opens items for final misses and moves them
+(:func:`monitor.check.update_ledger`); :meth:`monitor.alerts.store.Alerts.record` writes the
+finding states and the outbox rows in one transaction. Sending is the dispatcher's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.alerts import plan as planner
+from monitor.alerts.plan import FindingState, NoticeKind
+from monitor.alerts.store import AlertStore
+from monitor.calendar.ical import DEFAULT_REFRESH
+from monitor.check import LedgerUpdate, run_check, update_ledger
+from monitor.core.domain import Status
+from monitor.core.rules import RulePack
+from monitor.core.schedule import SHANGHAI
+from monitor.core.workdays import WorkCalendar
+from monitor.ledger.store import LedgerStore
+from monitor.reporting.build import monthly_summary
+from monitor.store import Store
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from monitor.alerts.channels import Channel
+    from monitor.alerts.dispatch import DispatchReport
+
+log = structlog.get_logger("orglife.service")
+
+# How far back a cycle looks: far enough that last year's periods, whose grace ends in
+# January, are judged until mid-February.
+LOOKBACK = dt.timedelta(days=45)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    as_of: dt.date
+    findings: int
+    missed: int  # final misses in the window
+    enqueued: Counter[NoticeKind]  # new outbox rows by kind
+    ledger: LedgerUpdate | None = None  # items opened, moved by 补录, gone overdue
+
+    @property
+    def total(self) -> int:
+        return sum(self.enqueued.values())
+
+
+def run_cycle(
+    store: Store,
+    pack: RulePack,
+    workdays: WorkCalendar,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    reminders: bool = True,
+) -> CycleReport:
+    """Evaluate every subject as of ``as_of`` and enqueue what is new for the linked chats."""
+    since = dt.date((as_of - LOOKBACK).year, 1, 1)
+    check = run_check(store, pack, as_of=as_of, since=since, with_records=False)
+    states = AlertStore(store).states()
+    turned = [
+        planner.FindingKey.of(f)
+        for f in check.findings
+        if f.status is Status.HELD and states.get(planner.FindingKey.of(f)) is FindingState.MISSED
+    ]
+    chats = AlertStore(store).chats()
+    cadres = {m.id: m for m in check.registers.cadres}
+    result = planner.plan(
+        check.findings,
+        pack=pack,
+        orgs=check.registers.orgs,
+        cadres=cadres,
+        chats=chats,
+        states=states,
+        recipients=AlertStore(store).recipients(turned),
+        workdays=workdays,
+        as_of=as_of,
+        reminders=reminders,
+    )
+    ledger = update_ledger(store, pack, check, today=as_of, now=now)
+    # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
+    # marked once it has gone to some inspector chat (one with none stays due for a later one).
+    overdue = LedgerStore(store).overdue_unalerted()
+    overdue_notices = planner.plan_overdue(
+        overdue,
+        chats=chats,
+        orgs=check.registers.orgs,
+        cadres=cadres,
+        rule_names={r.id: r.name for r in pack.rules},
+    )
+    plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
+    enqueued = AlertStore(store).record(plan, now=now)
+    alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
+    LedgerStore(store).mark_alerted(sorted(alerted), now=now)
+    missed = sum(1 for f in check.findings if f.status is Status.MISSED)
+    return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
+
+
+def summary_month(now: dt.datetime, workdays: WorkCalendar, *, delay: int = 0) -> str | None:
+    """The month whose summary is due at ``now`` (Shanghai): the previous month, from 09:00 on
+    this month's first workday (``delay`` workdays later: e.g. 4 waits out a 5-day grace, so
+    the summary judges every period of the month as final); None before that."""
+    local = now.astimezone(SHANGHAI)
+    first = workdays.next_workday(local.date().replace(day=1))
+    for _ in range(delay):
+        first = workdays.next_workday(first + dt.timedelta(days=1))
+    if (local.date(), local.time()) < (first, dt.time(9)):
+        return None
+    previous = local.date().replace(day=1) - dt.timedelta(days=1)
+    return f"{previous:%Y-%m}"
+
+
+def send_summaries(
+    store: Store,
+    pack: RulePack,
+    *,
+    month: str,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Enqueue ``month``'s summary (text and workbook) for each inspector chat that has not had
+    it; returns how many chats it was enqueued for. Each org's summary is built once."""
+    done = AlertStore(store).enqueued(f"summary:{month}")
+    chats = [
+        c
+        for c in AlertStore(store).chats()
+        if c.role is planner.ChatRole.INSPECTOR and c.enabled and c.id not in done
+    ]
+    if not chats:
+        return 0
+    rendered: dict[str, tuple[str, bytes, str] | None] = {}
+
+    def render(chat: planner.Chat) -> tuple[str, bytes, str] | None:
+        if chat.org not in rendered:
+            rendered[chat.org] = monthly_summary(
+                store, pack, org=chat.org, month=month, as_of=as_of
+            )
+        return rendered[chat.org]
+
+    notices = planner.plan_summaries(chats, month, render)
+    added = AlertStore(store).record(planner.AlertPlan(notices=notices), now=now)
+    return added[NoticeKind.SUMMARY]
+
+
+class Service:
+    """`orglife serve`: the HTTP server (feeds, /healthz), the scheduler and the bot, one loop.
+
+    The scheduler (APScheduler 3, Asia/Shanghai) runs the evaluation hourly and at 00:01 (right
+    after a period's grace has ended), reminders at 09:00, and the dispatcher every 30 seconds
+    and after each evaluation. On start it catches up at once: periods whose grace ended while
+    it was down are judged and announced, and the day's reminders go out if it is daytime.
+    Jobs coalesce (a backlog of missed runs is one run) and never overlap themselves. Stopping
+    (SIGTERM) lets the job in flight finish its message and releases what it had not sent.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        pack: RulePack,
+        workdays: WorkCalendar,
+        *,
+        channel: Channel,
+        bot: Application[Any, Any, Any, Any, Any, Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        worker: str | None = None,
+        refresh: dt.timedelta = DEFAULT_REFRESH,
+        evaluate_every: dt.timedelta = dt.timedelta(hours=1),
+        dispatch_every: dt.timedelta = dt.timedelta(seconds=30),
+        summary_delay: int = 0,
+    ) -> None:
+        self.store = store
+        self.pack = pack
+        self.workdays = workdays
+        self.channel = channel
+        self.bot = bot
+        self.host = host
+        self.port = port
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}-{os.getpid()}"
+        self.refresh = refresh
+        self.evaluate_every = evaluate_every
+        self.dispatch_every = dispatch_every
+        self.summary_delay = summary_delay  # workdays after the month's first one
+        self.stopping = asyncio.Event()
+        self.runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._cycle_lock = asyncio.Lock()
+        from monitor.alerts.dispatch import Dispatcher  # the service's parts load only when it runs
+
+        self.dispatcher = Dispatcher(store, channel, worker=self.worker, clock=clock)
+
+    def as_of(self) -> dt.date:
+        return self.clock().astimezone(SHANGHAI).date()
+
+    async def evaluate(self, *, reminders: bool = False) -> CycleReport | None:
+        """Judge as of today and enqueue what is new; then dispatch."""
+        if self.stopping.is_set():
+            return None
+        async with self._cycle_lock, self._tracked():
+            as_of = self.as_of()
+            report = await asyncio.to_thread(
+                run_cycle,
+                self.store,
+                self.pack,
+                self.workdays,
+                as_of=as_of,
+                now=self.clock(),
+                reminders=reminders,
+            )
+            log.info(
+                "evaluated",
+                as_of=as_of.isoformat(),
+                findings=report.findings,
+                missed=report.missed,
+                enqueued={k.value: v for k, v in report.enqueued.items()},
+                reminders=reminders,
+                ledger_opened=report.ledger.opened if report.ledger else 0,
+                ledger_overdue=len(report.ledger.overdue) if report.ledger else 0,
+            )
+        await self.dispatch()
+        return report
+
+    async def remind(self) -> CycleReport | None:
+        """The 09:00 run: evaluation with reminders, then the monthly summary when it is due."""
+        report = await self.evaluate(reminders=True)
+        await self.summarise()
+        return report
+
+    async def summarise(self) -> int:
+        """Enqueue and send the previous month's summary to inspector chats, once per month."""
+        if self.stopping.is_set():
+            return 0
+        month = summary_month(self.clock(), self.workdays, delay=self.summary_delay)
+        if month is None:
+            return 0
+        async with self._cycle_lock, self._tracked():
+            chats = await asyncio.to_thread(
+                send_summaries,
+                self.store,
+                self.pack,
+                month=month,
+                as_of=self.as_of(),
+                now=self.clock(),
+            )
+        if chats:
+            log.info("summaries_enqueued", month=month, chats=chats)
+            await self.dispatch()
+        return chats
+
+    async def dispatch(self) -> DispatchReport | None:
+        if self.stopping.is_set():
+            return None
+        async with self._tracked():
+            return await self.dispatcher.run_once(self.stopping)
+
+    @contextlib.asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(
+            timezone=SHANGHAI,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        scheduler.add_job(
+            self.evaluate,
+            IntervalTrigger(seconds=self.evaluate_every.total_seconds(), timezone=SHANGHAI),
+            id="evaluate",
+        )
+        # Periods end at midnight; their grace too: judge the new misses right away.
+        scheduler.add_job(
+            self.evaluate, CronTrigger(hour=0, minute=1, timezone=SHANGHAI), id="grace_ended"
+        )
+        # A reminder that could not go out at 09:00 (the process was busy or paused) still goes
+        # out during the morning, not at night.
+        scheduler.add_job(
+            self.remind,
+            CronTrigger(hour=9, minute=0, timezone=SHANGHAI),
+            id="remind",
+            misfire_grace_time=3 * 3600,
+        )
+        scheduler.add_job(
+            self.dispatch,
+            IntervalTrigger(seconds=self.dispatch_every.total_seconds(), timezone=SHANGHAI),
+            id="dispatch",
+        )
+        return scheduler
+
+    async def run(self) -> None:
+        """Run until :attr:`stopping` is set (by SIGTERM/SIGINT in :func:`serve`)."""
+        from monitor.http.feeds import FeedService, start
+
+        feeds = FeedService(
+            self.store, self.pack, self.workdays, clock=self.clock, refresh=self.refresh
+        )
+        self.runner = await start(feeds, host=self.host, port=self.port)
+        scheduler = self._scheduler()
+        scheduler.start()
+        log.info(
+            "serving",
+            url=f"http://{self.host}:{self.port}",
+            channel=type(self.channel).__name__,
+            bot=self.bot is not None,
+            worker=self.worker,
+        )
+        if self.bot is not None:
+            await self.bot.initialize()
+            await self.bot.start()
+            assert self.bot.updater is not None
+            await self.bot.updater.start_polling(drop_pending_updates=False)
+        try:
+            # Catch up: whatever became final while the service was down goes out now.
+            local = self.clock().astimezone(SHANGHAI).time()
+            daytime = dt.time(9) <= local < dt.time(21)
+            await self.evaluate(reminders=daytime)
+            if daytime:
+                await self.summarise()
+            await self.stopping.wait()
+        finally:
+            log.info("stopping", jobs_in_flight=len(self._tasks))
+            scheduler.shutdown(wait=False)
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self.bot is not None:
+                assert self.bot.updater is not None
+                if self.bot.updater.running:
+                    await self.bot.updater.stop()
+                await self.bot.stop()
+                await self.bot.shutdown()
+            await self.channel.aclose()
+            await self.runner.cleanup()
+            log.info("stopped")
+
+
+def serve(service: Service) -> None:
+    """Run ``service`` until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, service.stopping.set)
+        await service.run()
+
+    asyncio.run(main())
