@@ -68,9 +68,8 @@ def private_reaches(path: Path, module: str) -> list[str]:
 
 
 def test_no_module_reaches_into_another_modules_private_names():
-    found = [
-        use for path in sorted((ROOT / "monitor").rglob("*.py")) for use in private_reaches(path)
-    ]
+    paths = sorted((ROOT / "monitor").rglob("*.py"))
+    found = [use for path in paths for use in private_reaches(path, _module_name(path))]
     assert found == [], "\n".join(found)
 
 

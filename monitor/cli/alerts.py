@@ -1,6 +1,6 @@
 """`orglife chats …`, `orglife members link` and `orglife alerts run`: alerts on the command line.
 
-Registered on :func:`monitor.cli.main` by that module.
+Registered on the `orglife` group by :mod:`monitor.cli.root`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-import monitor.cli as base
 from monitor.alerts.plan import ChatRole, NoticeKind
 from monitor.alerts.store import AlertStore
+from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.core.workdays import WorkCalendar
 
@@ -58,22 +58,22 @@ def chats() -> None:
 @_role_option
 @click.option("--show-names", is_flag=True, help="Allow members' names in this branch chat.")
 @click.pass_obj
-@base._handles_errors
-def chats_add(obj: base._Context, org: str, chat_id: int, role: str, show_names: bool) -> None:
+@common.handles_errors
+def chats_add(obj: common.Context, org: str, chat_id: int, role: str, show_names: bool) -> None:
     """Link a chat to an org (again: re-enables a disabled chat)."""
     chat = AlertStore(obj.store).add_chat(
         org.strip(), chat_id, _role(role), now=_now(), show_names=show_names
     )
     name = obj.store.org(chat.org).name
-    base.out.print(
+    common.out.print(
         f"已绑定：群聊 {chat.chat_id} → {chat.org} {name}（{ROLE_ZH[chat.role]}）", highlight=False
     )
 
 
 @chats.command("list")
 @click.pass_obj
-@base._handles_errors
-def chats_list(obj: base._Context) -> None:
+@common.handles_errors
+def chats_list(obj: common.Context) -> None:
     """One line per linked chat: chat id, org, role, and `disabled` with the reason."""
     found = AlertStore(obj.store).chats()
     names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
@@ -85,7 +85,7 @@ def chats_list(obj: base._Context) -> None:
             line += f"\tdisabled\t{chat.disabled_reason or ''}"
         click.echo(line)
     if not found:
-        base.err.print(
+        common.err.print(
             "还没有绑定的群聊：用 orglife chats add 或 orglife chats code 绑定。", highlight=False
         )
 
@@ -94,13 +94,13 @@ def chats_list(obj: base._Context) -> None:
 @click.argument("org")
 @_role_option
 @click.pass_obj
-@base._handles_errors
-def chats_code(obj: base._Context, org: str, role: str) -> None:
+@common.handles_errors
+def chats_code(obj: common.Context, org: str, role: str) -> None:
     """A one-time code (10 minutes) to link a group by sending `/link CODE` in it."""
     code = AlertStore(obj.store).issue_code(now=_now(), org=org.strip(), role=_role(role))
     click.echo(code)
     name = obj.store.org(org.strip()).name
-    base.err.print(
+    common.err.print(
         f"请在要绑定为“{name}{ROLE_ZH[_role(role)]}”的群里发送：/link {code}"
         "（10分钟内有效，仅可使用一次）",
         highlight=False,
@@ -115,12 +115,12 @@ def members() -> None:
 @members.command("link")
 @click.argument("member")
 @click.pass_obj
-@base._handles_errors
-def members_link(obj: base._Context, member: str) -> None:
+@common.handles_errors
+def members_link(obj: common.Context, member: str) -> None:
     """A one-time code (10 minutes) the member sends to the bot privately: `/link CODE`."""
     code = AlertStore(obj.store).issue_code(now=_now(), member=member.strip())
     click.echo(code)
-    base.err.print(
+    common.err.print(
         f"请该党员在与机器人的私聊中发送：/link {code}（10分钟内有效，仅可使用一次）",
         highlight=False,
     )
@@ -133,7 +133,7 @@ def alerts() -> None:
 
 @alerts.command("run")
 @click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
-@base.rules_option
+@common.rules_option
 @click.option("--no-send", is_flag=True, help="Evaluate and enqueue only; send later.")
 @click.option(
     "--summary",
@@ -142,9 +142,9 @@ def alerts() -> None:
     "from 09:00 on a month's first workday (once per chat and month).",
 )
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def alerts_run(
-    obj: base._Context,
+    obj: common.Context,
     as_of: str | None,
     rule_paths: Sequence[Path],
     no_send: bool,
@@ -156,7 +156,7 @@ def alerts_run(
     from monitor.core.schedule import SHANGHAI
     from monitor.service.runner import run_cycle, send_summaries, summary_month
 
-    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     store = obj.store
     pack = load_pack(rule_paths)
     workdays = WorkCalendar()
@@ -165,14 +165,16 @@ def alerts_run(
     if summary:
         month = summary_month(dt.datetime.combine(day, dt.time(12), SHANGHAI), workdays)
         if month is None:
-            base.err.print(f"{day} 早于本月第一个工作日，上月通报尚未到发送时间。", highlight=False)
+            common.err.print(
+                f"{day} 早于本月第一个工作日，上月通报尚未到发送时间。", highlight=False
+            )
         else:
             enqueued[NoticeKind.SUMMARY] += send_summaries(
                 store, pack, month=month, as_of=day, now=_now()
             )
     shown = [k for k in NoticeKind if enqueued[k] or k in DEFAULT_KINDS]
     counts = "，".join(f"{KIND_ZH[k]} {enqueued[k]}" for k in shown)
-    base.out.print(
+    common.out.print(
         f"评估截至 {day}：{report.findings} 项结论，其中未按期 {report.missed} 项；"
         f"新入队通知 {sum(enqueued.values())} 条（{counts}）",
         highlight=False,
@@ -181,7 +183,7 @@ def alerts_run(
         return
     channel = channel_from_env(os.environ, console=_print_message)
     if isinstance(channel, ConsoleChannel):
-        base.err.print(
+        common.err.print(
             "未设置 ORGLIFE_TELEGRAM_TOKEN：消息输出到控制台，不发送到 Telegram。", highlight=False
         )
     dispatcher = Dispatcher(store, channel, worker=f"cli-{os.getpid()}", clock=_now)
@@ -193,7 +195,7 @@ def alerts_run(
             await channel.aclose()
 
     sent = asyncio.run(dispatch())
-    base.out.print(f"发送结果：{sent}", highlight=False)
+    common.out.print(f"发送结果：{sent}", highlight=False)
 
 
 def _print_message(chat_id: int, text: str) -> None:

@@ -1,6 +1,6 @@
 """`orglife calendar`, `orglife feeds …` and `orglife serve`: calendar feeds on the command line.
 
-Registered on :func:`monitor.cli.main` by that module.
+Registered on the `orglife` group by :mod:`monitor.cli.root`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-import monitor.cli as base
 from monitor.calendar.service import (
     default_range,
     feed_url,
@@ -23,6 +22,7 @@ from monitor.calendar.service import (
     webcal_url,
 )
 from monitor.calendar.store import FeedStore
+from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.core.workdays import WorkCalendar
 
@@ -44,11 +44,11 @@ def _now() -> dt.datetime:
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
     help=f"Where to write the feed (default: {DEFAULT_FEED_DIR}/CODE.ics; - for stdout).",
 )
-@base.rules_option
+@common.rules_option
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def calendar(
-    obj: base._Context,
+    obj: common.Context,
     code: str,
     as_of: str | None,
     first: str | None,
@@ -57,10 +57,10 @@ def calendar(
     rule_paths: Sequence[Path],
 ) -> None:
     """Write the iCalendar feed of CODE (an org code or a leading cadre's member id)."""
-    as_of_day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    as_of_day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     default_first, default_last = default_range(as_of_day)
-    first_day = base._date(first, "--from") or default_first
-    last_day = base._date(last, "--to") or default_last
+    first_day = common.parse_date(first, "--from") or default_first
+    last_day = common.parse_date(last, "--to") or default_last
     if last_day < first_day:
         raise click.BadParameter(f"{last} is earlier than --from {first_day}", param_hint="--to")
     rendered = generate(
@@ -80,7 +80,7 @@ def calendar(
     path = output or DEFAULT_FEED_DIR / f"{rendered.feed.subject.code}.ics"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(rendered.body)
-    base.out.print(
+    common.out.print(
         f"已写入 {path}：{rendered.feed.subject.title}，{len(rendered.feed.events)}个日程"
         f"（{first_day}至{last_day}，状态截至{as_of_day}；本次新增或变化{rendered.changed}个）",
         highlight=False,
@@ -96,7 +96,7 @@ def _print_link(url: str, title: str) -> None:
     # The URL comes first, alone on its line, so scripts can take `| head -1`.
     click.echo(url)
     click.echo(webcal_url(url))
-    base.err.print(
+    common.err.print(
         f"{title}：在日历应用中“订阅日历/从URL添加”，粘贴第一行地址；"
         "苹果设备可直接打开第二行 webcal:// 链接。",
         highlight=False,
@@ -106,8 +106,8 @@ def _print_link(url: str, title: str) -> None:
 @feeds.command("url")
 @click.argument("code")
 @click.pass_obj
-@base._handles_errors
-def feeds_url(obj: base._Context, code: str) -> None:
+@common.handles_errors
+def feeds_url(obj: common.Context, code: str) -> None:
     """Print CODE's subscription URL (made on first use), then the webcal:// form."""
     who = subject(obj.store, code)
     base_url = public_url()
@@ -118,34 +118,34 @@ def feeds_url(obj: base._Context, code: str) -> None:
 @feeds.command("rotate")
 @click.argument("code")
 @click.pass_obj
-@base._handles_errors
-def feeds_rotate(obj: base._Context, code: str) -> None:
+@common.handles_errors
+def feeds_rotate(obj: common.Context, code: str) -> None:
     """Replace CODE's link with a new one; the old link stops working at once."""
     who = subject(obj.store, code)
     base_url = public_url()
     token = FeedStore(obj.store).rotate(who.code, now=_now())
     _print_link(feed_url(token.token, base_url), who.title)
-    base.err.print("旧的订阅地址已作废，请把新地址发给订阅人。", highlight=False)
+    common.err.print("旧的订阅地址已作废，请把新地址发给订阅人。", highlight=False)
 
 
 @feeds.command("revoke")
 @click.argument("code")
 @click.pass_obj
-@base._handles_errors
-def feeds_revoke(obj: base._Context, code: str) -> None:
+@common.handles_errors
+def feeds_revoke(obj: common.Context, code: str) -> None:
     """Stop CODE's link from working, without issuing a new one."""
     code = code.strip()
     if FeedStore(obj.store).revoke(code, now=_now()):
-        base.out.print(f"已作废 {code} 的订阅地址。", highlight=False)
+        common.out.print(f"已作废 {code} 的订阅地址。", highlight=False)
     else:
-        base.out.print(f"{code} 没有有效的订阅地址，无需作废。", highlight=False)
+        common.out.print(f"{code} 没有有效的订阅地址，无需作废。", highlight=False)
 
 
 @feeds.command("list")
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked links.")
 @click.pass_obj
-@base._handles_errors
-def feeds_list(obj: base._Context, include_revoked: bool) -> None:
+@common.handles_errors
+def feeds_list(obj: common.Context, include_revoked: bool) -> None:
     """List the feeds that have links (tokens are shown shortened)."""
     table = Table("对象", "链接（节选）", "创建时间（UTC）", "状态")
     for token in FeedStore(obj.store).tokens(include_revoked=include_revoked):
@@ -155,7 +155,7 @@ def feeds_list(obj: base._Context, include_revoked: bool) -> None:
             f"{token.created:%Y-%m-%d %H:%M}",
             "有效" if token.active else f"已作废（{token.revoked:%Y-%m-%d}）",
         )
-    base.out.print(table)
+    common.out.print(table)
 
 
 @click.command("serve")
@@ -177,11 +177,11 @@ def feeds_list(obj: base._Context, include_revoked: bool) -> None:
     help="Send last month's summary this many workdays after the month's first workday "
     "(4 waits out a 5-day grace, so no result of the month is still pending).",
 )
-@base.rules_option
+@common.rules_option
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def serve(
-    obj: base._Context,
+    obj: common.Context,
     host: str,
     port: int,
     refresh_hours: float,

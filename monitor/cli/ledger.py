@@ -4,7 +4,7 @@ Items are opened by every evaluation (`orglife check`, the service) for final mi
 inspectors here (`ledger add`); secretaries record rectifications, inspectors clear items, and
 a look-back (`ledger review`) reopens cleared items whose problem recurred.
 
-Registered on :func:`monitor.cli.main` by that module.
+Registered on the `orglife` group by :mod:`monitor.cli.root`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-import monitor.cli as base
 from monitor.check import run_check
+from monitor.cli import common
 from monitor.core.domain import Member, Org
 from monitor.core.errors import OrglifeError
 from monitor.core.periods import Period
@@ -114,8 +114,8 @@ def item_json(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.pass_obj
-@base._handles_errors
-def ledger_list(obj: base._Context, org: str | None, status: str | None, fmt: str) -> None:
+@common.handles_errors
+def ledger_list(obj: common.Context, org: str | None, status: str | None, fmt: str) -> None:
     """The ledger's items, oldest first."""
     store = obj.store
     items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
@@ -140,9 +140,11 @@ def ledger_list(obj: base._Context, org: str | None, status: str | None, fmt: st
         table.add_column(header, overflow="fold")
     for item in items:
         table.add_row(*_cells(item, orgs, members))
-    base.out.print(table)
+    common.out.print(table)
     counts = {s: sum(i.status is s for i in items) for s in LedgerStatus}
-    base.out.print("，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()), highlight=False)
+    common.out.print(
+        "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()), highlight=False
+    )
 
 
 def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]) -> list[str]:
@@ -171,12 +173,12 @@ def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Memb
 @click.option("--period", "period", help="The period concerned: 2026-09, 2026-Q3, 2026-H2, 2026.")
 @click.option("--found", "found", help="The day it was found (default: today).")
 @click.option("--deadline", "deadline", help="Rectify by this day (default: found + 30 days).")
-@base.rules_option
+@common.rules_option
 @_by_option
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def ledger_add(
-    obj: base._Context,
+    obj: common.Context,
     org: str,
     issue: str,
     member: str | None,
@@ -196,7 +198,7 @@ def ledger_add(
                 f"No rule {rule.strip()!r} in the rules in force; use one of: {', '.join(known)}"
             )
     store = obj.store
-    day = base._date(found, "--found") or base.today_in_shanghai()
+    day = common.parse_date(found, "--found") or common.today_in_shanghai()
     item = LedgerStore(store).add(
         org.strip(),
         issue,
@@ -206,10 +208,10 @@ def ledger_add(
         rule=rule.strip() if rule is not None else None,
         period=Period.parse(period).label if period is not None else None,
         member=member.strip() if member is not None else None,
-        deadline=base._date(deadline, "--deadline"),
+        deadline=common.parse_date(deadline, "--deadline"),
     )
     name = store.org(item.org).name
-    base.out.print(
+    common.out.print(
         escape(
             f"已登记问题#{item.id}：{name}（{item.org}）· {item.issue}，整改期限 {item.deadline}"
         ),
@@ -224,11 +226,11 @@ def ledger_add(
 )
 @_by_option
 @click.pass_obj
-@base._handles_errors
-def ledger_rectify(obj: base._Context, item_id: int, note: str, by: str) -> None:
+@common.handles_errors
+def ledger_rectify(obj: common.Context, item_id: int, note: str, by: str) -> None:
     """Record the rectification of an item (the secretary): it moves to 整改中."""
     item = LedgerStore(obj.store).rectify(item_id, note, by=by, now=_now())
-    base.out.print(
+    common.out.print(
         escape(
             f"问题#{item.id} 已记录整改，状态：{STATUS_LABELS[item.status]}（{item.rectification}）"
         ),
@@ -241,13 +243,13 @@ def ledger_rectify(obj: base._Context, item_id: int, note: str, by: str) -> None
 @_by_option
 @click.option("--note", "note", help="What the inspector verified.")
 @click.pass_obj
-@base._handles_errors
-def ledger_clear(obj: base._Context, item_id: int, by: str, note: str | None) -> None:
+@common.handles_errors
+def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -> None:
     """Clear (销号) a rectified item once an inspector has verified it."""
     item = LedgerStore(obj.store).clear(
-        item_id, by=by, today=base.today_in_shanghai(), now=_now(), note=note
+        item_id, by=by, today=common.today_in_shanghai(), now=_now(), note=note
     )
-    base.out.print(
+    common.out.print(
         escape(f"问题#{item.id} 已销号（{item.cleared}）：{item.issue}"), highlight=False
     )
 
@@ -255,21 +257,21 @@ def ledger_clear(obj: base._Context, item_id: int, by: str, note: str | None) ->
 @ledger.command("review")
 @click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
 @_org_option
-@base.rules_option
+@common.rules_option
 @_by_option
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def ledger_review(
-    obj: base._Context, as_of: str | None, org: str | None, rule_paths: Sequence[Path], by: str
+    obj: common.Context, as_of: str | None, org: str | None, rule_paths: Sequence[Path], by: str
 ) -> None:
     """Look back (回头看) at cleared items: reopen those missed again within two periods."""
     store = obj.store
-    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     codes = _codes(store, org)
     cleared = LedgerStore(store).items(codes, LedgerStatus.CLEARED)
     since = review_start(cleared)
     if since is None or since > day:
-        base.out.print(
+        common.out.print(
             f"回头看（截至 {day}）：没有可复查的已销号问题（共 {len(cleared)} 项已销号）。",
             highlight=False,
         )
@@ -283,14 +285,14 @@ def ledger_review(
         org_name = orgs[item.org].name if item.org in orgs else item.org
         trail = LedgerStore(store).events(item.id)
         why = trail[-1].note if trail else ""
-        base.out.print(
+        common.out.print(
             escape(
                 f"问题#{item.id} 重新打开：{org_name}（{item.org}）· {subject_label(item, members)}"
                 f" · {item.issue}；{why}；新整改期限 {item.deadline}"
             ),
             highlight=False,
         )
-    base.out.print(
+    common.out.print(
         f"回头看（截至 {day}）：复查已销号问题 {len(cleared)} 项，重新打开 {len(reopened)} 项。",
         highlight=False,
     )
@@ -299,8 +301,8 @@ def ledger_review(
 @ledger.command("history")
 @click.argument("item_id", metavar="ID", type=int)
 @click.pass_obj
-@base._handles_errors
-def ledger_history(obj: base._Context, item_id: int) -> None:
+@common.handles_errors
+def ledger_history(obj: common.Context, item_id: int) -> None:
     """The audit trail of one item: who changed what, and when (Beijing time)."""
     store = obj.store
     item = LedgerStore(store).item(item_id)
@@ -321,7 +323,7 @@ def ledger_history(obj: base._Context, item_id: int) -> None:
             f"{before}{STATUS_LABELS[event.to_status]}",
             escape(event.note or ""),
         )
-    base.out.print(table)
+    common.out.print(table)
 
 
 @ledger.command("export")
@@ -331,8 +333,8 @@ def ledger_history(obj: base._Context, item_id: int) -> None:
     "-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx"
 )
 @click.pass_obj
-@base._handles_errors
-def ledger_export(obj: base._Context, org: str | None, status: str | None, output: Path) -> None:
+@common.handles_errors
+def ledger_export(obj: common.Context, org: str | None, status: str | None, output: Path) -> None:
     """Export the ledger to Excel: sheets 问题台账 and 整改记录."""
     if output.suffix.lower() != ".xlsx":
         raise OrglifeError(f"Cannot export to {output}: give a file name ending in .xlsx")
@@ -343,6 +345,6 @@ def ledger_export(obj: base._Context, org: str | None, status: str | None, outpu
     events = LedgerStore(store).events(items=[i.id for i in items])
     orgs, members = _names(store, items)
     export_ledger(output, items, events, orgs, members)
-    base.out.print(
+    common.out.print(
         escape(f"已导出问题 {len(items)} 项、整改记录 {len(events)} 条：{output}"), highlight=False
     )

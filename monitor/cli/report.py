@@ -1,6 +1,6 @@
 """`orglife report`: the monthly check summary (月度检查通报) of an org's subtree.
 
-Registered on :func:`monitor.cli.main` by that module.
+Registered on the `orglife` group by :mod:`monitor.cli.root`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-import monitor.cli as base
+from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.reporting import render_html, render_json, render_md, render_xlsx
 from monitor.reporting.build import build_summary
@@ -63,11 +63,11 @@ FORMATS = ("json", "md", "html", "xlsx")
     show_default=True,
     help="Months in the trend, the reported one included.",
 )
-@base.rules_option
+@common.rules_option
 @click.pass_obj
-@base._handles_errors
+@common.handles_errors
 def report(
-    obj: base._Context,
+    obj: common.Context,
     month: str,
     org: str | None,
     as_of: str | None,
@@ -88,7 +88,7 @@ def report(
     if fmt == "xlsx" and output is None:
         raise click.UsageError("xlsx 格式须用 -o 指定输出文件，例如 -o 通报.xlsx")
     period = parse_month(month)
-    day = base._date(as_of, "--as-of") or base.today_in_shanghai()
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     pack = load_pack(rule_paths)
     summary = build_summary(
         obj.store,
@@ -113,6 +113,6 @@ def report(
             click.echo(text, nl=False)
             return
         output.write_text(text, encoding="utf-8")
-    base.out.print(
+    common.out.print(
         f"已生成{summary.org_name}{period.label_zh}检查通报（{fmt}）：{output}", highlight=False
     )

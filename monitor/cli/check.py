@@ -1,0 +1,152 @@
+"""`orglife check`: judge every required period and print the matrix, the misses, or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from monitor.check import Check, run_check, update_ledger
+from monitor.cli import common
+from monitor.core.domain import Finding, Status
+from monitor.core.explain import STATUS_ZH, finding_json, reason
+from monitor.core.rules import RulePack, load_pack
+
+
+@click.command()
+@click.option(
+    "--as-of", "as_of", required=True, help="Judge as at the end of this day (YYYY-MM-DD)."
+)
+@click.option("--since", help="Report periods starting on or after this day (default: 1 January).")
+@click.option("--org", "org", help="Only this organisation and everything below it.")
+@common.rules_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in Status]),
+    help="Only findings with this status (repeatable).",
+)
+@click.pass_obj
+@common.handles_errors
+def check(
+    obj: common.Context,
+    as_of: str,
+    since: str | None,
+    org: str | None,
+    rule_paths: Sequence[Path],
+    fmt: str,
+    statuses: Sequence[str],
+) -> None:
+    """Judge every required period starting between --since and --as-of."""
+    as_of_day = common.parse_date(as_of, "--as-of")
+    assert as_of_day is not None
+    since_day = common.parse_date(since, "--since")
+    if since_day is not None and since_day > as_of_day:
+        raise click.BadParameter(f"{since} is later than --as-of {as_of}", param_hint="--since")
+    pack = load_pack(rule_paths)
+    result = run_check(
+        obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True
+    )
+    # The ledger stands on the day judged: its final misses open items (once), and the
+    # sweep moves items a late record rectified, or whose deadline passed.
+    change = update_ledger(obj.store, pack, result, today=as_of_day, now=dt.datetime.now(dt.UTC))
+    common.log.info("ledger", opened=change.opened, late=change.late, overdue=len(change.overdue))
+    findings = [f for f in result.findings if not statuses or f.status.value in statuses]
+    if not result.registers.orgs:
+        common.err.print(
+            "登记册中还没有组织：请先用 orglife import orgs/members/meetings FILE 导入台账"
+            f"（数据库：{common.safe_url(obj.db)}）",
+            highlight=False,
+        )
+    if fmt == "json":
+        rows = [finding_json(f, pack, result.registers.orgs, as_of_day) for f in findings]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    print_table(result, findings, pack)
+
+
+STATUS_MARK = {
+    Status.HELD: "[green]✓[/]",
+    Status.MISSED: "[bold red]✗[/]",
+    Status.OPEN: "[yellow]○[/]",
+    Status.EXEMPT: "[dim]－[/]",
+    Status.NOT_APPLICABLE: "[dim]·[/]",
+}
+
+
+def short_label(label: str) -> str:
+    """The period without its year (the table title carries it): 09, Q3, B5, H2, 全年."""
+    _, _, rest = label.partition("-")
+    return rest or "全年"
+
+
+def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
+    """A compliance matrix (one row per subject and rule) followed by the misses explained."""
+    orgs = result.registers.orgs
+    cadres = {m.id: m for m in result.registers.cadres}
+    legend = "  ".join(f"{STATUS_MARK[s]}{STATUS_ZH[s]}" for s in list(Status)[:4])
+    table = Table(
+        title=f"组织生活合规检查（{result.since:%Y-%m-%d} 至 {result.as_of:%Y-%m-%d}）",
+        caption=legend,
+    )
+    for header, justify in (
+        ("组织", "left"),
+        ("对象", "left"),
+        ("规则", "left"),
+        ("各期情况", "left"),
+        ("落实", "right"),
+    ):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    rows: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        rows.setdefault((f.org, f.member or "", f.rule), []).append(f)
+    previous_org = None
+    for (code, member_id, rule_id), items in rows.items():
+        org = orgs.get(code)
+        member = cadres.get(member_id)
+        held = sum(f.status is Status.HELD for f in items)
+        due = held + sum(f.status is Status.MISSED for f in items)
+        table.add_row(
+            "" if code == previous_org else f"{org.name if org else code}（{code}）",
+            f"{member.name}（{member.id}）" if member else "本组织",
+            pack.rule(rule_id).name,
+            " ".join(f"{short_label(f.period.label)}{STATUS_MARK[f.status]}" for f in items),
+            f"{held}/{due}" if due else "—",
+            end_section=False,
+        )
+        previous_org = code
+    common.out.print(table)
+    missed = [f for f in findings if f.status is Status.MISSED]
+    if missed:
+        detail = Table(title="未按期开展明细")
+        for header in ("组织", "对象", "规则", "周期", "说明"):
+            detail.add_column(header, overflow="fold")
+        for f in missed:
+            rule = pack.rule(f.rule)
+            org = orgs.get(f.org)
+            member = cadres.get(f.member) if f.member else None
+            detail.add_row(
+                f"{org.name if org else f.org}（{f.org}）",
+                f"{member.name}（{member.id}）" if member else "本组织",
+                rule.name,
+                f.period.label_zh,
+                reason(f, rule, pack, org, result.as_of),
+            )
+        common.out.print(detail)
+    totals = result.totals()
+    due = totals[Status.HELD] + totals[Status.MISSED]
+    rate = f"，落实率 {totals[Status.HELD] / due:.1%}" if due else ""
+    common.out.print(
+        f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，"
+        f"未按期开展 {totals[Status.MISSED]}，"
+        f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}{rate}",
+        highlight=False,
+    )
