@@ -170,6 +170,13 @@ def feeds_list(obj: common.Context, include_revoked: bool) -> None:
 )
 @click.option("--no-bot", is_flag=True, help="Send alerts but do not answer chat commands.")
 @click.option(
+    "--dispatch-every",
+    "dispatch_seconds",
+    default=30.0,
+    type=click.FloatRange(0.5, 3600),
+    hidden=True,  # for tests and drills: how often the outbox is dispatched
+)
+@click.option(
     "--summary-delay",
     default=0,
     show_default=True,
@@ -186,6 +193,7 @@ def serve(
     port: int,
     refresh_hours: float,
     no_bot: bool,
+    dispatch_seconds: float,
     summary_delay: int,
     rule_paths: Sequence[Path],
 ) -> None:
@@ -234,5 +242,6 @@ def serve(
         clock=_now,
         refresh=dt.timedelta(hours=refresh_hours),
         summary_delay=summary_delay,
+        dispatch_every=dt.timedelta(seconds=dispatch_seconds),
     )
     run_service(service)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any
-
 import click
-import structlog
 
 from monitor import __version__
 from monitor.cli import alerts, calendar, check, common, demo, ledger, registers, report, rules
+from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
 
 
@@ -35,22 +31,7 @@ from monitor.store.schema import DEFAULT_URL
 def main(ctx: click.Context, db: str, verbose: bool, log_format: str) -> None:
     """orglife: compliance monitor for Party organisational life (组织生活合规监测)."""
     common.reset_consoles()
-    renderer: Any = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.INFO if verbose else logging.WARNING
-        ),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            renderer,
-        ],
-    )
+    configure_logging(verbose=verbose, json=log_format == "json")
     ctx.obj = common.Context(db)
     ctx.call_on_close(ctx.obj.close)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -312,6 +313,7 @@ class Service:
             IntervalTrigger(seconds=self.dispatch_every.total_seconds(), timezone=SHANGHAI),
             id="dispatch",
         )
+        scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         return scheduler
 
     async def run(self) -> None:
@@ -358,6 +360,21 @@ class Service:
             await self.channel.aclose()
             await self.runner.cleanup()
             log.info("stopped")
+
+
+def _log_job_event(event: JobExecutionEvent) -> None:
+    """A failed or missed job as one structured line (APScheduler logs the traceback itself)."""
+    scheduled = event.scheduled_run_time.isoformat() if event.scheduled_run_time else None
+    if event.code == EVENT_JOB_MISSED:
+        log.warning("job_missed", job=event.job_id, scheduled=scheduled)
+        return
+    log.error(
+        "job_failed",
+        job=event.job_id,
+        scheduled=scheduled,
+        error=type(event.exception).__name__,
+        message=str(event.exception).splitlines()[0] if str(event.exception) else "",
+    )
 
 
 def serve(service: Service) -> None:
