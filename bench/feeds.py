@@ -31,7 +31,7 @@ from bench import province
 from monitor.calendar.service import generate
 from monitor.check import run_check
 from monitor.core.rules import load_pack
-from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.store import Store
 
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             province.import_registers(store, pack, generated, dt.date(year, 12, 31))
     as_of = dt.date(year, 11, 20)
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    workdays = WorkCalendar(warn=lambda *_: None)
+    workdays = work_calendar(warn=lambda *_: None)
     now = dt.datetime.now(dt.UTC)
     with Store.open(url) as store:
         with store.engine.begin() as conn:  # every feed's first build really is its first

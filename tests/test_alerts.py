@@ -24,6 +24,7 @@ from monitor.core.domain import Evidence, Finding, Member, Org, OrgType, Status
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.ledger.model import LedgerItem, LedgerSource, LedgerStatus
 from monitor.ledger.store import LedgerStore
 from monitor.registers.readers import read_meetings
@@ -45,7 +46,7 @@ NOV = Period(Cadence.MONTH, 2026, 11)
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 def planned(

@@ -39,6 +39,7 @@ from monitor.core.periods import Cadence
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.store import Store
 from tests.fake_telegram import FakeTelegram
 
@@ -93,7 +94,7 @@ def sqlite_store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 class RunningBot:

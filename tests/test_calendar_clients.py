@@ -29,6 +29,7 @@ from monitor.core.rules import Rule, RulePack
 from monitor.core.schedule import scheduled_day
 from monitor.core.workdays import WorkCalendar
 from monitor.demo import DEMO_DIR, SNAPSHOT_DAY, demo_files
+from monitor.holidays import work_calendar
 from monitor.registers.readers import read_meetings, read_members, read_orgs
 from monitor.store import Store
 
@@ -107,7 +108,7 @@ def _status(event: FeedEvent, oversight: bool) -> str:
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar()
+    return work_calendar()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from monitor.cli import main
 from monitor.core.rules import RulePack
 from monitor.core.workdays import WorkCalendar
 from monitor.demo import SNAPSHOT_DAY, demo_files
+from monitor.holidays import work_calendar
 from monitor.registers.readers import read_meetings, read_members, read_orgs
 from monitor.store import Store
 
@@ -26,7 +27,7 @@ NOW = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 def feed_bytes(

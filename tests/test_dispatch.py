@@ -43,7 +43,7 @@ from monitor.alerts.plan import (
 )
 from monitor.alerts.store import AlertStore
 from monitor.core.rules import RulePack
-from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.service.runner import run_cycle
 from monitor.store import Store
 from tests.fake_telegram import FakeTelegram
@@ -115,7 +115,7 @@ def enqueue_demo(store: Store, national: RulePack) -> Store:
 
 
 def cycle(store: Store, national: RulePack) -> int:
-    report = run_cycle(store, national, WorkCalendar(warn=lambda *a: None), as_of=AS_OF, now=NOW)
+    report = run_cycle(store, national, work_calendar(warn=lambda *a: None), as_of=AS_OF, now=NOW)
     return report.total
 
 

@@ -20,6 +20,7 @@ from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 
 AS_OF = dt.date(2026, 11, 20)
 BRANCH = Org("B01", "第一党支部", OrgType.BRANCH, parent="C01", party_day="1FR")
@@ -32,7 +33,7 @@ ORGS = {o.code: o for o in (COMMITTEE, BRANCH, GROUP, FIFTEENTH)}
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 def month(year: int, index: int) -> Period:

@@ -12,13 +12,14 @@ from monitor.core.errors import OrglifeError
 from monitor.core.rules import Schedule, Shift
 from monitor.core.schedule import SHANGHAI, nominal_day, scheduled_day
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 
 D = dt.date
 
 
 @pytest.fixture
 def workdays() -> WorkCalendar:
-    return WorkCalendar((), warn=lambda year, hint: None)
+    return work_calendar((), warn=lambda year, hint: None)
 
 
 def branch(party_day: str | None) -> Org:
@@ -98,7 +99,7 @@ def test_a_year_without_official_data_is_scheduled_provisionally(workdays, tmp_p
         "workdays:\n  - 2027-10-09\n",
         encoding="utf-8",
     )
-    official = scheduled_day(Schedule(), branch("1FR"), 2027, 10, WorkCalendar([tmp_path]))
+    official = scheduled_day(Schedule(), branch("1FR"), 2027, 10, work_calendar([tmp_path]))
     assert official.day == D(2027, 10, 8)
     assert not official.provisional
 

@@ -22,7 +22,7 @@ from monitor.alerts.plan import ChatRole
 from monitor.alerts.store import AlertStore
 from monitor.cli import main
 from monitor.core.rules import RulePack
-from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.registers.readers import read_meetings
 from monitor.service.runner import Service, summary_month
 from monitor.store import Store
@@ -90,7 +90,7 @@ def service(store: Store, pack: RulePack, telegram: FakeTelegram, clock: Clock) 
     return Service(
         store,
         pack,
-        WorkCalendar(warn=lambda year, hint: None),
+        work_calendar(warn=lambda year, hint: None),
         channel=TelegramChannel(telegram.token, telegram.base_url),
         host="127.0.0.1",
         port=0,
@@ -284,7 +284,7 @@ def shanghai(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def test_the_monthly_summary_is_due_from_the_first_workday_at_nine(
     moment: dt.datetime, month: str | None
 ) -> None:
-    assert summary_month(moment, WorkCalendar(warn=lambda year, hint: None)) == month
+    assert summary_month(moment, work_calendar(warn=lambda year, hint: None)) == month
 
 
 @pytest.mark.parametrize(
@@ -302,5 +302,5 @@ def test_the_monthly_summary_is_due_from_the_first_workday_at_nine(
 def test_the_summary_can_wait_some_workdays_for_the_grace_to_end(
     moment: dt.datetime, month: str | None
 ) -> None:
-    workdays = WorkCalendar(warn=lambda year, hint: None)
+    workdays = work_calendar(warn=lambda year, hint: None)
     assert summary_month(moment, workdays, delay=4) == month

@@ -24,8 +24,8 @@ from aiohttp import web
 
 from monitor.calendar.store import FeedStore
 from monitor.core.rules import RulePack
-from monitor.core.workdays import WorkCalendar
 from monitor.demo import SNAPSHOT_DAY
+from monitor.holidays import work_calendar
 from monitor.http.feeds import NOT_FOUND, FeedService, start
 from monitor.registers.readers import read_meetings
 from monitor.store import Store
@@ -87,7 +87,7 @@ def _port(runner: web.AppRunner) -> int:
 @pytest.fixture
 def server(demo_store: Store, national: RulePack) -> Iterator[Server]:
     clock = Clock()
-    service = FeedService(demo_store, national, WorkCalendar(), clock=clock)
+    service = FeedService(demo_store, national, work_calendar(), clock=clock)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

@@ -13,11 +13,12 @@ import structlog
 from lunar_python import Lunar, Solar
 
 from monitor.core.errors import HolidayDataError
-from monitor.core.workdays import (
-    WorkCalendar,
+from monitor.core.workdays import WorkCalendar, YearArrangement
+from monitor.holidays import (
     default_holiday_dirs,
     read_holiday_file,
     statutory_holidays,
+    work_calendar,
 )
 
 D = dt.date
@@ -57,7 +58,7 @@ def warnings() -> list[tuple[int, str]]:
 @pytest.fixture
 def calendar(warnings: list[tuple[int, str]]) -> WorkCalendar:
     """A calendar without holiday files: chinesecalendar, then the statutory fallback."""
-    return WorkCalendar(warn=lambda year, hint: warnings.append((year, hint)))
+    return work_calendar(warn=lambda year, hint: warnings.append((year, hint)))
 
 
 @pytest.fixture
@@ -287,11 +288,11 @@ def test_2027_is_provisional_and_warns_exactly_once_after_many_calls(
 def test_each_provisional_year_warns_once_per_calendar(
     warnings: list[tuple[int, str]],
 ) -> None:
-    first = WorkCalendar(warn=lambda year, hint: warnings.append((year, hint)))
+    first = work_calendar(warn=lambda year, hint: warnings.append((year, hint)))
     first.is_workday(D(2027, 3, 1))
     first.is_workday(D(2028, 3, 1))
     first.is_workday(D(2027, 3, 2))
-    second = WorkCalendar(warn=lambda year, hint: warnings.append((year, hint)))
+    second = work_calendar(warn=lambda year, hint: warnings.append((year, hint)))
     second.is_workday(D(2027, 3, 1))
     assert [year for year, _ in warnings] == [2027, 2028, 2027]
 
@@ -310,7 +311,7 @@ def test_a_provisional_year_has_weekends_and_statutory_holidays_off_and_nothing_
 
 def test_the_default_warning_goes_to_structlog() -> None:
     with structlog.testing.capture_logs() as logs:
-        calendar = WorkCalendar()
+        calendar = work_calendar()
         calendar.is_workday(D(2027, 1, 4))
         calendar.is_workday(D(2027, 1, 5))
     assert len(logs) == 1
@@ -327,7 +328,7 @@ def test_a_holiday_file_makes_2027_announced_and_its_days_win(
     holiday_dir: Path, warnings: list[tuple[int, str]]
 ) -> None:
     path = write_year(holiday_dir, 2027, VALID_2027)
-    calendar = WorkCalendar([holiday_dir], warn=lambda year, hint: warnings.append((year, hint)))
+    calendar = work_calendar([holiday_dir], warn=lambda year, hint: warnings.append((year, hint)))
     assert not calendar.is_provisional(2027)
     assert calendar.is_workday(D(2027, 2, 20))  # make-up Saturday
     assert not calendar.is_workday(D(2027, 2, 12))  # a Friday inside 春节
@@ -345,7 +346,7 @@ def test_a_holiday_file_overrides_chinesecalendar(holiday_dir: Path) -> None:
         2026,
         "year: 2026\nsource: corrected\nholidays:\n  - {name: 元旦, date: 2026-01-01}\n",
     )
-    calendar = WorkCalendar([holiday_dir])
+    calendar = work_calendar([holiday_dir])
     assert not calendar.is_workday(D(2026, 1, 4))  # a plain Sunday now
     assert calendar.is_workday(D(2026, 1, 2))
     assert calendar.is_workday(D(2026, 2, 16))
@@ -358,14 +359,14 @@ def test_the_earlier_holiday_folder_wins(tmp_path: Path) -> None:
     second.mkdir()
     write_year(first, 2027, VALID_2027)
     write_year(second, 2027, VALID_2027.replace("  - 2027-02-20\n", ""))
-    assert WorkCalendar([first, second]).is_workday(D(2027, 2, 20))
-    assert not WorkCalendar([second, first]).is_workday(D(2027, 2, 20))
+    assert work_calendar([first, second]).is_workday(D(2027, 2, 20))
+    assert not work_calendar([second, first]).is_workday(D(2027, 2, 20))
 
 
 def test_holiday_files_are_read_lazily_and_only_once(holiday_dir: Path) -> None:
     write_year(holiday_dir, 2027, VALID_2027)
     write_year(holiday_dir, 2028, "this is: [not a holiday file")
-    calendar = WorkCalendar([holiday_dir])
+    calendar = work_calendar([holiday_dir])
     assert calendar.is_workday(D(2027, 2, 20))  # the broken 2028 file is not read for 2027
     (holiday_dir / "2027.yaml").unlink()
     assert calendar.is_workday(D(2027, 2, 20))
@@ -388,14 +389,14 @@ def test_the_shipped_example_is_a_valid_2027_file(holiday_dir: Path) -> None:
     # It must honour the statute: every statutory day of 2027 is off in it.
     assert set(statutory_holidays(2027)) <= set(arrangement.holidays)
     assert all(day.weekday() >= 5 for day in arrangement.workdays)
-    calendar = WorkCalendar([holiday_dir])
+    calendar = work_calendar([holiday_dir])
     assert not calendar.is_provisional(2027)
     assert calendar.is_workday(D(2027, 2, 20))
 
 
 def test_the_example_file_is_not_loaded_under_its_own_name(holiday_dir: Path) -> None:
     shutil.copy(EXAMPLE, holiday_dir / EXAMPLE.name)
-    assert WorkCalendar([holiday_dir], warn=lambda year, hint: None).is_provisional(2027)
+    assert work_calendar([holiday_dir], warn=lambda year, hint: None).is_provisional(2027)
 
 
 HOLIDAY = "year: 2027\nsource: notice\nholidays:\n"
@@ -541,7 +542,7 @@ def test_a_malformed_holiday_file_names_the_file_the_entry_the_value_and_the_fix
 ) -> None:
     path = write_year(holiday_dir, 2027, text)
     with pytest.raises(HolidayDataError) as caught:
-        WorkCalendar([holiday_dir]).is_workday(D(2027, 3, 1))
+        work_calendar([holiday_dir]).is_workday(D(2027, 3, 1))
     message = str(caught.value)
     assert message.startswith(str(path))
     for fragment in fragments:
@@ -553,7 +554,7 @@ def test_a_holiday_file_that_is_not_utf8_is_reported(holiday_dir: Path) -> None:
     path = holiday_dir / "2027.yaml"
     path.write_bytes(VALID_2027.encode("gb18030"))
     with pytest.raises(HolidayDataError, match="not UTF-8") as caught:
-        WorkCalendar([holiday_dir]).is_workday(D(2027, 3, 1))
+        work_calendar([holiday_dir]).is_workday(D(2027, 3, 1))
     assert str(path) in str(caught.value)
 
 
@@ -628,35 +629,49 @@ def test_first_and_last_workday_refuse_a_range_that_ends_before_it_starts(
         calendar.first_workday(D(2026, 9, 30), D(2026, 7, 1))
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "expected"),
-    [
-        (D(2026, 1, 1), D(2026, 12, 31), 248),
-        (D(2026, 10, 1), D(2026, 10, 7), 0),
-        (D(2026, 1, 4), D(2026, 1, 4), 1),
-        (D(2026, 2, 14), D(2026, 2, 28), 6),
-    ],
-)
-def test_it_counts_workdays_inclusively(
-    calendar: WorkCalendar, start: dt.date, end: dt.date, expected: int
-) -> None:
-    assert calendar.workdays_between(start, end) == expected
+# --------------------------------------------------------------------------- the pure calendar
 
 
-def test_counting_workdays_agrees_with_checking_each_day(calendar: WorkCalendar) -> None:
-    ranges = [
-        (D(2025, 1, 1), D(2026, 12, 31)),
-        (D(2026, 7, 1), D(2026, 9, 30)),
-        (D(2025, 12, 15), D(2027, 1, 15)),
-        (D(2027, 2, 1), D(2027, 2, 28)),
-    ]
-    for start, end in ranges:
-        expected = sum(calendar.is_workday(day) for day in span(start, end))
-        assert calendar.workdays_between(start, end) == expected
+def test_the_calendar_does_its_maths_over_any_year_source() -> None:
+    asked: list[int] = []
+
+    def years(year: int) -> YearArrangement:
+        asked.append(year)
+        return YearArrangement(
+            holidays={D(year, 3, 5): "植树假"},
+            workdays=frozenset({D(year, 3, 9)}),
+            source=f"made up for {year}",
+        )
+
+    calendar = WorkCalendar(years)
+    assert (D(2030, 3, 5).weekday(), D(2030, 3, 9).weekday()) == (1, 5)  # Tuesday, Saturday
+    assert not calendar.is_workday(D(2030, 3, 5))
+    assert calendar.holiday_name(D(2030, 3, 5)) == "植树假"
+    assert calendar.is_workday(D(2030, 3, 9))
+    assert not calendar.is_workday(D(2030, 3, 10))  # a plain Sunday
+    assert calendar.next_workday(D(2030, 3, 5)) == D(2030, 3, 6)
+    assert calendar.source(2030) == "made up for 2030"
+    assert not calendar.is_provisional(2030)
+    assert calendar.holidays(2030) == {D(2030, 3, 5): "植树假"}
+    assert asked == [2030]  # each year is asked once
 
 
-def test_counting_workdays_of_a_reversed_range_gives_zero(calendar: WorkCalendar) -> None:
-    assert calendar.workdays_between(D(2026, 9, 30), D(2026, 7, 1)) == 0
+def test_a_provisional_year_is_reported_once_after_it_is_cached() -> None:
+    reported: list[int] = []
+
+    def report(year: int) -> None:
+        reported.append(year)
+        raise RuntimeError("the callback failed")
+
+    calendar = WorkCalendar(
+        lambda year: YearArrangement({}, frozenset(), "a guess", provisional=True),
+        on_provisional=report,
+    )
+    with pytest.raises(RuntimeError):
+        calendar.is_workday(D(2030, 3, 4))
+    assert calendar.is_workday(D(2030, 3, 4))
+    assert calendar.is_provisional(2030)
+    assert reported == [2030]
 
 
 # --------------------------------------------------------------------------- default folders

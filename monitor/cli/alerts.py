@@ -17,7 +17,7 @@ from monitor.alerts.plan import ChatRole, NoticeKind
 from monitor.alerts.store import AlertStore
 from monitor.cli import common
 from monitor.core.rules import load_pack
-from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 
 ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
 KIND_ZH = {
@@ -159,7 +159,7 @@ def alerts_run(
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     store = obj.store
     pack = load_pack(rule_paths)
-    workdays = WorkCalendar()
+    workdays = work_calendar()
     report = run_cycle(store, pack, workdays, as_of=day, now=_now())
     enqueued = report.enqueued.copy()
     if summary:

@@ -1,0 +1,336 @@
+"""Import validation of the register store: every row checked against the file and the database.
+
+Org parents, member branches and groups, meeting orgs, kinds and attendees (by id or by name)
+are checked and resolved here; each problem is a RegisterError naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Connection, insert, select
+
+from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
+from monitor.core.errors import RegisterError
+from monitor.core.kinds import KindCatalog
+from monitor.core.periods import month_index
+from monitor.registers.readers import Parsed
+from monitor.store import bulk
+from monitor.store.sql import (
+    CHUNK,
+    KIND_TABLE,
+    MEMBER_TABLE,
+    ORG_TABLE,
+    all_rows,
+    chunks,
+    stored,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "ALLOWED_PARENTS",
+    "ORG_TYPE_ZH",
+    "MeetingResolver",
+    "OrgTree",
+    "RowSource",
+    "check_member",
+    "check_parent",
+    "duplicate_record_error",
+    "groups_by_name",
+    "org_tree",
+    "row_error",
+    "with_group_code",
+]
+
+# Which parent types each org type may hang under (None: may be a root).
+ALLOWED_PARENTS: dict[OrgType, frozenset[OrgType | None]] = {
+    OrgType.COMMITTEE: frozenset({OrgType.COMMITTEE, None}),
+    OrgType.GENERAL_BRANCH: frozenset({OrgType.COMMITTEE, None}),
+    OrgType.BRANCH: frozenset({OrgType.COMMITTEE, OrgType.GENERAL_BRANCH, None}),
+    OrgType.GROUP: frozenset({OrgType.BRANCH}),
+}
+ORG_TYPE_ZH = {
+    OrgType.COMMITTEE: "党委",
+    OrgType.GENERAL_BRANCH: "党总支",
+    OrgType.BRANCH: "党支部",
+    OrgType.GROUP: "党小组",
+}
+
+OrgTree = dict[str, tuple[OrgType, str | None]]  # code → (type, parent)
+
+
+class RowSource(Protocol):
+    """What an error needs of a register: its path and how its headers were written."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def columns(self) -> dict[str, str]: ...
+
+
+def row_error(
+    parsed: RowSource, line: int, column: str, value: object, message: str
+) -> RegisterError:
+    return RegisterError(
+        parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value
+    )
+
+
+def duplicate_record_error(source: RowSource, first: int, again: int, day: str) -> RegisterError:
+    """Line ``again`` repeats the record of line ``first`` (held on ``day``) in the same file."""
+    return row_error(
+        source,
+        again,
+        "date",
+        day,
+        f"this record repeats line {first} (same org, date, kind, topic and "
+        "lecturer); remove one of them or give them different topics",
+    )
+
+
+# --------------------------------------------------------------------------- orgs
+
+
+def org_tree(conn: Connection) -> OrgTree:
+    """Every registered org's type and parent, for validating an import against them."""
+    found = all_rows(conn, select(ORG_TABLE.c.code, ORG_TABLE.c.type, ORG_TABLE.c.parent))
+    return {str(code): (OrgType(kind), parent) for code, kind, parent in found}
+
+
+def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> None:
+    allowed = ALLOWED_PARENTS[org.type]
+    if org.parent is None:
+        if None not in allowed:
+            raise row_error(
+                parsed,
+                line,
+                "parent",
+                "",
+                f"a {ORG_TYPE_ZH[org.type]} needs a parent org code (its 党支部)",
+            )
+        return
+    if org.parent not in known:
+        raise row_error(
+            parsed,
+            line,
+            "parent",
+            org.parent,
+            "no organisation by this code is in the file or already registered",
+        )
+    parent_type = known[org.parent][0]
+    if parent_type not in allowed:
+        raise row_error(
+            parsed,
+            line,
+            "parent",
+            org.parent,
+            f"a {ORG_TYPE_ZH[org.type]} cannot belong to a {ORG_TYPE_ZH[parent_type]}; "
+            f"allowed parents: {', '.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
+        )
+    seen = {org.code}
+    current: str | None = org.parent
+    while current is not None:
+        if current in seen:
+            raise row_error(
+                parsed, line, "parent", org.parent, "the parent chain loops back to this org"
+            )
+        seen.add(current)
+        current = known.get(current, (None, None))[1]
+
+
+# --------------------------------------------------------------------------- members
+
+
+def groups_by_name(conn: Connection) -> dict[tuple[str, str], list[str]]:
+    """Party-group codes by (branch code, group name)."""
+    query = select(ORG_TABLE.c.code, ORG_TABLE.c.name, ORG_TABLE.c.parent).where(
+        ORG_TABLE.c.type == OrgType.GROUP.value
+    )
+    found: dict[tuple[str, str], list[str]] = {}
+    for code, name, parent in all_rows(conn, query):
+        found.setdefault((str(parent), str(name)), []).append(str(code))
+    return found
+
+
+def with_group_code(member: Member, by_name: dict[tuple[str, str], list[str]]) -> Member:
+    """The member with its group given by code, when the register named a group of its branch."""
+    if member.group is None:
+        return member
+    codes = by_name.get((member.org, member.group), [])
+    if len(codes) != 1:
+        return member  # unknown or ambiguous: validation reports it
+    return dataclasses.replace(member, group=codes[0])
+
+
+def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTree) -> Member:
+    org = orgs.get(member.org)
+    if org is None:
+        raise row_error(
+            parsed,
+            line,
+            "org",
+            member.org,
+            "no organisation by this code is registered; import the orgs file first",
+        )
+    if org[0] is not OrgType.BRANCH:
+        raise row_error(
+            parsed,
+            line,
+            "org",
+            member.org,
+            f"a member belongs to a 党支部, but this org is a {ORG_TYPE_ZH[org[0]]}",
+        )
+    if member.group is not None:
+        group = orgs.get(member.group)
+        if group is None or group[0] is not OrgType.GROUP:
+            raise row_error(
+                parsed,
+                line,
+                "group",
+                member.group,
+                "no 党小组 by this code (or by this name in the member's branch) is registered",
+            )
+        if group[1] != member.org:
+            raise row_error(
+                parsed,
+                line,
+                "group",
+                member.group,
+                f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
+            )
+    return member
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dict[str, int]:
+    found = all_rows(conn, select(KIND_TABLE.c.id, KIND_TABLE.c.bit))
+    bits = {str(k): int(b) for k, b in found}
+    for kind_id in sorted(used - set(bits)):
+        bit = max(bits.values(), default=-1) + 1
+        if bit > 62:
+            raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
+        name = catalog.get(kind_id).name if kind_id in catalog else kind_id
+        conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
+        bits[kind_id] = bit
+    return bits
+
+
+def _members_by_name(conn: Connection, names: set[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """(id, branch, group) of the members bearing each of ``names``."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    columns = (MEMBER_TABLE.c.name, MEMBER_TABLE.c.id, MEMBER_TABLE.c.org, MEMBER_TABLE.c.grp)
+    for chunk in chunks(sorted(names), CHUNK):
+        for name, member_id, org, group in all_rows(
+            conn, select(*columns).where(MEMBER_TABLE.c.name.in_(chunk))
+        ):
+            found.setdefault(str(name), []).append((str(member_id), str(org), str(group)))
+    return found
+
+
+def _attendee_id(
+    parsed: RowSource,
+    line: int,
+    meeting: Meeting,
+    attendee: str,
+    by_name: dict[str, list[tuple[str, str, str]]],
+) -> str:
+    """The id of the member an attendance list names, who must belong to the meeting's org."""
+    candidates = [m for m, org, group in by_name.get(attendee, []) if meeting.org in (org, group)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        problem = (
+            f"{len(candidates)} members of {meeting.org} bear this name "
+            f"({', '.join(candidates)}); list them by member id"
+        )
+    else:
+        problem = (
+            "no member by this id (or by this name in the meeting's org) is registered; "
+            "import the members file first or correct the entry"
+        )
+    raise row_error(parsed, line, "attendees", attendee, problem)
+
+
+class MeetingResolver:
+    """Turns records into staging rows, checking orgs, kinds and attendees a chunk at a time.
+
+    Each chunk looks up only the org codes and attendee entries it names that earlier chunks
+    have not, so a one-row file reads two rows of the province and a big file a few batches.
+    """
+
+    def __init__(self, conn: Connection, source: RowSource, catalog: KindCatalog) -> None:
+        self.conn = conn
+        self.source = source
+        self.catalog = catalog
+        self.bits: dict[str, int] = {}
+        self.masks: dict[frozenset[str], int] = {}
+        self.orgs: set[str] = set()
+        self.member_ids: set[str] = set()
+        self.by_name: dict[str, list[tuple[str, str, str]]] = {}
+        self.names_looked_up: set[str] = set()
+
+    def rows(
+        self, chunk: list[tuple[int, Meeting]]
+    ) -> tuple[list[bulk.StageRow], list[bulk.AttendanceRow]]:
+        self._look_up(chunk)
+        staged: list[bulk.StageRow] = []
+        attendance: list[bulk.AttendanceRow] = []
+        for line, meeting in chunk:
+            if meeting.org not in self.orgs:
+                raise row_error(
+                    self.source,
+                    line,
+                    "org",
+                    meeting.org,
+                    "no organisation by this code is registered; import the orgs file "
+                    "first or correct the code",
+                )
+            mask = self.masks.get(meeting.kinds)
+            if mask is None:
+                mask = self.masks[meeting.kinds] = sum(1 << self.bits[k] for k in meeting.kinds)
+            key = record_key(meeting)
+            month = month_index(meeting.date)
+            staged.append(
+                (
+                    line,
+                    key,
+                    meeting.org,
+                    mask,
+                    meeting.date,
+                    month,
+                    meeting.expected,
+                    meeting.attended,
+                    meeting.lecturer,
+                    meeting.topic,
+                    meeting.recorded,
+                )
+            )
+            for attendee in meeting.attendees:
+                member_id = (
+                    attendee
+                    if attendee in self.member_ids
+                    else _attendee_id(self.source, line, meeting, attendee, self.by_name)
+                )
+                attendance.append((meeting.org, month, meeting.date, key, member_id))
+        return staged, attendance
+
+    def _look_up(self, chunk: list[tuple[int, Meeting]]) -> None:
+        kinds = {k for _, m in chunk for k in m.kinds} - self.bits.keys()
+        if kinds:
+            self.bits = _ensure_kinds(self.conn, self.catalog, kinds)
+        orgs = {m.org for _, m in chunk} - self.orgs
+        self.orgs |= stored(self.conn, ORG_TABLE.c.code, orgs)
+        entries = {a for _, m in chunk for a in m.attendees} - self.member_ids
+        entries -= self.names_looked_up
+        found = stored(self.conn, MEMBER_TABLE.c.id, entries)
+        self.member_ids |= found
+        # Attendance lists written with names instead of ids are resolved per meeting.
+        names = entries - found
+        self.by_name.update(_members_by_name(self.conn, names))
+        self.names_looked_up |= names
