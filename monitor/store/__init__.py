@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, record_key
-from monitor.core.errors import RegisterError, UnknownOrgError
+from monitor.core.errors import RegisterError, RegisterErrorCode, UnknownOrgError
 from monitor.core.kinds import KindCatalog
 from monitor.core.periods import month_index
 from monitor.registers.readers import MeetingStream, Parsed
@@ -289,6 +289,7 @@ class Store:
                 if duplicate is not None:
                     first, again, day = duplicate
                     raise _row_error(
+                        RegisterErrorCode.DUPLICATE_ROW,
                         source,
                         again,
                         "date",
@@ -354,7 +355,11 @@ def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dic
     for kind_id in sorted(used - set(bits)):
         bit = max(bits.values(), default=-1) + 1
         if bit > 62:
-            raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
+            raise RegisterError(
+                "meeting_kind",
+                "more than 63 meeting kinds are not supported",
+                code=RegisterErrorCode.TOO_MANY_KINDS,
+            )
         name = catalog.get(kind_id).name if kind_id in catalog else kind_id
         conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
         bits[kind_id] = bit
@@ -388,6 +393,7 @@ class _MeetingResolver:
         for line, meeting in chunk:
             if meeting.org not in self.orgs:
                 raise _row_error(
+                    RegisterErrorCode.UNKNOWN_ORG,
                     self.source,
                     line,
                     "org",
@@ -461,6 +467,7 @@ def _check_parent(
     if org.parent is None:
         if None not in allowed:
             raise _row_error(
+                RegisterErrorCode.MISSING_PARENT,
                 parsed,
                 line,
                 "parent",
@@ -470,6 +477,7 @@ def _check_parent(
         return
     if org.parent not in known:
         raise _row_error(
+            RegisterErrorCode.UNKNOWN_ORG,
             parsed,
             line,
             "parent",
@@ -479,6 +487,7 @@ def _check_parent(
     parent_type = known[org.parent][0]
     if parent_type not in allowed:
         raise _row_error(
+            RegisterErrorCode.WRONG_PARENT_TYPE,
             parsed,
             line,
             "parent",
@@ -491,7 +500,12 @@ def _check_parent(
     while current is not None:
         if current in seen:
             raise _row_error(
-                parsed, line, "parent", org.parent, "the parent chain loops back to this org"
+                RegisterErrorCode.PARENT_LOOP,
+                parsed,
+                line,
+                "parent",
+                org.parent,
+                "the parent chain loops back to this org",
             )
         seen.add(current)
         current = known.get(current, (None, None))[1]
@@ -530,7 +544,9 @@ def _attendee_id(
             "no member by this id (or by this name in the meeting's org) is registered; "
             "import the members file first or correct the entry"
         )
-    raise _row_error(parsed, line, "attendees", attendee, problem)
+    raise _row_error(
+        RegisterErrorCode.UNKNOWN_ATTENDEE, parsed, line, "attendees", attendee, problem
+    )
 
 
 def _groups_by_name(conn: Connection) -> dict[tuple[str, str], list[str]]:
@@ -560,6 +576,7 @@ def _check_member(
     org = orgs.get(member.org)
     if org is None:
         raise _row_error(
+            RegisterErrorCode.UNKNOWN_ORG,
             parsed,
             line,
             "org",
@@ -568,6 +585,7 @@ def _check_member(
         )
     if org[0] is not OrgType.BRANCH:
         raise _row_error(
+            RegisterErrorCode.NOT_A_BRANCH,
             parsed,
             line,
             "org",
@@ -578,6 +596,7 @@ def _check_member(
         group = orgs.get(member.group)
         if group is None or group[0] is not OrgType.GROUP:
             raise _row_error(
+                RegisterErrorCode.UNKNOWN_GROUP,
                 parsed,
                 line,
                 "group",
@@ -586,6 +605,7 @@ def _check_member(
             )
         if group[1] != member.org:
             raise _row_error(
+                RegisterErrorCode.FOREIGN_GROUP,
                 parsed,
                 line,
                 "group",
@@ -596,10 +616,20 @@ def _check_member(
 
 
 def _row_error(
-    parsed: _Source, line: int, column: str, value: object, message: str
+    code: RegisterErrorCode,
+    parsed: _Source,
+    line: int,
+    column: str,
+    value: object,
+    message: str,
 ) -> RegisterError:
     return RegisterError(
-        parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value
+        parsed.path,
+        message,
+        code=code,
+        line=line,
+        column=parsed.columns.get(column, column),
+        value=value,
     )
 
 
