@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -30,11 +31,13 @@ from monitor.alerts.bot import (
     build_application,
     split_message,
 )
+from monitor.alerts.bot.record import RecordLine, parse_record, refusal
 from monitor.alerts.plan import ChatRole
 from monitor.alerts.store import AlertStore
 from monitor.calendar.store import FeedStore
 from monitor.check import run_check
 from monitor.core.domain import Finding, Status
+from monitor.core.errors import RegisterError, RegisterErrorCode
 from monitor.core.periods import Cadence
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
@@ -565,3 +568,96 @@ def test_summary_counts_every_cadence_ending_in_the_month(
     assert f"应开展{held + len(missed)}项，已落实{held}项，未按期开展{len(missed)}项" in summary
     for f in missed[:100]:
         assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label}" in summary
+
+
+# --- the command logic without python-telegram-bot -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("主题党日 2026-11-06", RecordLine("主题党日", "2026-11-06")),
+        ("2026-11-06 主题党日 环境整治", RecordLine("主题党日", "2026-11-06", topic="环境整治")),
+        (
+            "主题党日 + 党课 2026年11月6日 应到 12 实到人数：11 环境 整治",
+            RecordLine("主题党日+党课", "2026年11月6日", "12", "11", topic="环境 整治"),
+        ),
+        (
+            "党课 2026/11/19 讲课人M0001 学习党章",
+            RecordLine("党课", "2026/11/19", "", "", "M0001", "学习党章"),
+        ),
+        ("主题党日", None),
+    ],
+)
+def test_a_record_line_is_read_into_cells(args: str, expected: RecordLine | None) -> None:
+    assert parse_record(args) == expected
+
+
+def test_a_record_line_is_a_meetings_register_row() -> None:
+    row = RecordLine("党课", "2026-11-06", "12", "", "M0001", "学习党章").row(BRANCH, TODAY)
+    assert row == {
+        "组织编码": BRANCH,
+        "会议类型": "党课",
+        "日期": "2026-11-06",
+        "应到人数": "12",
+        "实到人数": "",
+        "主题": "学习党章",
+        "录入日期": "2026-11-20",
+        "授课人": "M0001",
+    }
+
+
+def _error(code: RegisterErrorCode, column: str | None, value: object) -> RegisterError:
+    return RegisterError(
+        "Telegram /record", "reason", code=code, line=2, column=column, value=value
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "reply"),
+    [
+        (_error(RegisterErrorCode.UNKNOWN_KIND, "会议类型", "党歌"), "会议类型“党歌”无法识别"),
+        (_error(RegisterErrorCode.MISSING_VALUE, "日期", ""), "请写明会议日期"),
+        (_error(RegisterErrorCode.NO_SUCH_DAY, "日期", "2026-02-30"), "日期“2026-02-30”不存在"),
+        (_error(RegisterErrorCode.BAD_DATE, "日期", "六日"), "日期“六日”无法识别"),
+        (
+            _error(
+                RegisterErrorCode.ATTENDED_OVER_EXPECTED, "实到人数", "attended 11, expected 10"
+            ),
+            "实到人数（11人）多于应到人数（10人）",
+        ),
+        (_error(RegisterErrorCode.NEGATIVE_COUNT, "应到人数", "-3"), "应到人数“-3”不能是负数"),
+        (_error(RegisterErrorCode.BAD_COUNT, "实到人数", "十"), "例如“实到12”"),
+        (_error(RegisterErrorCode.UNKNOWN_ORG, "组织编码", "X1"), "组织编码“X1”不在登记册中"),
+        (
+            _error(RegisterErrorCode.UNKNOWN_ATTENDEE, "参会人员", "张三"),
+            "“参会人员”一栏的“张三”有误",
+        ),
+        (_error(RegisterErrorCode.NOT_TEXT, None, None), "这条记录无法读取"),
+    ],
+)
+def test_a_refused_record_is_explained_by_the_errors_code(
+    error: RegisterError, reply: str, national: RulePack
+) -> None:
+    assert reply in refusal(error, national.catalog)
+
+
+def test_record_as_a_plain_function_writes_no_file(
+    sqlite_store: Store,
+    national: RulePack,
+    workdays: WorkCalendar,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_files(*args: object, **kwargs: object) -> None:
+        raise AssertionError("/record must not write a file")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_files)
+    monkeypatch.setattr(tempfile, "mkstemp", no_files)
+    commands = ChatCommands(sqlite_store, national, workdays, clock=lambda: NOW)
+    code = AlertStore(sqlite_store).issue_code(now=NOW, member=SECRETARY)
+    AlertStore(sqlite_store).redeem(code, now=NOW, user_id=501)
+    where = Where(501, private=True, user_id=501)
+    reply = commands.record(where, "主题党日 2026-11-06 应到12 实到11 环境整治")
+    assert reply.startswith("已登记：幸福社区党支部 主题党日 2026年11月6日（应到12人，实到11人）")
+    refused = commands.record(where, "主题党日 2026-11-06 应到10 实到11")
+    assert "实到人数（11人）多于应到人数（10人）" in refused

@@ -157,7 +157,7 @@ class TelegramChannel:
         self._bot: Bot | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = False
-        _guard_logs(token)
+        guard_logs(token)
 
     def __repr__(self) -> str:
         return f"TelegramChannel(base_url={self._base_url!r})"
@@ -309,7 +309,7 @@ class _Redact(logging.Filter):
 _REDACT = _Redact()
 
 
-def _guard_logs(token: str) -> None:
+def guard_logs(token: str) -> None:
     """Silence httpx's per-request INFO lines (URLs with the token) and redact the token from
     the loggers that could print the API URL."""
     _REDACT.tokens.add(token)

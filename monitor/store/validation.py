@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Connection, insert, select
 
 from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
-from monitor.core.errors import RegisterError
+from monitor.core.errors import RegisterError, RegisterErrorCode
 from monitor.core.kinds import KindCatalog
 from monitor.core.periods import month_index
 from monitor.registers.readers import Parsed
@@ -73,16 +73,27 @@ class RowSource(Protocol):
 
 
 def row_error(
-    parsed: RowSource, line: int, column: str, value: object, message: str
+    code: RegisterErrorCode,
+    parsed: RowSource,
+    line: int,
+    column: str,
+    value: object,
+    message: str,
 ) -> RegisterError:
     return RegisterError(
-        parsed.path, message, line=line, column=parsed.columns.get(column, column), value=value
+        parsed.path,
+        message,
+        code=code,
+        line=line,
+        column=parsed.columns.get(column, column),
+        value=value,
     )
 
 
 def duplicate_record_error(source: RowSource, first: int, again: int, day: str) -> RegisterError:
     """Line ``again`` repeats the record of line ``first`` (held on ``day``) in the same file."""
     return row_error(
+        RegisterErrorCode.DUPLICATE_ROW,
         source,
         again,
         "date",
@@ -106,6 +117,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
     if org.parent is None:
         if None not in allowed:
             raise row_error(
+                RegisterErrorCode.MISSING_PARENT,
                 parsed,
                 line,
                 "parent",
@@ -115,6 +127,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
         return
     if org.parent not in known:
         raise row_error(
+            RegisterErrorCode.UNKNOWN_ORG,
             parsed,
             line,
             "parent",
@@ -124,6 +137,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
     parent_type = known[org.parent][0]
     if parent_type not in allowed:
         raise row_error(
+            RegisterErrorCode.WRONG_PARENT_TYPE,
             parsed,
             line,
             "parent",
@@ -136,7 +150,12 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
     while current is not None:
         if current in seen:
             raise row_error(
-                parsed, line, "parent", org.parent, "the parent chain loops back to this org"
+                RegisterErrorCode.PARENT_LOOP,
+                parsed,
+                line,
+                "parent",
+                org.parent,
+                "the parent chain loops back to this org",
             )
         seen.add(current)
         current = known.get(current, (None, None))[1]
@@ -170,6 +189,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
     org = orgs.get(member.org)
     if org is None:
         raise row_error(
+            RegisterErrorCode.UNKNOWN_ORG,
             parsed,
             line,
             "org",
@@ -178,6 +198,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
         )
     if org[0] is not OrgType.BRANCH:
         raise row_error(
+            RegisterErrorCode.NOT_A_BRANCH,
             parsed,
             line,
             "org",
@@ -188,6 +209,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
         group = orgs.get(member.group)
         if group is None or group[0] is not OrgType.GROUP:
             raise row_error(
+                RegisterErrorCode.UNKNOWN_GROUP,
                 parsed,
                 line,
                 "group",
@@ -196,6 +218,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
             )
         if group[1] != member.org:
             raise row_error(
+                RegisterErrorCode.FOREIGN_GROUP,
                 parsed,
                 line,
                 "group",
@@ -214,7 +237,11 @@ def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dic
     for kind_id in sorted(used - set(bits)):
         bit = max(bits.values(), default=-1) + 1
         if bit > 62:
-            raise RegisterError("meeting_kind", "more than 63 meeting kinds are not supported")
+            raise RegisterError(
+                "meeting_kind",
+                "more than 63 meeting kinds are not supported",
+                code=RegisterErrorCode.TOO_MANY_KINDS,
+            )
         name = catalog.get(kind_id).name if kind_id in catalog else kind_id
         conn.execute(insert(KIND_TABLE).values(id=kind_id, bit=bit, name=name))
         bits[kind_id] = bit
@@ -254,7 +281,9 @@ def _attendee_id(
             "no member by this id (or by this name in the meeting's org) is registered; "
             "import the members file first or correct the entry"
         )
-    raise row_error(parsed, line, "attendees", attendee, problem)
+    raise row_error(
+        RegisterErrorCode.UNKNOWN_ATTENDEE, parsed, line, "attendees", attendee, problem
+    )
 
 
 class MeetingResolver:
@@ -284,6 +313,7 @@ class MeetingResolver:
         for line, meeting in chunk:
             if meeting.org not in self.orgs:
                 raise row_error(
+                    RegisterErrorCode.UNKNOWN_ORG,
                     self.source,
                     line,
                     "org",
