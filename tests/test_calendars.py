@@ -185,6 +185,26 @@ def test_calendar_writes_the_feed_under_calendars_feeds_by_default(
     assert {d.month for d in days.values() if d.year == 2027} == {1, 2, 3}
 
 
+def test_the_commands_read_holiday_files_from_orglife_holidays_dir(cli_db: str, tmp_path: Path):
+    # Monday 15 March 2027 made a day off by a (made-up) arrangement in the folder the
+    # variable names: the branch's themed Party day moves to the next workday.
+    folder = tmp_path / "holidays"
+    folder.mkdir()
+    (folder / "2027.yaml").write_text(
+        "year: 2027\nsource: 测试用安排\nholidays:\n  - {name: 测试假日, date: 2027-03-15}\n",
+        encoding="utf-8",
+    )
+    args = ["--db", cli_db, "calendar", "JD01-01", "--as-of", "2026-11-20"]
+    args += ["--from", "2027-03-01", "--to", "2027-03-31", "-o", "-"]
+    days = {}
+    for env in ({}, {"ORGLIFE_HOLIDAYS_DIR": str(folder)}):
+        result = run(*args, env=env)
+        assert result.exit_code == 0, result.output
+        event = vevents(result.stdout_bytes)["themed_party_day.2027-03.JD01-01@orglife"]
+        days[bool(env)] = event["DTSTART"].dt.date()
+    assert days == {False: dt.date(2027, 3, 15), True: dt.date(2027, 3, 16)}
+
+
 def test_calendar_to_stdout_and_for_a_cadre(cli_db: str):
     result = run(
         "--db", cli_db, "calendar", "M0061", "--as-of", "2026-11-20",

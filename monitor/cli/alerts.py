@@ -17,7 +17,7 @@ from monitor.alerts.plan import ChatRole, NoticeKind
 from monitor.alerts.store import AlertStore
 from monitor.cli import common
 from monitor.core.rules import load_pack
-from monitor.holidays import work_calendar
+from monitor.holidays import default_holiday_dirs, work_calendar
 
 ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
 KIND_ZH = {
@@ -159,7 +159,7 @@ def alerts_run(
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     store = obj.store
     pack = load_pack(rule_paths)
-    workdays = work_calendar()
+    workdays = work_calendar(default_holiday_dirs())
     report = run_cycle(store, pack, workdays, as_of=day, now=_now())
     enqueued = report.enqueued.copy()
     if summary:

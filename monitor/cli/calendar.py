@@ -24,7 +24,7 @@ from monitor.calendar.service import (
 from monitor.calendar.store import FeedStore
 from monitor.cli import common
 from monitor.core.rules import load_pack
-from monitor.holidays import work_calendar
+from monitor.holidays import default_holiday_dirs, work_calendar
 
 DEFAULT_FEED_DIR = Path("calendars") / "feeds"
 
@@ -66,7 +66,7 @@ def calendar(
     rendered = generate(
         obj.store,
         load_pack(rule_paths),
-        work_calendar(),
+        work_calendar(default_holiday_dirs()),
         code,
         as_of=as_of_day,
         first=first_day,
@@ -217,7 +217,7 @@ def serve(
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     base_url = public_url()  # fail before listening when ORGLIFE_PUBLIC_URL is unusable
     pack = load_pack(rule_paths)
-    workdays = work_calendar()
+    workdays = work_calendar(default_holiday_dirs())
     channel = channel_from_env(os.environ)
     bot = None
     token = os.environ.get("ORGLIFE_TELEGRAM_TOKEN", "").strip()
