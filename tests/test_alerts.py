@@ -83,7 +83,9 @@ def test_a_miss_goes_to_its_branch_chat_and_to_inspectors_above(
     assert {n.chat for n in result.notices} == {1, 2}
     assert {n.kind for n in result.notices} == {NoticeKind.MISSED}
     line = result.notices[0].line
-    assert line.startswith("B01 第一党支部 · 支部党员大会 2026-Q3：未按期开展")
+    assert line == (
+        "B01 第一党支部 · 支部党员大会 2026年第三季度：未按期开展（截止9月30日，补录宽限至10月5日）"
+    )
     assert result.states == {FindingKey("B01", "", "branch_general_meeting", "2026-Q3"): "missed"}
     assert all(n.key == "missed:B01||branch_general_meeting|2026-Q3" for n in result.notices)
 
@@ -106,7 +108,9 @@ def test_a_cadres_miss_goes_to_inspectors_only_and_names_them_there(
     result = planned([missed(rule="dual_org_life", member="L1")], national, workdays)
     (notice,) = result.notices
     assert notice.chat == 2
-    assert notice.line.startswith("L1 王书记（第一党支部） · 双重组织生活 2026-Q3：未按期参加")
+    assert notice.line.startswith(
+        "L1 王书记（第一党支部） · 双重组织生活 2026年第三季度：未按期参加"
+    )
 
 
 def test_a_telegram_chat_linked_twice_hears_a_miss_once(national: RulePack, workdays: WorkCalendar):
@@ -146,7 +150,8 @@ def test_a_late_record_is_announced_to_exactly_the_chats_that_got_the_miss(
     (notice,) = result.notices
     assert (notice.chat, notice.kind) == (2, NoticeKind.LATE)
     assert (
-        notice.line == "B01 第一党支部 · 支部党员大会 2026-Q3：已补录，此前通报的未按期情况已消除"
+        notice.line
+        == "B01 第一党支部 · 支部党员大会 2026年第三季度：已补录，此前通报的未按期情况已消除"
     )
     assert result.states == {key: FindingState.LATE}
 
@@ -234,7 +239,8 @@ def test_a_late_record_turns_a_miss_into_a_late_notice(
     lates = [r for r in AlertStore(linked).outbox() if r["kind"] == "late"]
     assert {r["chat_id"] for r in lates} == got_miss
     assert all(
-        r["line"].startswith("JD01-06-01 众创园区联合党支部 · 支部党员大会 2026-Q3") for r in lates
+        r["line"].startswith("JD01-06-01 众创园区联合党支部 · 支部党员大会 2026年第三季度：已补录")
+        for r in lates
     )
 
 
@@ -317,7 +323,7 @@ def item(status: LedgerStatus = LedgerStatus.OVERDUE, **changes: object) -> Ledg
         "rule": "party_group_meeting",
         "period": "2026-09",
         "source": LedgerSource.FINDING,
-        "issue": "党小组会 2026-09 未按期开展",
+        "issue": "党小组会 2026年9月 未按期开展",
         "opened": dt.date(2026, 10, 6),
         "deadline": dt.date(2026, 11, 5),
         "status": status,
@@ -347,7 +353,7 @@ def test_an_overdue_item_goes_to_inspectors_above_its_org_only() -> None:
         (3, NoticeKind.OVERDUE, "overdue:12:0"),
     ]
     assert notices[0].line == (
-        "B01-G1 第一党支部第一党小组 · 党小组会 2026-09 未按期开展："
+        "B01-G1 第一党支部第一党小组 · 党小组会 2026年9月 未按期开展："
         "整改期限11月5日已过，尚未整改（问题台账第12号，2026-10-06发现）"
     )
 
@@ -360,11 +366,25 @@ def test_a_reopened_item_that_goes_overdue_again_has_a_new_key() -> None:
 
 def test_a_cadres_overdue_item_names_the_cadre_and_the_branch() -> None:
     (notice,) = overdue(
-        [item(org="B01", member="L1", rule="dual_life", issue="双重组织生活 2026-Q3 未按期参加")],
+        [
+            item(
+                org="B01",
+                member="L1",
+                rule="dual_life",
+                issue="双重组织生活 2026年第三季度 未按期参加",
+            )
+        ],
         (BRANCH_CHAT, INSPECTOR_CHAT),
     )
     assert notice.chat == 2
-    assert notice.line.startswith("L1 王书记（第一党支部） · 双重组织生活 2026-Q3 未按期参加：")
+    assert notice.line.startswith(
+        "L1 王书记（第一党支部） · 双重组织生活 2026年第三季度 未按期参加："
+    )
+
+
+def test_an_overdue_item_without_an_issue_names_its_rule_and_period_in_chinese() -> None:
+    (notice,) = overdue([item(issue="")], (INSPECTOR_CHAT,))
+    assert notice.line.startswith("B01-G1 第一党支部第一党小组 · 党小组会 2026年9月：整改期限")
 
 
 def test_summaries_go_once_to_each_inspector_chat_with_text_and_workbook() -> None:

@@ -745,7 +745,7 @@ def test_a_summary_goes_as_a_message_and_its_workbook_as_a_document_once(
     assert sent[0].text == text
     assert sent[1].params["document"] == "通报-2026-10.xlsx"
     assert sent[1].params["document_bytes"] == workbook
-    assert sent[1].text.startswith("2026-10 月度检查通报")
+    assert sent[1].text == "2026年10月组织生活检查通报（明细、问题台账、后补记录）"
     # Enqueued again (the next morning's run): nothing new, nothing sent.
     assert sum(AlertStore(linked).record(AlertPlan(notices=notices), now=NOW).values()) == 0
     dispatch(linked, tg(telegram))
@@ -759,7 +759,7 @@ def test_overdue_items_go_to_the_inspectors_as_one_digest(
     before = len(telegram.sent)
     chats = AlertStore(linked).chats()
     lines = [
-        f"JD01-0{i} 某党支部 · 党小组会 2026-09 未按期开展：整改期限11月5日已过" for i in (1, 2)
+        f"JD01-0{i} 某党支部 · 党小组会 2026年9月 未按期开展：整改期限11月5日已过" for i in (1, 2)
     ]
     notices = [
         Notice(f"overdue:{i}:0", c.id, NoticeKind.OVERDUE, None, line)

@@ -273,6 +273,18 @@ def test_a_cadre_feed_has_their_obligation_and_their_branch_sessions(
     assert who.title == "王书记（第一党支部）双重组织生活"
 
 
+def test_a_cadres_missed_obligation_says_not_attended(national: RulePack, workdays: WorkCalendar):
+    findings = [finding("dual_org_life", quarter(2026, 3), Status.MISSED, member="L1")]
+    events = feed_of(FeedSubject(FeedKind.CADRE, BRANCH, CADRE), findings, national, workdays)
+    assert (
+        events[uid("dual_org_life", "2026-Q3", "L1")].summary == "【未按期参加】本季度双重组织生活"
+    )
+    oversight = feed_of(FeedSubject(FeedKind.OVERSIGHT, COMMITTEE), findings, national, workdays)
+    assert oversight[uid("dual_org_life", "2026-Q3", "C01", "all")].summary == (
+        "【未按期参加】本季度双重组织生活：1名领导干部未按期参加"
+    )
+
+
 def test_a_higher_level_feed_has_one_all_day_deadline_per_rule_and_period(
     national: RulePack, workdays: WorkCalendar
 ):

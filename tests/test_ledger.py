@@ -95,11 +95,11 @@ def test_an_item_names_its_problem_in_chinese_and_a_cadre_is_owned_by_the_branch
 ):
     opened(demo_store, national)
     meeting = find(demo_store, "JD01-06-01", "branch_general_meeting", "2026-Q3")
-    assert meeting.issue == "支部党员大会 2026-Q3 未按期开展"
+    assert meeting.issue == "支部党员大会 2026年第三季度 未按期开展"
     assert (meeting.member, meeting.subject) == (None, "JD01-06-01")
     (cadre,) = [i for i in LedgerStore(demo_store).items() if i.member is not None]
     assert (cadre.org, cadre.member, cadre.subject) == ("JD01-05", "M0098", "M0098")
-    assert cadre.issue == "双重组织生活 2026-Q3 未按期参加"
+    assert cadre.issue == "双重组织生活 2026年第三季度 未按期参加"
 
 
 def test_opening_is_set_based_not_a_statement_per_finding(store: Store):
@@ -395,7 +395,7 @@ def test_ledger_list_filters_by_subtree_and_status(
         "member": None,
         "member_name": None,
         "source": "finding",
-        "issue": "党课 2026-Q3 未按期开展",
+        "issue": "党课 2026年第三季度 未按期开展",
         "opened": "2026-11-24",
         "rectification": "已补上党课",
         "cleared": None,
@@ -517,8 +517,8 @@ def test_the_ledger_exports_to_excel(
         "JD01-05",
         "街道机关党支部",
         "赵海涛（M0098）",
-        "双重组织生活 2026-Q3 未按期参加",
-        "2026-Q3",
+        "双重组织生活 2026年第三季度 未按期参加",
+        "2026年第三季度",
         "系统监测",
         dt.datetime(2026, 11, 24),
         dt.datetime(2026, 12, 24),
@@ -564,5 +564,5 @@ def test_issue_text_says_carried_out_or_attended():
     q3 = Period(Cadence.QUARTER, 2026, 3)
     org = Finding("B01", None, "branch_general_meeting", q3, Status.MISSED)
     cadre = Finding("B01", "L1", "dual_org_life", q3, Status.MISSED)
-    assert issue_text(org, "支部党员大会") == "支部党员大会 2026-Q3 未按期开展"
-    assert issue_text(cadre, "双重组织生活") == "双重组织生活 2026-Q3 未按期参加"
+    assert issue_text(org, "支部党员大会") == "支部党员大会 2026年第三季度 未按期开展"
+    assert issue_text(cadre, "双重组织生活") == "双重组织生活 2026年第三季度 未按期参加"

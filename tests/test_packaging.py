@@ -34,6 +34,9 @@ def test_the_wheel_carries_rule_packs_migrations_demo_and_holidays(wheel: Path):
         "monitor/store/migrations/versions/0001_registers.py",
         "monitor/demo/meetings.csv",
         "monitor/_holidays/README.md",
+        "monitor/text/templates/report/summary.html",
+        "monitor/text/templates/report/summary.css",
+        "monitor/text/templates/alerts/missed.txt",
     ):
         assert name in names
 

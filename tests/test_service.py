@@ -118,16 +118,16 @@ def test_after_downtime_the_service_catches_up_at_once(
     with Running(service(linked, national, telegram, clock)):
         assert wait(lambda: telegram.messages_to(INSPECTOR) and idle(linked))
     before = list(telegram.sent)
-    assert not any("2026-Q3" in s.text for s in before)
+    assert not any("2026年第三季度" in s.text for s in before)
 
     # Down through October and most of November; the third quarter's grace ended on 5 October.
     clock.moment = at(dt.date(2026, 11, 24))
     with Running(service(linked, national, telegram, clock)):
-        assert wait(lambda: any("2026-Q3" in s.text for s in telegram.sent[len(before) :]))
+        assert wait(lambda: any("2026年第三季度" in s.text for s in telegram.sent[len(before) :]))
         assert wait(lambda: idle(linked))
     after = telegram.sent[len(before) :]
     text = "\n".join(s.text for s in after)
-    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026-Q3" in text
+    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026年第三季度" in text
     # Nothing announced before the downtime is announced again.
     old_lines = {line for s in before for line in s.text.splitlines()[1:]}
     new_lines = {line for s in after for line in s.text.splitlines()[1:]}
@@ -157,7 +157,7 @@ def test_the_demo_district_gets_a_reminder_a_digest_and_a_late_record_notice(
         asyncio.run_coroutine_threadsafe(running.service.evaluate(), running.loop).result(30)
         assert wait(lambda: any("补录" in m for m in telegram.messages_to(INSPECTOR)))
     late_notices = [m for m in telegram.messages_to(INSPECTOR) if m.startswith("【补录")]
-    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026-Q3" in late_notices[0]
+    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026年第三季度" in late_notices[0]
     assert any(m.startswith("【补录") for m in telegram.messages_to(BRANCH))
 
 
@@ -172,7 +172,11 @@ def test_the_first_workday_brings_last_months_summary_once(
     with Running(service(linked, national, telegram, clock)):
         assert wait(lambda: any(s.method == "sendDocument" for s in telegram.sent) and idle(linked))
     to_inspectors = [s for s in telegram.sent if s.chat_id == INSPECTOR]
-    summaries = [s for s in to_inspectors if "2026年10月" in s.text.splitlines()[0]]
+    summaries = [
+        s
+        for s in to_inspectors
+        if s.method == "sendMessage" and "2026年10月" in s.text.splitlines()[0]
+    ]
     (document,) = [s for s in to_inspectors if s.method == "sendDocument"]
     assert len(summaries) == 1
     assert document.params["document"].endswith(".xlsx")
@@ -203,7 +207,7 @@ def test_alerts_run_sends_once_and_exits_zero_even_when_a_chat_fails(
     )
     assert result.exit_code == 0, result.output
     inspector = "\n".join(telegram.messages_to(INSPECTOR))
-    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026-Q3" in inspector
+    assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026年第三季度" in inspector
     assert telegram.messages_to(BRANCH) == []
     listed = CliRunner().invoke(main, ["--db", db_url, "chats", "list"])
     (branch_line,) = [line for line in listed.output.splitlines() if line.startswith(str(BRANCH))]

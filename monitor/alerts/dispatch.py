@@ -52,6 +52,7 @@ from monitor.alerts.channels import (
 from monitor.alerts.plan import Chat, NoticeKind
 from monitor.alerts.store import AlertStore, Pending
 from monitor.store import Store
+from monitor.text.render import render
 
 log = structlog.get_logger("orglife.dispatch")
 
@@ -70,13 +71,6 @@ KIND_ORDER = (
 WHOLE = frozenset({NoticeKind.SUMMARY, NoticeKind.REPORT})
 CAPTION_MAX_CHARS = 1024
 
-# Header titles and the first message's count phrase, per kind.
-TITLES: dict[NoticeKind, tuple[str, str]] = {
-    NoticeKind.MISSED: ("组织生活未按期开展通报", "共{n}项："),
-    NoticeKind.LATE: ("补录情况通报", "以下{n}项已补录："),
-    NoticeKind.REMINDER: ("组织生活到期提醒", "共{n}项："),
-    NoticeKind.OVERDUE: ("问题台账逾期提醒", "以下{n}项整改已逾期："),
-}
 BULLET = "• "
 TELEGRAM_MAX_CHARS = 4096
 
@@ -88,10 +82,13 @@ WINDOW = dt.timedelta(seconds=60)
 
 def header(kind: NoticeKind, total: int, first: int = 1, last: int | None = None) -> str:
     """A digest's header line; a continuation (``first`` > 1) says （续） and which items."""
-    title, phrase = TITLES[kind]
-    if first <= 1:
-        return f"【{title}】{phrase.format(n=total)}"
-    return f"【{title}（续）】第{first}—{last if last is not None else total}项，共{total}项："
+    return render(
+        "alerts/header.txt",
+        kind=kind.value,
+        total=total,
+        first=first,
+        last=last if last is not None else total,
+    )
 
 
 def text_length(text: str) -> int:

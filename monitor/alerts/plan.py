@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from monitor.core.domain import Finding, Member, Org, OrgType, Status
+from monitor.core.periods import Period
 from monitor.core.rules import Rule, RulePack
 from monitor.core.schedule import scheduled_day
 from monitor.core.workdays import WorkCalendar
 from monitor.ledger.model import LedgerItem, LedgerStatus
+from monitor.text.render import render as render_text
 
 
 class ChatRole(StrEnum):
@@ -172,18 +174,19 @@ def plan_overdue(
         if item.status is not LedgerStatus.OVERDUE:
             continue
         org = orgs.get(item.org)
-        who = f"{item.org} {org.name if org is not None else ''}".rstrip()
-        if item.member is not None:
-            cadre = cadres.get(item.member)
-            who = f"{item.member} {cadre.name if cadre is not None else ''}".rstrip() + (
-                f"（{org.name}）" if org is not None else ""
-            )
-        what = item.issue
-        if item.rule is not None and not what:
-            what = " ".join(x for x in (rule_names.get(item.rule, item.rule), item.period) if x)
-        line = (
-            f"{who} · {what}：整改期限{_md(item.deadline)}已过，尚未整改"
-            f"（问题台账第{item.id}号，{item.opened:%Y-%m-%d}发现）"
+        cadre = cadres.get(item.member) if item.member is not None else None
+        line = render_text(
+            "alerts/overdue.txt",
+            org=item.org,
+            org_name=org.name if org is not None else None,
+            member=item.member,
+            cadre_name=cadre.name if cadre is not None else None,
+            issue=item.issue,
+            rule_name=rule_names.get(item.rule, item.rule) if item.rule is not None else None,
+            period=Period.parse(item.period) if item.period else None,
+            deadline=item.deadline,
+            id=item.id,
+            opened=item.opened,
         )
         for chat in router.inspectors_above(item.org):
             key = f"overdue:{item.id}:{item.reopened}"
@@ -219,7 +222,7 @@ def plan_summaries(
                 chat.id,
                 NoticeKind.REPORT,
                 None,
-                f"{month} 月度检查通报（明细、问题台账、后补记录）",
+                render_text("alerts/report_caption.txt", month=Period.parse(month)),
                 document=workbook,
                 filename=filename,
             )
@@ -295,12 +298,8 @@ class _Router:
         return [self.by_id[i] for i in sorted(ids) if i in self.by_id and self.by_id[i].enabled]
 
 
-def _md(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
 class _Words:
-    """One finding's line in a digest: subject code first, then the period label as printed."""
+    """One finding's lines in a digest (the wording is in ``templates/alerts/``)."""
 
     def __init__(
         self,
@@ -320,16 +319,17 @@ class _Words:
         self.cadre = cadres.get(finding.member) if finding.member else None
         self.workdays = workdays
 
-    def _who(self, names: bool) -> str:
+    def _subject(self, names: bool) -> dict[str, object]:
+        """What ``alerts/_subject.txt`` needs; the cadre's name only where ``names`` allows."""
         f = self.finding
-        org_name = self.org.name if self.org is not None else f.org
-        if f.member is not None:
-            name = self.cadre.name if (self.cadre is not None and names) else "领导干部"
-            return f"{f.member} {name}（{org_name}）"
-        return f"{f.org} {org_name}"
-
-    def _head(self, names: bool) -> str:
-        return f"{self._who(names)} · {self.rule.name} {self.finding.period.label}"
+        return {
+            "org": f.org,
+            "org_name": self.org.name if self.org is not None else f.org,
+            "member": f.member,
+            "cadre_name": self.cadre.name if (self.cadre is not None and names) else None,
+            "rule_name": self.rule.name,
+            "period": f.period,
+        }
 
     def due(self) -> dt.date:
         """The day the requirement is due: a fixed-day session's day (until it has passed),
@@ -343,20 +343,19 @@ class _Words:
         return period.end
 
     def missed(self, *, names: bool) -> str:
-        period = self.finding.period
-        grace = period.end + dt.timedelta(days=self.pack.grace_for(self.rule))
-        verb = "参加" if self.finding.member is not None else "开展"
-        return (
-            f"{self._head(names)}：未按期{verb}（{period.label_zh}，截止{_md(period.end)}，"
-            f"补录宽限至{_md(grace)}）"
-        )
+        grace = self.finding.period.end + dt.timedelta(days=self.pack.grace_for(self.rule))
+        return render_text("alerts/missed.txt", grace=grace, **self._subject(names))
 
     def late(self, *, names: bool) -> str:
-        return f"{self._head(names)}：已补录，此前通报的未按期情况已消除"
+        return render_text("alerts/late.txt", **self._subject(names))
 
     def reminder(self, due: dt.date, days_left: int) -> str:
-        when = "今天" if days_left == 0 else "明天" if days_left == 1 else f"{days_left}天后"
         counted = self.finding.evidence.counted
-        need = self.rule.count - counted
-        still = f"尚需{need}次" if counted else "尚未开展"
-        return f"{self._head(False)}：{still}，{when}（{_md(due)}）到期"
+        return render_text(
+            "alerts/reminder.txt",
+            counted=counted,
+            need=self.rule.count - counted,
+            due=due,
+            days_left=days_left,
+            **self._subject(False),
+        )

@@ -28,6 +28,7 @@ from monitor.core.workdays import WorkCalendar
 
 UID_DOMAIN = "orglife"
 MISSED_MARK = "【未按期召开】"
+CADRE_MISSED_MARK = "【未按期参加】"  # a cadre 参加s a branch's life; the branch 召开s it
 
 
 class FeedKind(StrEnum):
@@ -185,6 +186,10 @@ def _scope(period: Period) -> str:
     return "本年度"
 
 
+def _missed_mark(rule: Rule) -> str:
+    return CADRE_MISSED_MARK if rule.applies_to is Subject.LEADING_CADRE else MISSED_MARK
+
+
 def _verb(rule: Rule) -> str:
     """召开 a meeting, 参加 (a cadre), 开展 anything else (themed day, lesson, talks)."""
     if rule.applies_to is Subject.LEADING_CADRE:
@@ -274,7 +279,7 @@ class _Builder:
         if finding.status is Status.HELD:
             summary = f"{name}（已{_verb(rule)}）"
         elif finding.status is Status.MISSED:
-            summary = f"{MISSED_MARK}{name}"
+            summary = f"{_missed_mark(rule)}{name}"
         else:
             summary = name
         lines = [f"{org.name}（{org.code}）{period.label_zh}{rule.name}"]
@@ -308,7 +313,7 @@ class _Builder:
         if finding.status is Status.HELD:
             summary = f"{scope}{name}已{verb}"
         elif finding.status is Status.MISSED:
-            summary = f"{MISSED_MARK}{scope}{name}"
+            summary = f"{_missed_mark(rule)}{scope}{name}"
         elif counted:
             summary = (
                 f"{scope}{name}已{verb}{counted}次，尚需{rule.count - counted}次，"
@@ -436,7 +441,7 @@ class _Builder:
         scope = _scope(period)
         day = self.workdays.last_workday(period.start, period.end)
         if missed:
-            summary = f"{MISSED_MARK}{scope}{rule.name}：{missed}{unit}未按期{verb}"
+            summary = f"{_missed_mark(rule)}{scope}{rule.name}：{missed}{unit}未按期{verb}"
         elif open_:
             summary = (
                 f"{scope}{rule.name}截止{_md(period.end)}：{open_}{unit}尚未{verb}（共{total}）"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.core.domain import Member, Org
+from monitor.core.periods import Period
 from monitor.ledger.model import (
     ACTION_LABELS,
     SOURCE_LABELS,
@@ -35,7 +36,7 @@ LEDGER_COLUMNS: tuple[tuple[str, int], ...] = (
     ("责任组织", 24),
     ("对象", 18),
     ("事项", 40),
-    ("周期", 10),
+    ("周期", 16),
     ("来源", 10),
     ("发现日期", 12),
     ("整改期限", 12),
@@ -77,7 +78,7 @@ def ledger_row(
         org.name if org is not None else item.org,
         subject_label(item, members),
         item.issue,
-        item.period,
+        Period.parse(item.period).label_zh if item.period else None,
         SOURCE_LABELS[item.source],
         item.opened,
         item.deadline,

@@ -52,7 +52,7 @@ class LedgerItem:
     rule: str | None  # None for an inspection item that names no rule
     period: str | None  # the period label as `orglife check` prints it, e.g. "2026-Q3"
     source: LedgerSource
-    issue: str  # what is wrong, in Chinese, e.g. "支部党员大会 2026-Q3 未按期开展"
+    issue: str  # what is wrong, in Chinese, e.g. "支部党员大会 2026年第三季度 未按期开展"
     opened: dt.date
     deadline: dt.date
     status: LedgerStatus
@@ -106,9 +106,9 @@ class LedgerError(OrglifeError):
 
 
 def issue_text(finding: Finding, rule_name: str) -> str:
-    """What a final miss means, in Chinese: "支部党员大会 2026-Q3 未按期开展"."""
+    """What a final miss means, in Chinese: "支部党员大会 2026年第三季度 未按期开展"."""
     verb = "参加" if finding.member is not None else "开展"
-    return f"{rule_name} {finding.period.label} 未按期{verb}"
+    return f"{rule_name} {finding.period.label_zh} 未按期{verb}"
 
 
 def deadline_for(opened: dt.date, days: int = DEFAULT_DEADLINE_DAYS) -> dt.date:
