@@ -164,6 +164,21 @@ def test_rules_check_names_file_rule_and_field(tmp_path: Path):
     assert "'period'" in result.stderr
 
 
+def test_chats_are_named_by_org_and_role_once(db: str):
+    # An org's name often ends in 支部: "幸福社区党支部（支部群）", never "…党支部支部群".
+    assert run("--db", db, "import", "orgs", str(demo_files()["orgs"])).exit_code == 0
+    added = run(
+        "--db", db, "chats", "add", "--org", "JD01-01", "--chat", "-1001", "--role", "branch"
+    )
+    assert added.exit_code == 0, added.output
+    assert "已绑定：群聊 -1001 → JD01-01 幸福社区党支部（支部群）" in added.output
+    # stderr's console wraps at the terminal's width: wide enough for the line to stay whole.
+    code = run("--db", db, "chats", "code", "JD01-01", "--role", "branch", env={"COLUMNS": "200"})
+    assert code.exit_code == 0, code.output
+    assert "请在要绑定为“幸福社区党支部（支部群）”的群里发送：/link " in code.stderr
+    assert "党支部支部群" not in code.stderr
+
+
 def test_the_demo_command_prints_the_compliance_table(tmp_path: Path):
     result = run("--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.output

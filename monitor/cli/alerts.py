@@ -18,16 +18,8 @@ from monitor.alerts.store import AlertStore
 from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.holidays import default_holiday_dirs, work_calendar
+from monitor.text import cli as msg
 
-ROLE_ZH = {ChatRole.BRANCH: "支部群", ChatRole.INSPECTOR: "督查群"}
-KIND_ZH = {
-    NoticeKind.MISSED: "未按期",
-    NoticeKind.LATE: "补录",
-    NoticeKind.OVERDUE: "台账逾期",
-    NoticeKind.REMINDER: "提醒",
-    NoticeKind.SUMMARY: "月度通报",
-    NoticeKind.REPORT: "通报附件",
-}
 DEFAULT_KINDS = (NoticeKind.MISSED, NoticeKind.LATE, NoticeKind.REMINDER)  # always counted
 
 
@@ -66,7 +58,10 @@ def chats_add(obj: common.Context, org: str, chat_id: int, role: str, show_names
     )
     name = obj.store.org(chat.org).name
     common.out.print(
-        f"已绑定：群聊 {chat.chat_id} → {chat.org} {name}（{ROLE_ZH[chat.role]}）", highlight=False
+        msg.chat_linked(
+            chat_id=chat.chat_id, org_code=chat.org, org_name=name, role=chat.role.value
+        ),
+        highlight=False,
     )
 
 
@@ -85,9 +80,7 @@ def chats_list(obj: common.Context) -> None:
             line += f"\tdisabled\t{chat.disabled_reason or ''}"
         click.echo(line)
     if not found:
-        common.err.print(
-            "还没有绑定的群聊：用 orglife chats add 或 orglife chats code 绑定。", highlight=False
-        )
+        common.err.print(msg.NO_CHATS, highlight=False)
 
 
 @chats.command("code")
@@ -100,11 +93,7 @@ def chats_code(obj: common.Context, org: str, role: str) -> None:
     code = AlertStore(obj.store).issue_code(now=_now(), org=org.strip(), role=_role(role))
     click.echo(code)
     name = obj.store.org(org.strip()).name
-    common.err.print(
-        f"请在要绑定为“{name}{ROLE_ZH[_role(role)]}”的群里发送：/link {code}"
-        "（10分钟内有效，仅可使用一次）",
-        highlight=False,
-    )
+    common.err.print(msg.link_chat_hint(org_name=name, role=role, code=code), highlight=False)
 
 
 @click.group("members")
@@ -120,10 +109,7 @@ def members_link(obj: common.Context, member: str) -> None:
     """A one-time code (10 minutes) the member sends to the bot privately: `/link CODE`."""
     code = AlertStore(obj.store).issue_code(now=_now(), member=member.strip())
     click.echo(code)
-    common.err.print(
-        f"请该党员在与机器人的私聊中发送：/link {code}（10分钟内有效，仅可使用一次）",
-        highlight=False,
-    )
+    common.err.print(msg.link_member_hint(code=code), highlight=False)
 
 
 @click.group("alerts")
@@ -165,27 +151,26 @@ def alerts_run(
     if summary:
         month = summary_month(dt.datetime.combine(day, dt.time(12), SHANGHAI), workdays)
         if month is None:
-            common.err.print(
-                f"{day} 早于本月第一个工作日，上月通报尚未到发送时间。", highlight=False
-            )
+            common.err.print(msg.summary_not_due(day=day), highlight=False)
         else:
             enqueued[NoticeKind.SUMMARY] += send_summaries(
                 store, pack, month=month, as_of=day, now=_now()
             )
     shown = [k for k in NoticeKind if enqueued[k] or k in DEFAULT_KINDS]
-    counts = "，".join(f"{KIND_ZH[k]} {enqueued[k]}" for k in shown)
     common.out.print(
-        f"评估截至 {day}：{report.findings} 项结论，其中未按期 {report.missed} 项；"
-        f"新入队通知 {sum(enqueued.values())} 条（{counts}）",
+        msg.alerts_cycle(
+            as_of=day,
+            findings=report.findings,
+            missed=report.missed,
+            enqueued=[(k.value, enqueued[k]) for k in shown],
+        ),
         highlight=False,
     )
     if no_send:
         return
     channel = channel_from_env(os.environ, console=_print_message)
     if isinstance(channel, ConsoleChannel):
-        common.err.print(
-            "未设置 ORGLIFE_TELEGRAM_TOKEN：消息输出到控制台，不发送到 Telegram。", highlight=False
-        )
+        common.err.print(msg.NO_TELEGRAM_TOKEN, highlight=False)
     dispatcher = Dispatcher(store, channel, worker=f"cli-{os.getpid()}", clock=_now)
 
     async def dispatch() -> object:
@@ -195,7 +180,7 @@ def alerts_run(
             await channel.aclose()
 
     sent = asyncio.run(dispatch())
-    common.out.print(f"发送结果：{sent}", highlight=False)
+    common.out.print(msg.dispatched(report=str(sent)), highlight=False)
 
 
 def _print_message(chat_id: int, text: str) -> None:

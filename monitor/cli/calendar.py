@@ -25,6 +25,7 @@ from monitor.calendar.store import FeedStore
 from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.holidays import default_holiday_dirs, work_calendar
+from monitor.text import cli as msg
 
 DEFAULT_FEED_DIR = Path("calendars") / "feeds"
 
@@ -81,8 +82,15 @@ def calendar(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(rendered.body)
     common.out.print(
-        f"已写入 {path}：{rendered.feed.subject.title}，{len(rendered.feed.events)}个日程"
-        f"（{first_day}至{last_day}，状态截至{as_of_day}；本次新增或变化{rendered.changed}个）",
+        msg.feed_written(
+            path=str(path),
+            title=rendered.feed.subject.title,
+            events=len(rendered.feed.events),
+            first=first_day,
+            last=last_day,
+            as_of=as_of_day,
+            changed=rendered.changed,
+        ),
         highlight=False,
     )
 
@@ -96,11 +104,7 @@ def _print_link(url: str, title: str) -> None:
     # The URL comes first, alone on its line, so scripts can take `| head -1`.
     click.echo(url)
     click.echo(webcal_url(url))
-    common.err.print(
-        f"{title}：在日历应用中“订阅日历/从URL添加”，粘贴第一行地址；"
-        "苹果设备可直接打开第二行 webcal:// 链接。",
-        highlight=False,
-    )
+    common.err.print(msg.how_to_subscribe(title=title), highlight=False)
 
 
 @feeds.command("url")
@@ -125,7 +129,7 @@ def feeds_rotate(obj: common.Context, code: str) -> None:
     base_url = public_url()
     token = FeedStore(obj.store).rotate(who.code, now=_now())
     _print_link(feed_url(token.token, base_url), who.title)
-    common.err.print("旧的订阅地址已作废，请把新地址发给订阅人。", highlight=False)
+    common.err.print(msg.FEED_ROTATED, highlight=False)
 
 
 @feeds.command("revoke")
@@ -136,9 +140,9 @@ def feeds_revoke(obj: common.Context, code: str) -> None:
     """Stop CODE's link from working, without issuing a new one."""
     code = code.strip()
     if FeedStore(obj.store).revoke(code, now=_now()):
-        common.out.print(f"已作废 {code} 的订阅地址。", highlight=False)
+        common.out.print(msg.feed_revoked(code=code), highlight=False)
     else:
-        common.out.print(f"{code} 没有有效的订阅地址，无需作废。", highlight=False)
+        common.out.print(msg.feed_nothing_to_revoke(code=code), highlight=False)
 
 
 @feeds.command("list")
@@ -147,13 +151,13 @@ def feeds_revoke(obj: common.Context, code: str) -> None:
 @common.handles_errors
 def feeds_list(obj: common.Context, include_revoked: bool) -> None:
     """List the feeds that have links (tokens are shown shortened)."""
-    table = Table("对象", "链接（节选）", "创建时间（UTC）", "状态")
+    table = Table(*msg.FEEDS_COLUMNS)
     for token in FeedStore(obj.store).tokens(include_revoked=include_revoked):
         table.add_row(
             token.subject,
             f"…/feeds/{token.token[:4]}….ics",
             f"{token.created:%Y-%m-%d %H:%M}",
-            "有效" if token.active else f"已作废（{token.revoked:%Y-%m-%d}）",
+            msg.FEED_ACTIVE if token.revoked is None else msg.feed_revoked_on(day=token.revoked),
         )
     common.out.print(table)
 

@@ -15,6 +15,7 @@ from monitor.cli import common
 from monitor.core.domain import Finding, Status
 from monitor.core.explain import STATUS_ZH, finding_json, reason
 from monitor.core.rules import RulePack, load_pack
+from monitor.text import cli as msg
 
 
 @click.command()
@@ -61,11 +62,7 @@ def check(
     common.log.info("ledger", opened=change.opened, late=change.late, overdue=len(change.overdue))
     findings = [f for f in result.findings if not statuses or f.status.value in statuses]
     if not result.registers.orgs:
-        common.err.print(
-            "登记册中还没有组织：请先用 orglife import orgs/members/meetings FILE 导入台账"
-            f"（数据库：{common.safe_url(obj.db)}）",
-            highlight=False,
-        )
+        common.err.print(msg.no_orgs(db=common.safe_url(obj.db)), highlight=False)
     if fmt == "json":
         rows = [finding_json(f, pack, result.registers.orgs, as_of_day) for f in findings]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -85,7 +82,7 @@ STATUS_MARK = {
 def short_label(label: str) -> str:
     """The period without its year (the table title carries it): 09, Q3, B5, H2, 全年."""
     _, _, rest = label.partition("-")
-    return rest or "全年"
+    return rest or msg.WHOLE_YEAR
 
 
 def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
@@ -94,16 +91,12 @@ def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> N
     cadres = {m.id: m for m in result.registers.cadres}
     legend = "  ".join(f"{STATUS_MARK[s]}{STATUS_ZH[s]}" for s in list(Status)[:4])
     table = Table(
-        title=f"组织生活合规检查（{result.since:%Y-%m-%d} 至 {result.as_of:%Y-%m-%d}）",
+        title=msg.check_title(since=result.since, as_of=result.as_of),
         caption=legend,
     )
-    for header, justify in (
-        ("组织", "left"),
-        ("对象", "left"),
-        ("规则", "left"),
-        ("各期情况", "left"),
-        ("落实", "right"),
-    ):
+    # The last column (held/due) is a number.
+    justified = ("left",) * (len(msg.CHECK_COLUMNS) - 1) + ("right",)
+    for header, justify in zip(msg.CHECK_COLUMNS, justified, strict=True):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     rows: dict[tuple[str, str, str], list[Finding]] = {}
     for f in findings:
@@ -115,8 +108,8 @@ def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> N
         held = sum(f.status is Status.HELD for f in items)
         due = held + sum(f.status is Status.MISSED for f in items)
         table.add_row(
-            "" if code == previous_org else f"{org.name if org else code}（{code}）",
-            f"{member.name}（{member.id}）" if member else "本组织",
+            "" if code == previous_org else msg.with_code(org.name if org else code, code),
+            msg.with_code(member.name, member.id) if member else msg.THE_ORG_ITSELF,
             pack.rule(rule_id).name,
             " ".join(f"{short_label(f.period.label)}{STATUS_MARK[f.status]}" for f in items),
             f"{held}/{due}" if due else "—",
@@ -126,27 +119,29 @@ def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> N
     common.out.print(table)
     missed = [f for f in findings if f.status is Status.MISSED]
     if missed:
-        detail = Table(title="未按期开展明细")
-        for header in ("组织", "对象", "规则", "周期", "说明"):
+        detail = Table(title=msg.MISSED_TITLE)
+        for header in msg.MISSED_COLUMNS:
             detail.add_column(header, overflow="fold")
         for f in missed:
             rule = pack.rule(f.rule)
             org = orgs.get(f.org)
             member = cadres.get(f.member) if f.member else None
             detail.add_row(
-                f"{org.name if org else f.org}（{f.org}）",
-                f"{member.name}（{member.id}）" if member else "本组织",
+                msg.with_code(org.name if org else f.org, f.org),
+                msg.with_code(member.name, member.id) if member else msg.THE_ORG_ITSELF,
                 rule.name,
                 f.period.label_zh,
                 reason(f, rule, pack, org, result.as_of),
             )
         common.out.print(detail)
     totals = result.totals()
-    due = totals[Status.HELD] + totals[Status.MISSED]
-    rate = f"，落实率 {totals[Status.HELD] / due:.1%}" if due else ""
     common.out.print(
-        f"合计 {len(findings)} 项：已落实 {totals[Status.HELD]}，"
-        f"未按期开展 {totals[Status.MISSED]}，"
-        f"进行中 {totals[Status.OPEN]}，免于考核 {totals[Status.EXEMPT]}{rate}",
+        msg.check_totals(
+            findings=len(findings),
+            held=totals[Status.HELD],
+            missed=totals[Status.MISSED],
+            in_progress=totals[Status.OPEN],
+            exempt=totals[Status.EXEMPT],
+        ),
         highlight=False,
     )

@@ -9,6 +9,7 @@ from monitor.cli.check import check
 from monitor.cli.registers import report_import
 from monitor.core.rules import load_pack
 from monitor.registers import readers
+from monitor.text import cli as msg
 
 DEMO_URL = "sqlite:///./orglife-demo.db"
 
@@ -33,7 +34,7 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     ):
         # Keep the demo out of a real register that may live in ./orglife.db.
         obj.db = DEMO_URL
-        common.out.print(f"演示数据库：{DEMO_URL}", highlight=False)
+        common.out.print(msg.demo_database(url=DEMO_URL), highlight=False)
     today = SNAPSHOT_DAY
     store = obj.store
     for kind, loader in (("orgs", readers.read_orgs), ("members", readers.read_members)):

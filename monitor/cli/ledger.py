@@ -36,6 +36,7 @@ from monitor.ledger.model import (
 )
 from monitor.ledger.store import LedgerStore
 from monitor.store import Store
+from monitor.text import cli as msg
 
 STATUS_STYLE = {
     LedgerStatus.OPEN: "yellow",
@@ -124,36 +125,23 @@ def ledger_list(obj: common.Context, org: str | None, status: str | None, fmt: s
         rows = [item_json(i, orgs, members) for i in items]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"问题台账（{len(items)} 项）")
-    for header in (
-        "编号",
-        "责任组织",
-        "对象",
-        "事项",
-        "周期",
-        "来源",
-        "发现日期",
-        "整改期限",
-        "状态",
-        "整改情况",
-    ):
+    table = Table(title=msg.ledger_title(items=len(items)))
+    for header in msg.LEDGER_COLUMNS:
         table.add_column(header, overflow="fold")
     for item in items:
         table.add_row(*_cells(item, orgs, members))
     common.out.print(table)
     counts = {s: sum(i.status is s for i in items) for s in LedgerStatus}
-    common.out.print(
-        "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()), highlight=False
-    )
+    common.out.print(msg.tally((STATUS_LABELS[s], n) for s, n in counts.items()), highlight=False)
 
 
 def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]) -> list[str]:
     org = orgs.get(item.org)
     style = STATUS_STYLE[item.status]
-    reopened = f"（重新打开{item.reopened}次）" if item.reopened else ""
+    reopened = msg.reopened_times(times=item.reopened)
     return [
         f"#{item.id}",
-        escape(f"{org.name if org else item.org}（{item.org}）"),
+        escape(msg.with_code(org.name if org else item.org, item.org)),
         escape(subject_label(item, members)),
         escape(item.issue),
         item.period or "—",
@@ -213,7 +201,13 @@ def ledger_add(
     name = store.org(item.org).name
     common.out.print(
         escape(
-            f"已登记问题#{item.id}：{name}（{item.org}）· {item.issue}，整改期限 {item.deadline}"
+            msg.problem_added(
+                item_id=item.id,
+                org_name=name,
+                org_code=item.org,
+                issue=item.issue,
+                deadline=item.deadline,
+            )
         ),
         highlight=False,
     )
@@ -232,7 +226,9 @@ def ledger_rectify(obj: common.Context, item_id: int, note: str, by: str) -> Non
     item = LedgerStore(obj.store).rectify(item_id, note, by=by, now=_now())
     common.out.print(
         escape(
-            f"问题#{item.id} 已记录整改，状态：{STATUS_LABELS[item.status]}（{item.rectification}）"
+            msg.problem_rectified(
+                item_id=item.id, status=STATUS_LABELS[item.status], note=item.rectification
+            )
         ),
         highlight=False,
     )
@@ -250,7 +246,8 @@ def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -
         item_id, by=by, today=common.today_in_shanghai(), now=_now(), note=note
     )
     common.out.print(
-        escape(f"问题#{item.id} 已销号（{item.cleared}）：{item.issue}"), highlight=False
+        escape(msg.problem_cleared(item_id=item.id, cleared=item.cleared, issue=item.issue)),
+        highlight=False,
     )
 
 
@@ -271,10 +268,7 @@ def ledger_review(
     cleared = LedgerStore(store).items(codes, LedgerStatus.CLEARED)
     since = review_start(cleared)
     if since is None or since > day:
-        common.out.print(
-            f"回头看（截至 {day}）：没有可复查的已销号问题（共 {len(cleared)} 项已销号）。",
-            highlight=False,
-        )
+        common.out.print(msg.review_nothing_to_do(as_of=day, cleared=len(cleared)), highlight=False)
         return
     check = run_check(
         store, load_pack(rule_paths), as_of=day, since=since, org=org, with_records=False
@@ -287,13 +281,20 @@ def ledger_review(
         why = trail[-1].note if trail else ""
         common.out.print(
             escape(
-                f"问题#{item.id} 重新打开：{org_name}（{item.org}）· {subject_label(item, members)}"
-                f" · {item.issue}；{why}；新整改期限 {item.deadline}"
+                msg.problem_reopened(
+                    item_id=item.id,
+                    org_name=org_name,
+                    org_code=item.org,
+                    subject=subject_label(item, members),
+                    issue=item.issue,
+                    why=why,
+                    deadline=item.deadline,
+                )
             ),
             highlight=False,
         )
     common.out.print(
-        f"回头看（截至 {day}）：复查已销号问题 {len(cleared)} 项，重新打开 {len(reopened)} 项。",
+        msg.review_done(as_of=day, cleared=len(cleared), reopened=len(reopened)),
         highlight=False,
     )
 
@@ -308,11 +309,15 @@ def ledger_history(obj: common.Context, item_id: int) -> None:
     item = LedgerStore(store).item(item_id)
     table = Table(
         title=escape(
-            f"问题#{item.id} {store.org(item.org).name} · {item.issue}"
-            f"（{STATUS_LABELS[item.status]}）"
+            msg.history_title(
+                item_id=item.id,
+                org_name=store.org(item.org).name,
+                issue=item.issue,
+                status=STATUS_LABELS[item.status],
+            )
         )
     )
-    for header in ("时间", "操作人", "操作", "状态变化", "说明"):
+    for header in msg.HISTORY_COLUMNS:
         table.add_column(header, overflow="fold")
     for event in LedgerStore(store).events(item_id):
         before = f"{STATUS_LABELS[event.from_status]} → " if event.from_status else ""
@@ -346,5 +351,6 @@ def ledger_export(obj: common.Context, org: str | None, status: str | None, outp
     orgs, members = _names(store, items)
     export_ledger(output, items, events, orgs, members)
     common.out.print(
-        escape(f"已导出问题 {len(items)} 项、整改记录 {len(events)} 条：{output}"), highlight=False
+        escape(msg.ledger_exported(items=len(items), events=len(events), path=str(output))),
+        highlight=False,
     )

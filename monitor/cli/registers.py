@@ -12,8 +12,7 @@ from monitor.cli import common
 from monitor.core.rules import load_pack
 from monitor.registers import readers
 from monitor.store import ImportResult
-
-KIND_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
+from monitor.text import cli as msg
 
 
 @click.group("import")
@@ -31,8 +30,13 @@ def report_import(result: ImportResult, path: Path) -> None:
         updated=result.updated,
     )
     common.out.print(
-        f"已导入{KIND_ZH[result.kind]} {result.rows} 条（新增 {result.inserted}，"
-        f"更新 {result.updated}）：{path}",
+        msg.imported(
+            kind=result.kind,
+            rows=result.rows,
+            inserted=result.inserted,
+            updated=result.updated,
+            path=str(path),
+        ),
         highlight=False,
     )
 
@@ -83,7 +87,7 @@ def import_meetings(
         transient=True,
         disable=not common.err.is_terminal,
     ) as progress:
-        task = progress.add_task("导入会议记录", total=total)
+        task = progress.add_task(msg.IMPORTING_MEETINGS, total=total)
         # Streamed: a province's file is validated and staged a chunk at a time.
         with readers.stream_meetings(file, today=entry_day, catalog=pack.catalog) as stream:
             result = obj.store.import_meetings(

@@ -15,6 +15,7 @@ from monitor.core.rules import load_pack
 from monitor.reporting import render_html, render_json, render_md, render_xlsx
 from monitor.reporting.build import build_summary
 from monitor.reporting.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
+from monitor.text import cli as msg
 
 FORMATS = ("json", "md", "html", "xlsx")
 
@@ -86,7 +87,7 @@ def report(
     and the trend of the last months. json, md and html go to stdout unless -o is given.
     """
     if fmt == "xlsx" and output is None:
-        raise click.UsageError("xlsx 格式须用 -o 指定输出文件，例如 -o 通报.xlsx")
+        raise click.UsageError(msg.XLSX_NEEDS_OUTPUT)
     period = parse_month(month)
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     pack = load_pack(rule_paths)
@@ -114,5 +115,8 @@ def report(
             return
         output.write_text(text, encoding="utf-8")
     common.out.print(
-        f"已生成{summary.org_name}{period.label_zh}检查通报（{fmt}）：{output}", highlight=False
+        msg.report_written(
+            org_name=summary.org_name, month=period.label_zh, fmt=fmt, path=str(output)
+        ),
+        highlight=False,
     )

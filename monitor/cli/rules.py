@@ -10,6 +10,7 @@ from rich.table import Table
 
 from monitor.cli import common
 from monitor.core.rules import bundled_rules_dir, explain, load_pack
+from monitor.text import cli as msg
 
 
 @click.group()
@@ -35,8 +36,10 @@ def rules_check(paths: Sequence[Path]) -> None:
         common.fail("no rule pack files (*.yaml) found")
     for file in files:
         pack = load_pack([file])
-        table = Table(title=f"{file}：{pack.title}（{len(pack.rules)} 条规则，校验通过）")
-        for header in ("规则", "名称", "适用对象", "要求", "宽限", "来源", "所属规则包"):
+        table = Table(
+            title=msg.rules_title(file=str(file), pack_title=pack.title, rules=len(pack.rules))
+        )
+        for header in msg.RULES_COLUMNS:
             table.add_column(header, overflow="fold")
         for row in explain(pack):
             table.add_row(*row.values())

@@ -1,0 +1,261 @@
+"""Every line the `orglife` command line prints, grouped by command.
+
+Commands pass plain values (names, codes, counts, dates) and print what these return; rich
+markup escaping stays with the commands, since it belongs to the console, not the wording.
+Click's help texts (English, for operators) stay with their options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from monitor.text.messages import chat_label
+
+
+def with_code(name: str, code: str) -> str:
+    """An org or a member as tables and messages name it: 幸福社区党支部（JD01-01）."""
+    return f"{name}（{code}）"
+
+
+def tally(counts: Iterable[tuple[str, int]]) -> str:
+    """Counts by label on one line: 待整改 3，整改中 1."""
+    return "，".join(f"{label} {n}" for label, n in counts)
+
+
+THE_ORG_ITSELF = "本组织"  # the subject column of an org's own findings (not a cadre's)
+
+# --- orglife import ------------------------------------------------------------------------
+
+REGISTER_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
+IMPORTING_MEETINGS = "导入会议记录"  # the progress bar's description
+
+
+def imported(*, kind: str, rows: int, inserted: int, updated: int, path: str) -> str:
+    """One register file stored; ``kind`` is orgs, members or meetings."""
+    return f"已导入{REGISTER_ZH[kind]} {rows} 条（新增 {inserted}，更新 {updated}）：{path}"
+
+
+# --- orglife check -------------------------------------------------------------------------
+
+CHECK_COLUMNS = ("组织", "对象", "规则", "各期情况", "落实")
+MISSED_TITLE = "未按期开展明细"
+MISSED_COLUMNS = ("组织", "对象", "规则", "周期", "说明")
+WHOLE_YEAR = "全年"  # a yearly period's short label in the matrix
+
+
+def no_orgs(*, db: str) -> str:
+    """The register is empty: what to import first (``db`` without its password)."""
+    return (
+        "登记册中还没有组织：请先用 orglife import orgs/members/meetings FILE 导入台账"
+        f"（数据库：{db}）"
+    )
+
+
+def check_title(*, since: dt.date, as_of: dt.date) -> str:
+    return f"组织生活合规检查（{since:%Y-%m-%d} 至 {as_of:%Y-%m-%d}）"
+
+
+def check_totals(*, findings: int, held: int, missed: int, in_progress: int, exempt: int) -> str:
+    """The line under the matrix; the rate counts held and missed periods only."""
+    due = held + missed
+    rate = f"，落实率 {held / due:.1%}" if due else ""
+    return (
+        f"合计 {findings} 项：已落实 {held}，未按期开展 {missed}，"
+        f"进行中 {in_progress}，免于考核 {exempt}{rate}"
+    )
+
+
+# --- orglife rules check -------------------------------------------------------------------
+
+RULES_COLUMNS = ("规则", "名称", "适用对象", "要求", "宽限", "来源", "所属规则包")
+
+
+def rules_title(*, file: str, pack_title: str, rules: int) -> str:
+    return f"{file}：{pack_title}（{rules} 条规则，校验通过）"
+
+
+# --- orglife demo --------------------------------------------------------------------------
+
+
+def demo_database(*, url: str) -> str:
+    return f"演示数据库：{url}"
+
+
+# --- orglife calendar, orglife feeds -------------------------------------------------------
+
+FEED_ROTATED = "旧的订阅地址已作废，请把新地址发给订阅人。"
+FEEDS_COLUMNS = ("对象", "链接（节选）", "创建时间（UTC）", "状态")
+FEED_ACTIVE = "有效"
+
+
+def feed_written(
+    *,
+    path: str,
+    title: str,
+    events: int,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.date,
+    changed: int,
+) -> str:
+    return (
+        f"已写入 {path}：{title}，{events}个日程"
+        f"（{first}至{last}，状态截至{as_of}；本次新增或变化{changed}个）"
+    )
+
+
+def how_to_subscribe(*, title: str) -> str:
+    """Printed under a feed's https and webcal:// links, in that order."""
+    return (
+        f"{title}：在日历应用中“订阅日历/从URL添加”，粘贴第一行地址；"
+        "苹果设备可直接打开第二行 webcal:// 链接。"
+    )
+
+
+def feed_revoked(*, code: str) -> str:
+    return f"已作废 {code} 的订阅地址。"
+
+
+def feed_nothing_to_revoke(*, code: str) -> str:
+    return f"{code} 没有有效的订阅地址，无需作废。"
+
+
+def feed_revoked_on(*, day: dt.date) -> str:
+    """The status of a revoked link in `feeds list --all`."""
+    return f"已作废（{day:%Y-%m-%d}）"
+
+
+# --- orglife chats, orglife members link, orglife alerts run -------------------------------
+
+NO_CHATS = "还没有绑定的群聊：用 orglife chats add 或 orglife chats code 绑定。"
+NO_TELEGRAM_TOKEN = "未设置 ORGLIFE_TELEGRAM_TOKEN：消息输出到控制台，不发送到 Telegram。"
+NOTICE_KIND_ZH = {
+    "missed": "未按期",
+    "late": "补录",
+    "overdue": "台账逾期",
+    "reminder": "提醒",
+    "summary": "月度通报",
+    "report": "通报附件",
+}
+
+
+def chat_linked(*, chat_id: int, org_code: str, org_name: str, role: str) -> str:
+    """``role`` is a chat role's value: branch or inspector."""
+    return f"已绑定：群聊 {chat_id} → {org_code} {chat_label(org_name, role)}"
+
+
+def link_chat_hint(*, org_name: str, role: str, code: str) -> str:
+    """How to use a chat's one-time link code (printed on stderr, the code on stdout)."""
+    return (
+        f"请在要绑定为“{chat_label(org_name, role)}”的群里发送：/link {code}"
+        "（10分钟内有效，仅可使用一次）"
+    )
+
+
+def link_member_hint(*, code: str) -> str:
+    return f"请该党员在与机器人的私聊中发送：/link {code}（10分钟内有效，仅可使用一次）"
+
+
+def summary_not_due(*, day: dt.date) -> str:
+    return f"{day} 早于本月第一个工作日，上月通报尚未到发送时间。"
+
+
+def alerts_cycle(
+    *, as_of: dt.date, findings: int, missed: int, enqueued: Iterable[tuple[str, int]]
+) -> str:
+    """One evaluation's result; ``enqueued`` pairs a notice kind's value with its count."""
+    counts = list(enqueued)
+    by_kind = tally((NOTICE_KIND_ZH[kind], n) for kind, n in counts)
+    return (
+        f"评估截至 {as_of}：{findings} 项结论，其中未按期 {missed} 项；"
+        f"新入队通知 {sum(n for _, n in counts)} 条（{by_kind}）"
+    )
+
+
+def dispatched(*, report: str) -> str:
+    """``report`` is the dispatcher's own one-line account of what it sent."""
+    return f"发送结果：{report}"
+
+
+# --- orglife report ------------------------------------------------------------------------
+
+XLSX_NEEDS_OUTPUT = "xlsx 格式须用 -o 指定输出文件，例如 -o 通报.xlsx"
+
+
+def report_written(*, org_name: str, month: str, fmt: str, path: str) -> str:
+    """``month`` is the month's Chinese label, e.g. 2026年10月."""
+    return f"已生成{org_name}{month}检查通报（{fmt}）：{path}"
+
+
+# --- orglife ledger ------------------------------------------------------------------------
+
+LEDGER_COLUMNS = (
+    "编号",
+    "责任组织",
+    "对象",
+    "事项",
+    "周期",
+    "来源",
+    "发现日期",
+    "整改期限",
+    "状态",
+    "整改情况",
+)
+HISTORY_COLUMNS = ("时间", "操作人", "操作", "状态变化", "说明")
+
+
+def ledger_title(*, items: int) -> str:
+    return f"问题台账（{items} 项）"
+
+
+def reopened_times(*, times: int) -> str:
+    """Appended to an item's status once it has been reopened; empty before."""
+    return f"（重新打开{times}次）" if times else ""
+
+
+def problem_added(
+    *, item_id: int, org_name: str, org_code: str, issue: str, deadline: dt.date
+) -> str:
+    return f"已登记问题#{item_id}：{with_code(org_name, org_code)}· {issue}，整改期限 {deadline}"
+
+
+def problem_rectified(*, item_id: int, status: str, note: str | None) -> str:
+    return f"问题#{item_id} 已记录整改，状态：{status}（{note}）"
+
+
+def problem_cleared(*, item_id: int, cleared: dt.date | None, issue: str) -> str:
+    return f"问题#{item_id} 已销号（{cleared}）：{issue}"
+
+
+def problem_reopened(
+    *,
+    item_id: int,
+    org_name: str,
+    org_code: str,
+    subject: str,
+    issue: str,
+    why: str | None,
+    deadline: dt.date,
+) -> str:
+    """One item a look-back reopened; ``why`` is the reopening's note (the period missed)."""
+    return (
+        f"问题#{item_id} 重新打开：{with_code(org_name, org_code)}· {subject}"
+        f" · {issue}；{why}；新整改期限 {deadline}"
+    )
+
+
+def review_nothing_to_do(*, as_of: dt.date, cleared: int) -> str:
+    return f"回头看（截至 {as_of}）：没有可复查的已销号问题（共 {cleared} 项已销号）。"
+
+
+def review_done(*, as_of: dt.date, cleared: int, reopened: int) -> str:
+    return f"回头看（截至 {as_of}）：复查已销号问题 {cleared} 项，重新打开 {reopened} 项。"
+
+
+def history_title(*, item_id: int, org_name: str, issue: str, status: str) -> str:
+    return f"问题#{item_id} {org_name} · {issue}（{status}）"
+
+
+def ledger_exported(*, items: int, events: int, path: str) -> str:
+    return f"已导出问题 {items} 项、整改记录 {events} 条：{path}"
