@@ -314,21 +314,21 @@ def test_status_in_a_branch_chat_lists_this_periods_statuses_without_names(
     chat.link_chat(BRANCH, GROUP, ChatRole.BRANCH)
     reply = chat.ask(GROUP, "/status")
     assert f"{BRANCH_NAME}（{BRANCH}）" in reply
-    assert "✓ 主题党日 2026-11 已落实" in reply
-    assert "✓ 支部委员会会议 2026-11 已落实" in reply
-    assert "○ 支部党员大会 2026-Q4 进行中（12月31日到期）" in reply
-    assert "○ 组织生活会 2026 进行中" in reply
+    assert "✓ 主题党日 2026年11月 已落实" in reply
+    assert "✓ 支部委员会会议 2026年11月 已落实" in reply
+    assert "○ 支部党员大会 2026年第四季度 进行中（12月31日到期）" in reply
+    assert "○ 组织生活会 2026年 进行中" in reply
     assert "（JD01-01-G1）" in reply  # its party groups too
-    assert "主题党日 2026-10" not in reply  # earlier periods only when missed …
-    assert "✗ 党小组会 2026-10 未按期开展" in reply  # … like this group's
+    assert "主题党日 2026年10月" not in reply  # earlier periods only when missed …
+    assert "✗ 党小组会 2026年10月 未按期开展" in reply  # … like this group's
     assert not [name for name in _names(BRANCH) if name in reply]
 
     # A branch with leading cadres: their lines, but no names, in its branch chat …
     chat.link_chat("JD01-05", -100_505, ChatRole.BRANCH)
     branch = chat.ask(-100_505, "/status")
-    assert "✗ 双重组织生活（M0098 领导干部）2026-Q3 未按期参加" in branch
-    assert "✗ 党小组会 2026-09 未按期开展" in branch  # a final miss of the last 3 months
-    assert "2026-07" not in branch  # older misses are not repeated
+    assert "✗ 双重组织生活（M0098 领导干部）2026年第三季度 未按期参加" in branch
+    assert "✗ 党小组会 2026年9月 未按期开展" in branch  # a final miss of the last 3 months
+    assert "2026年7月" not in branch  # older misses are not repeated
     assert not [name for name in _names("JD01-05") if name in branch]
     # … and with names in an inspector chat.
     chat.link_chat("JD01-05", INSPECTORS, ChatRole.INSPECTOR)
@@ -338,7 +338,7 @@ def test_status_in_a_branch_chat_lists_this_periods_statuses_without_names(
     assert "尚未绑定党员身份" in chat.ask(601, "/status", user=601)
     chat.link_member(ORDINARY, 601)
     private = chat.ask(601, "/status", user=601)
-    assert "✓ 主题党日 2026-11 已落实" in private
+    assert "✓ 主题党日 2026年11月 已落实" in private
     assert f"（{BRANCH}）" in private
 
 
@@ -364,7 +364,7 @@ def test_record_by_the_secretary_on_both_backends(
         assert "已登记" in reply
         assert "2026年11月18日" in reply
         assert "应到38人，实到30人" in reply
-        assert "✓ 支部党员大会 2026-Q4 已落实" in reply
+        assert "✓ 支部党员大会 2026年第四季度 已落实" in reply
         stored = [r for r in _records(demo_store) if r.date == dt.date(2026, 11, 18)]
         assert len(stored) == 1
         record = stored[0]
@@ -379,7 +379,7 @@ def test_record_by_the_secretary_on_both_backends(
         )
         assert counted.status is Status.HELD
         assert counted.evidence.counted == 1
-        assert "✓ 支部党员大会 2026-Q4 已落实" in chat.ask(GROUP, "/status")
+        assert "✓ 支部党员大会 2026年第四季度 已落实" in chat.ask(GROUP, "/status")
 
         # Sending the same line again updates the record instead of adding one.
         assert "已按本次内容更新" in chat.ask(GROUP, RECORD, user=501)
@@ -506,8 +506,8 @@ def test_summary_in_an_inspector_chat(chat: Chat, national: RulePack) -> None:
     assert f"应开展{required}项，已落实{held}项，未按期开展{len(missed)}项" in reply
     assert f"落实率{held / required:.1%}" in reply
     for f in missed:
-        assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label}" in reply
-    assert "2026-09" not in reply  # only periods that ended in October
+        assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label_zh}" in reply
+    assert "2026年9月" not in reply  # only periods that ended in October
 
     # A branch chat gets its own subtree's summary.
     chat.link_chat(BRANCH, GROUP, ChatRole.BRANCH)
@@ -516,7 +516,7 @@ def test_summary_in_an_inspector_chat(chat: Chat, national: RulePack) -> None:
     assert branch.startswith(f"{BRANCH_NAME}2026年10月组织生活检查通报")
     assert f"应开展{held + len(missed)}项，已落实{held}项，未按期开展{len(missed)}项" in branch
     assert "落实率80.0%" in branch
-    assert "✗ JD01-01-G3 党小组会 2026-10" in branch
+    assert "✗ JD01-01-G3 党小组会 2026年10月" in branch
 
 
 def test_status_and_summary_during_the_grace_period(
@@ -535,7 +535,9 @@ def test_status_and_summary_during_the_grace_period(
     late = [f for f in check.findings if f.status is Status.OPEN and f.period.end < early.date()]
     assert len(late) == 2  # October's committee meeting and a party group's meeting
     for f in late:
-        assert f"○ {national.rule(f.rule).name} {f.period.label} 待补录（宽限至11月5日）" in status
+        assert (
+            f"○ {national.rule(f.rule).name} {f.period.label_zh} 待补录（宽限至11月5日）" in status
+        )
     assert f"进行中{len(late)}项（不计入应开展）" in summary
 
 
@@ -567,7 +569,7 @@ def test_summary_counts_every_cadence_ending_in_the_month(
     assert f"{month[0]}年{month[1]}月组织生活检查通报" in summary
     assert f"应开展{held + len(missed)}项，已落实{held}项，未按期开展{len(missed)}项" in summary
     for f in missed[:100]:
-        assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label}" in summary
+        assert f"✗ {f.subject} {national.rule(f.rule).name} {f.period.label_zh}" in summary
 
 
 # --- the command logic without python-telegram-bot -----------------------------------------

@@ -17,6 +17,7 @@ from monitor.core.evaluator import Evaluator, Registers, Window, registers_from,
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack, load_pack
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.ledger.model import LedgerItem, LedgerSource, LedgerStatus
 from monitor.reporting.summary import RecordDates, ledger_figures, summarise
 
@@ -29,7 +30,7 @@ H2 = Period(Cadence.HALF_YEAR, 2026, 2)
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 import recurring_ical_events
 from icaljs import ensure_icaljs, parse_with_icaljs
 
-from monitor.calendar.feed import MISSED_MARK, FeedEvent, FeedKind
+from monitor.calendar.feed import CADRE_MISSED_MARK, MISSED_MARK, FeedEvent, FeedKind
 from monitor.calendar.service import RenderedFeed, generate
 from monitor.core.domain import Org
 from monitor.core.periods import Period
@@ -96,7 +96,7 @@ def _status(event: FeedEvent, oversight: bool) -> str:
     """record, held, missed or open: what the event tells a subscriber."""
     if "会议记录" in event.categories:
         return "record"
-    if event.summary.startswith(MISSED_MARK):
+    if event.summary.startswith((MISSED_MARK, CADRE_MISSED_MARK)):
         return "missed"
     if oversight:  # one event sums up a rule's period across the subtree
         return "held" if "均已" in event.summary else "open"

@@ -26,6 +26,7 @@ from monitor.core.evaluator import Registers
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
 from monitor.core.workdays import WorkCalendar
+from monitor.holidays import work_calendar
 from monitor.ledger.model import LedgerItem, LedgerSource, LedgerStatus
 from monitor.reporting import render_html, render_md, render_xlsx
 from monitor.reporting.summary import MonthlySummary, RecordDates, summarise
@@ -45,7 +46,7 @@ URL = 'https://example.org/r?a=1&b="><script>x</script>'
 
 @pytest.fixture(scope="module")
 def workdays() -> WorkCalendar:
-    return WorkCalendar(warn=lambda year, hint: None)
+    return work_calendar(warn=lambda year, hint: None)
 
 
 @pytest.fixture

@@ -144,7 +144,7 @@ def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Memb
         escape(msg.with_code(org.name if org else item.org, item.org)),
         escape(subject_label(item, members)),
         escape(item.issue),
-        item.period or "—",
+        Period.parse(item.period).label_zh if item.period else "—",
         SOURCE_LABELS[item.source],
         item.opened.isoformat(),
         item.deadline.isoformat(),

@@ -224,7 +224,7 @@ def open_in_grace(until: dt.date) -> str:
 
 def status_line(mark: str, rule: str, who: str, period: str, state: str) -> str:
     """``✓ 规则名 期间 状态``, the member part (``who``) in brackets when a cadre's."""
-    # No space after a closing full-width bracket: "双重组织生活（M0098 领导干部）2026-Q3".
+    # No space after a closing full-width bracket: "双重组织生活（M0098 领导干部）2026年第三季度".
     return f"{mark} {rule}{who}{'' if who else ' '}{period} {state}"
 
 

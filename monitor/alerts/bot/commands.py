@@ -233,7 +233,7 @@ class ChatCommands:
         else:
             state = STATUS_ZH[f.status]
         mark = text.MARK.get(f.status, text.NO_MARK)
-        return text.status_line(mark, name, who, f.period.label, state)
+        return text.status_line(mark, name, who, f.period.label_zh, state)
 
     def _due(self, f: Finding, rule: Rule | None, org: Org | None, as_of: dt.date) -> dt.date:
         """A fixed-day session's day while it is ahead, else the period's end."""
@@ -404,7 +404,9 @@ class ChatCommands:
             lines += ["", text.SUMMARY_MISSED]
             for row in missed[:MAX_MISSED_LINES]:
                 lines.append(
-                    text.summary_missed_line(row.member or row.org, row.rule_name, row.period.label)
+                    text.summary_missed_line(
+                        row.member or row.org, row.rule_name, row.period.label_zh
+                    )
                 )
             if len(missed) > MAX_MISSED_LINES:
                 lines.append(text.summary_more_missed(len(missed)))
