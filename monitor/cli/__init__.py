@@ -1,8 +1,9 @@
 """The `orglife` command line: a thin shell over the store, the rule packs and the features.
 
 ``main`` (the console script) lives in :mod:`monitor.cli.root`; each command group has its own
-module, and what they share (context, options, error handling, consoles) is in
-:mod:`monitor.cli.common`.
+module, what they share (context, options, error handling, consoles) is in
+:mod:`monitor.cli.common`, and the log set-up in :mod:`monitor.cli.logs`. Its wording is in
+:mod:`monitor.text.cli`. The top layer: it may import anything, nothing imports it.
 """
 
 from __future__ import annotations

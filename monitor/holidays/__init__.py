@@ -2,7 +2,8 @@
 
 Reads holiday files, asks ``chinesecalendar``, computes the statutory calendar with
 lunar-python, looks up the holiday folders in the environment and logs provisional years; the
-maths over the result is :class:`monitor.core.workdays.WorkCalendar`.
+maths over the result is :class:`monitor.core.workdays.WorkCalendar`. May import
+``monitor.text`` and ``monitor.core``.
 """
 
 from __future__ import annotations

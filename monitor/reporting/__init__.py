@@ -1,7 +1,9 @@
-"""Renderers of the monthly summary (月度检查通报): JSON, a Telegram message, HTML and XLSX.
+"""The monthly summary (月度检查通报): figures, and renderers to JSON, a chat message, HTML, XLSX.
 
-Each takes a :class:`monitor.reporting.summary.MonthlySummary` (see
-:func:`monitor.reporting.build.build_summary`) and returns text or bytes; none reads anything else.
+``summary`` computes the figures (pure); ``build`` gathers them with one evaluation and two
+set-based reads; each renderer takes a :class:`monitor.reporting.summary.MonthlySummary` and
+returns text or bytes, reading nothing else. May import check, ledger, store, registers,
+holidays, text and core; not calendar (its sibling) nor anything above.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 The :class:`Store` facade opens the database, reads the registers and runs each import in one
 transaction; rows are checked in :mod:`monitor.store.validation` and mapped to domain objects in
-:mod:`monitor.store.mappers`.
+:mod:`monitor.store.mappers`. The store is the SQL foundation of every feature (tables,
+migrations, the registers' revision); a feature's own queries live with the feature. May import
+registers, holidays, text and core; never a feature.
 """
 
 from __future__ import annotations
