@@ -324,3 +324,36 @@ def test_a_database_at_the_first_revision_is_upgraded_keeping_its_orgs(db_url: s
     with Store.open(db_url) as store:
         assert current_revision(store.engine) == head_revision()
         assert store.orgs() == [Org("B1", "支部", OrgType.BRANCH)]
+
+
+def test_migrating_to_0007_stamps_old_records_at_the_start_of_their_entry_day(db_url: str):
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from monitor.store import schema
+    from monitor.store.moments import aware
+    from monitor.store.tables import MeetingRow
+
+    engine = schema.make_engine(db_url)
+    cfg = schema.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+        conn.execute(
+            text("INSERT INTO org (code, name, type) VALUES ('B1', '第一党支部', 'branch')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO meeting (key, org, kinds, day, month, recorded) "
+                "VALUES ('k1', 'B1', 1, '2026-03-02', 0, '2026-03-05'), "
+                "('k2', 'B1', 1, '2026-03-03', 0, NULL)"
+            )
+        )
+    assert schema.upgrade(engine)
+    table = MeetingRow.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:  # typed columns: SQLite's text is parsed as a datetime
+        rows = conn.execute(select(table.c.key, table.c.recorded_at).order_by(table.c.key)).all()
+    engine.dispose()
+    stamped = {key: aware(at) if at is not None else None for key, at in rows}
+    # 00:00 in Beijing on the entry day is 16:00 UTC the day before; no entry date, no stamp.
+    assert stamped == {"k1": dt.datetime(2026, 3, 4, 16, tzinfo=dt.UTC), "k2": None}

@@ -65,7 +65,16 @@ class MeetingRow(SQLModel, table=True):
     attended: int | None = None
     lecturer: str | None = Field(default=None, max_length=100)
     topic: str | None = Field(default=None, max_length=500)
+    # The entry date (Beijing) that late-entry checks use, and the moment orglife first saw the
+    # record: both set once, when the record is created, and never moved afterwards.
     recorded: dt.date | None = None
+    recorded_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    for_period: str | None = Field(default=None, max_length=16)  # the period it counts for
+    deleted_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class AttendanceRow(SQLModel, table=True):
@@ -285,3 +294,49 @@ class LedgerEventRow(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AuditEventRow(SQLModel, table=True):
+    """One change to the registers (a record, an exemption, an org or a member): who, when, why."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str = Field(max_length=100)
+    entity: str = Field(max_length=20)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    changes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
+class ExemptionRow(SQLModel, table=True):
+    """A period an inspector excused (免于考核) for one subject and rule; revocable."""
+
+    __tablename__ = "exemption"
+    __table_args__ = (Index("ix_exemption_org", "org"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org: str = Field(sa_column=Column(String(64), ForeignKey("org.code"), nullable=False))
+    member: str = Field(default="", max_length=64)  # "" for an org's own rule
+    rule: str = Field(max_length=64)
+    period: str = Field(max_length=16)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    granted_by: str = Field(max_length=100)
+    granted_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_by: str | None = Field(default=None, max_length=100)
+    revoked_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoke_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SettingRow(SQLModel, table=True):
+    """Settings of the registers kept in the database (e.g. ``registers_begin``)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
