@@ -78,8 +78,10 @@ class Meeting:
     lecturer: str | None = None
     topic: str | None = None
     attendees: tuple[str, ...] = ()
-    recorded: dt.date | None = None
+    recorded: dt.date | None = None  # the entry date (Beijing) that late-entry checks use
     id: int | None = None
+    recorded_at: dt.datetime | None = None  # when orglife first saw the record (UTC, aware)
+    for_period: str | None = None  # label of the earlier period it counts for, if it says so
 
 
 class Evidence(NamedTuple):

@@ -51,6 +51,18 @@ def month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+def attributed_month(day: dt.date, for_period: str | None) -> int:
+    """The month a record counts in: its own, or the last month of the period it says it is for.
+
+    A record counts for an earlier period only when it says so (``for_period``, a period
+    label); the store keeps this month beside the record, and the aggregations (SQL and
+    :func:`monitor.core.evaluator.tally_meetings`) count the record there.
+    """
+    if for_period is None:
+        return month_index(day)
+    return month_index(Period.parse(for_period).end)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Period:
     """One period of a cadence: the ``index``-th (1-based) of its ``year``."""

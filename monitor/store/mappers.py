@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
+from monitor.store.moments import aware
 
 __all__ = ["meeting_of", "member_of", "member_row", "org_of", "org_row"]
 
@@ -92,4 +93,6 @@ def meeting_of(row: Any, bits: dict[str, int], attendees: Sequence[str]) -> Meet
         attendees=tuple(attendees),
         recorded=row.recorded,
         id=row.id,
+        recorded_at=aware(row.recorded_at) if row.recorded_at is not None else None,
+        for_period=row.for_period,
     )
