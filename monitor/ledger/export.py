@@ -21,6 +21,7 @@ from monitor.ledger.model import (
     LedgerItem,
     LedgerStatus,
 )
+from monitor.text.workbook import keep_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -110,6 +111,7 @@ def write_ledger_sheet(
         if item.status is LedgerStatus.OVERDUE:
             ws.cell(row=ws.max_row, column=status_column).font = overdue
     _finish(ws, LEDGER_COLUMNS, dates=("发现日期", "整改期限", "销号日期"))
+    keep_text(cell for row in ws.iter_rows(min_row=2) for cell in row)
 
 
 def write_events_sheet(ws: Worksheet, events: Sequence[LedgerEvent]) -> None:
@@ -128,6 +130,7 @@ def write_events_sheet(ws: Worksheet, events: Sequence[LedgerEvent]) -> None:
             ]
         )
     _finish(ws, EVENT_COLUMNS, times=("时间",))
+    keep_text(cell for row in ws.iter_rows(min_row=2) for cell in row)
 
 
 def export_ledger(

@@ -24,6 +24,7 @@ from monitor.ledger.export import LEDGER_COLUMNS, ledger_row
 from monitor.ledger.model import LedgerStatus
 from monitor.reporting.common import SCOPE_NOTE, day_zh, title
 from monitor.reporting.summary import MonthlySummary, SummaryRow
+from monitor.text.workbook import is_formula_like, literal, literal_row
 
 SHEETS = ("汇总", "明细", "问题台账", "后补记录")
 
@@ -107,8 +108,10 @@ class _Sheet:
     ) -> Any:
         """A styled cell, or the plain value when it needs no style (much cheaper to write)."""
         if font is None and fill is None and fmt is None and not wrap:
-            return value
+            return literal(self.ws, value)
         cell = WriteOnlyCell(self.ws, value=value)
+        if is_formula_like(value):
+            cell.data_type = "s"  # text stays text: never a live formula
         if font is not None:
             cell.font = font
         if fill is not None:
@@ -234,23 +237,27 @@ def _summary_sheet(sheet: _Sheet, summary: MonthlySummary, note: str) -> None:
 def _detail_sheet(sheet: _Sheet, rows: Sequence[SummaryRow]) -> None:
     _setup(sheet.ws, DETAIL_COLUMNS, 1, len(rows))
     sheet.header(name for name, _ in DETAIL_COLUMNS)
-    append = sheet.ws.append  # plain values: a hundred thousand rows, no styles
+    ws = sheet.ws
+    append = ws.append  # plain values: a hundred thousand rows, no styles
     for r in rows:
         append(
-            [
-                r.org,
-                r.org_name,
-                r.branch,
-                r.member,
-                r.member_name,
-                r.rule,
-                r.rule_name,
-                r.period.label,
-                r.period.label_zh,
-                STATUS_ZH[r.status],
-                "是" if r.late_entry else "否",
-                r.reason,
-            ]
+            literal_row(
+                ws,
+                [
+                    r.org,
+                    r.org_name,
+                    r.branch,
+                    r.member,
+                    r.member_name,
+                    r.rule,
+                    r.rule_name,
+                    r.period.label,
+                    r.period.label_zh,
+                    STATUS_ZH[r.status],
+                    "是" if r.late_entry else "否",
+                    r.reason,
+                ],
+            )
         )
 
 
