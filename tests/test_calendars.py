@@ -226,7 +226,7 @@ def test_calendar_errors_are_one_line(cli_db: str):
         "--db", cli_db, "calendar", "JD01-01", "--from", "2026-05-01", "--to", "2026-04-01"
     )
     assert result.exit_code == 2
-    assert "earlier than --from" in result.stderr
+    assert "早于 --from" in result.stderr
 
 
 def test_feeds_url_prints_the_url_first_and_rotate_replaces_it(cli_db: str):

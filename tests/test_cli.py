@@ -252,6 +252,6 @@ def test_an_unreachable_database_is_one_line_without_the_password():
         "--db", "postgresql://clerk:s3cret@127.0.0.1:1/none", "check", "--as-of", "2026-11-20"
     )
     assert result.exit_code == 1
-    assert "cannot be used" in result.stderr
+    assert "无法使用数据库" in result.stderr
     assert "s3cret" not in result.stderr
     assert "Traceback" not in result.stderr

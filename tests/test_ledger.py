@@ -165,20 +165,20 @@ def test_refused_changes_say_why_and_change_nothing(demo_store: Store, national:
     opened(demo_store, national)
     item = find(demo_store, "JD01-06-01", "party_lesson", "2026-Q3")
     before = (LedgerStore(demo_store).items(), LedgerStore(demo_store).events())
-    with pytest.raises(LedgerError, match=rf"#{item.id} is 待整改 \(open\) and has no rectif"):
+    with pytest.raises(LedgerError, match=rf"问题#{item.id}状态为“待整改”，尚未登记整改情况"):
         LedgerStore(demo_store).clear(item.id, by="督查组", today=AS_OF, now=NOW)
-    with pytest.raises(LedgerError, match="rectification note is empty"):
+    with pytest.raises(LedgerError, match="整改情况为空"):
         LedgerStore(demo_store).rectify(item.id, "  ", by="李书记", now=NOW)
     with pytest.raises(LedgerError, match="--by"):
         LedgerStore(demo_store).rectify(item.id, "补开", by=" ", now=NOW)
-    with pytest.raises(LedgerError, match="No ledger item #9999"):
+    with pytest.raises(LedgerError, match="问题台账中没有#9999"):
         LedgerStore(demo_store).rectify(9999, "补开", by="李书记", now=NOW)
     assert (LedgerStore(demo_store).items(), LedgerStore(demo_store).events()) == before
     clear(demo_store, item)
     done = (LedgerStore(demo_store).items(), LedgerStore(demo_store).events())
-    with pytest.raises(LedgerError, match="cleared already"):
+    with pytest.raises(LedgerError, match="无需重复销号"):
         LedgerStore(demo_store).clear(item.id, by="督查组", today=AS_OF, now=NOW)
-    with pytest.raises(LedgerError, match="a cleared item takes no rectification"):
+    with pytest.raises(LedgerError, match="已销号的问题不再登记整改"):
         LedgerStore(demo_store).rectify(item.id, "再补开", by="李书记", now=NOW)
     assert (LedgerStore(demo_store).items(), LedgerStore(demo_store).events()) == done
 
@@ -441,7 +441,7 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
 
     refused = run(*db, "ledger", "clear", "1", "--by", "督查组")
     assert refused.exit_code == 1
-    assert "#1 is 待整改 (open) and has no rectification recorded" in refused.output
+    assert "问题#1状态为“待整改”，尚未登记整改情况，不能销号" in refused.output
     assert "orglife ledger rectify 1 --note" in refused.output
     rectified = run(*db, "ledger", "rectify", "1", "--note", "已规范记录", "--by", "李书记")
     assert rectified.exit_code == 0, rectified.output
@@ -461,12 +461,12 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
 
 REFUSED_ADDS = [
     (("--org", "NOPE"), "No organisation by the code 'NOPE'"),
-    (("--org", "JD01-05", "--member", "M0001"), "belongs to JD01-01, not to JD01-05"),
-    (("--org", "JD01-05", "--member", "X9"), "Member 'X9' is not in the registers"),
-    (("--org", "JD01-05", "--rule", "nope"), "No rule 'nope' in the rules in force"),
-    (("--org", "JD01-05", "--period", "2026-Q5"), "Not a period label"),
-    (("--org", "JD01-05", "--found", "2026-11-20", "--deadline", "2026-11-01"), "is before"),
-    (("--org", "JD01-05", "--by", " "), "Say who makes the change"),
+    (("--org", "JD01-05", "--member", "M0001"), "属于JD01-01，不属于JD01-05"),
+    (("--org", "JD01-05", "--member", "X9"), "党员台账中没有编号为“X9”的党员"),
+    (("--org", "JD01-05", "--rule", "nope"), "现行规则中没有“nope”"),
+    (("--org", "JD01-05", "--period", "2026-Q5"), "“2026-Q5”不是期间"),
+    (("--org", "JD01-05", "--found", "2026-11-20", "--deadline", "2026-11-01"), "早于今天"),
+    (("--org", "JD01-05", "--by", " "), "请用 --by 写明操作人"),
 ]
 
 
@@ -557,7 +557,7 @@ def test_the_ledger_exports_to_excel(
     assert trail.auto_filter.ref == f"A1:G{trail.max_row}"
     wrong = run("--db", db_url, "ledger", "export", "-o", str(tmp_path / "ledger.csv"))
     assert wrong.exit_code == 1
-    assert "ending in .xlsx" in wrong.output
+    assert "文件名须以 .xlsx 结尾" in wrong.output
 
 
 def test_issue_text_says_carried_out_or_attended():

@@ -178,7 +178,7 @@ class AlertStore:
                     raise UnknownOrgError(org)
             elif conn.execute(select(MEMBER.c.id).where(MEMBER.c.id == member)).first() is None:
                 raise OrglifeError(
-                    f"member {member!r} is not in the registers; import the members file first"
+                    f"党员台账中没有编号为“{member}”的党员，请先用 orglife import members 导入党员"
                 )
             code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
             conn.execute(

@@ -140,8 +140,8 @@ def public_url() -> str:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise OrglifeError(
-            f"ORGLIFE_PUBLIC_URL={base!r} is not an http(s) URL; "
-            "set it to the address subscribers use, e.g. https://orglife.example.gov.cn"
+            f"ORGLIFE_PUBLIC_URL={base!r} 不是 http(s) 地址；"
+            "请设为订阅人访问本服务的地址，如 https://orglife.example.gov.cn"
         )
     return base.rstrip("/")
 

@@ -63,7 +63,7 @@ def calendar(
     first_day = common.parse_date(first, "--from") or default_first
     last_day = common.parse_date(last, "--to") or default_last
     if last_day < first_day:
-        raise click.BadParameter(f"{last} is earlier than --from {first_day}", param_hint="--to")
+        raise click.BadParameter(f"{last} 早于 --from {first_day}", param_hint="--to")
     rendered = generate(
         obj.store,
         load_pack(rule_paths),

@@ -51,7 +51,7 @@ def check(
     assert as_of_day is not None
     since_day = common.parse_date(since, "--since")
     if since_day is not None and since_day > as_of_day:
-        raise click.BadParameter(f"{since} is later than --as-of {as_of}", param_hint="--since")
+        raise click.BadParameter(f"{since} 晚于 --as-of {as_of}", param_hint="--since")
     pack = load_pack(rule_paths)
     result = run_check(
         obj.store, pack, as_of=as_of_day, since=since_day, org=org, with_records=True

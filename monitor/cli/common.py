@@ -38,7 +38,7 @@ def reset_consoles() -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one error line on stderr and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]错误：[/]{message}", highlight=False, markup=True, soft_wrap=True)
     sys.exit(code)
 
 
@@ -55,7 +55,7 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option
+            f"“{value}”不是日期，请写作 YYYY-MM-DD（如 2026-11-20）", param_hint=option
         ) from None
 
 
@@ -92,7 +92,7 @@ def safe_url(url: str) -> str:
     try:
         return normalise_url(url).render_as_string(hide_password=True)
     except OrglifeError:
-        return "<invalid URL>"
+        return "<无效的数据库地址>"
 
 
 def handles_errors(func: F) -> F:
@@ -110,7 +110,7 @@ def handles_errors(func: F) -> F:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             context = click.get_current_context(silent=True)
             obj = context.find_object(Context) if context is not None else None
-            url = safe_url(obj.db) if obj is not None else "database"
-            fail(f"the database {url} cannot be used: {reason}")
+            url = safe_url(obj.db) if obj is not None else ""
+            fail(f"无法使用数据库 {url}：{reason}")
 
     return wrapper  # type: ignore[return-value]

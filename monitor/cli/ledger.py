@@ -182,9 +182,7 @@ def ledger_add(
         pack = load_pack(rule_paths)
         known = [r.id for r in pack.rules]
         if rule.strip() not in known:
-            raise OrglifeError(
-                f"No rule {rule.strip()!r} in the rules in force; use one of: {', '.join(known)}"
-            )
+            raise OrglifeError(f"现行规则中没有“{rule.strip()}”，可用的规则有：{'、'.join(known)}")
     store = obj.store
     day = common.parse_date(found, "--found") or common.today_in_shanghai()
     item = LedgerStore(store).add(
@@ -342,9 +340,9 @@ def ledger_history(obj: common.Context, item_id: int) -> None:
 def ledger_export(obj: common.Context, org: str | None, status: str | None, output: Path) -> None:
     """Export the ledger to Excel: sheets 问题台账 and 整改记录."""
     if output.suffix.lower() != ".xlsx":
-        raise OrglifeError(f"Cannot export to {output}: give a file name ending in .xlsx")
+        raise OrglifeError(f"无法导出到 {output}：文件名须以 .xlsx 结尾")
     if not output.parent.resolve().is_dir():
-        raise OrglifeError(f"Cannot write {output}: folder {output.parent} does not exist")
+        raise OrglifeError(f"无法写入 {output}：文件夹 {output.parent} 不存在")
     store = obj.store
     items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
     events = LedgerStore(store).events(items=[i.id for i in items])

@@ -33,7 +33,7 @@ def rules_check(paths: Sequence[Path]) -> None:
         else:
             files.append(path)
     if not files:
-        common.fail("no rule pack files (*.yaml) found")
+        common.fail("没有找到规则包文件（*.yaml）")
     for file in files:
         pack = load_pack([file])
         table = Table(

@@ -81,7 +81,8 @@ class Period:
         m = _LABEL_RE.match(label.strip())
         if m is None:
             raise OrglifeError(
-                f"Not a period label: {label!r}; use 2026-09, 2026-B5, 2026-Q3, 2026-H2 or 2026"
+                f"“{label}”不是期间：请写作 2026-09（月）、2026-B5（双月）、"
+                "2026-Q3（季度）、2026-H2（半年）或 2026（年）"
             )
         year = int(m[1])
         if m[2]:
@@ -92,7 +93,7 @@ class Period:
         else:
             cadence, index = Cadence.YEAR, 1
         if not 1 <= index <= 12 // cadence.months:
-            raise OrglifeError(f"Not a period label: {label!r}; {cadence} index out of range")
+            raise OrglifeError(f"“{label}”不是期间：序号超出范围")
         return cls(cadence, year, index)
 
     @property

@@ -116,26 +116,26 @@ def deadline_for(opened: dt.date, days: int = DEFAULT_DEADLINE_DAYS) -> dt.date:
 
 
 def _label(item: LedgerItem) -> str:
-    return f"{STATUS_LABELS[item.status]} ({item.status.value})"
+    return f"状态为“{STATUS_LABELS[item.status]}”"
 
 
 def check_rectify(item: LedgerItem) -> None:
     """Refuse recording a rectification on an item already cleared."""
     if item.status not in RECTIFIABLE:
         raise LedgerError(
-            f"Ledger item #{item.id} is {_label(item)}: a cleared item takes no rectification; "
-            f"a look-back (`orglife ledger review`) reopens it if the problem recurs"
+            f"问题#{item.id}{_label(item)}，已销号的问题不再登记整改；"
+            "如问题再次出现，回头看（orglife ledger review）会重新打开它"
         )
 
 
 def check_clear(item: LedgerItem) -> None:
     """Refuse clearing (销号) an item whose rectification was not recorded, or cleared already."""
     if item.status is LedgerStatus.CLEARED:
-        raise LedgerError(f"Ledger item #{item.id} was cleared already (on {item.cleared})")
+        raise LedgerError(f"问题#{item.id}已于{item.cleared}销号，无需重复销号")
     if item.status not in CLEARABLE:
         raise LedgerError(
-            f"Ledger item #{item.id} is {_label(item)} and has no rectification recorded; "
-            f"record it first with `orglife ledger rectify {item.id} --note TEXT --by NAME`"
+            f"问题#{item.id}{_label(item)}，尚未登记整改情况，不能销号；"
+            f"请先用 orglife ledger rectify {item.id} --note 整改情况 --by 姓名 登记整改"
         )
 
 

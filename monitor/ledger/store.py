@@ -249,12 +249,12 @@ class LedgerStore:
         by = _actor(by)
         issue = issue.strip()
         if not issue:
-            raise LedgerError("The issue is empty; say what is wrong, e.g. 会议记录不规范")
+            raise LedgerError("问题描述为空：请写明存在什么问题，如“会议记录不规范”")
         label = Period.parse(period).label if period is not None else None
         deadline = deadline or deadline_for(today)
         if deadline < today:
             raise LedgerError(
-                f"The deadline {deadline} is before today ({today}); give a later --deadline"
+                f"整改期限{deadline}早于今天（{today}），请用 --deadline 给出今天或以后的日期"
             )
         with self.engine.begin() as conn:
             if conn.execute(select(ORG.c.code).where(ORG.c.code == org)).first() is None:
@@ -263,13 +263,11 @@ class LedgerStore:
                 home = conn.execute(select(MEMBER.c.org).where(MEMBER.c.id == member)).scalar()
                 if home is None:
                     raise LedgerError(
-                        f"Member {member!r} is not in the registers; check the id or import "
-                        "the members file first"
+                        f"党员台账中没有编号为“{member}”的党员：请核对编号，"
+                        "或先用 orglife import members 导入党员"
                     )
                 if home != org:
-                    raise LedgerError(
-                        f"Member {member!r} belongs to {home}, not to {org}; give --org {home}"
-                    )
+                    raise LedgerError(f"党员“{member}”属于{home}，不属于{org}；请用 --org {home}")
             row = conn.execute(
                 insert(ITEM)
                 .values(
@@ -294,10 +292,7 @@ class LedgerStore:
         """Record what the secretary did (补开会议 / 书面说明): the item moves to rectifying."""
         note = note.strip()
         if not note:
-            raise LedgerError(
-                "The rectification note is empty; say what was done, "
-                "e.g. 已于12月3日补开支部党员大会"
-            )
+            raise LedgerError("整改情况为空：请写明做了什么，如“已于12月3日补开支部党员大会”")
         return self._move(
             item_id,
             check_rectify,
@@ -348,9 +343,7 @@ class LedgerStore:
                 .returning(*ITEM.c)
             ).first()
             if row is None:
-                raise LedgerError(
-                    f"Ledger item #{item_id} was changed by someone else meanwhile; try again"
-                )
+                raise LedgerError(f"问题#{item_id}刚被他人修改，请重试")
             _log(conn, [(item_id, item.status)], now, by, action, to, note)
         return _item(row)
 
@@ -548,7 +541,7 @@ def _one(conn: Connection, item_id: int, *, lock: bool = False) -> LedgerItem:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise LedgerError(f"No ledger item #{item_id}; list the items with `orglife ledger list`")
+        raise LedgerError(f"问题台账中没有#{item_id}；可用 orglife ledger list 查看各项问题")
     return _item(row)
 
 
@@ -581,7 +574,7 @@ def _log(
 def _actor(by: str) -> str:
     by = by.strip()
     if not by:
-        raise LedgerError("Say who makes the change (--by NAME)")
+        raise LedgerError("请用 --by 写明操作人")
     return by[:100]
 
 
