@@ -54,16 +54,16 @@ def explicit_registers_begin(store: Store) -> dt.date | None:
 
 
 def earliest_record_month(store: Store) -> dt.date | None:
-    """The first day of the month of the earliest record that counts (not deleted)."""
+    """The first day of the earliest month a record counts in (its own month, or its
+    for_period's last one), among records not deleted."""
     with store.engine.connect() as conn:
         first = conn.execute(
-            select(func.min(MEETING_TABLE.c.day)).where(MEETING_TABLE.c.deleted_at.is_(None))
+            select(func.min(MEETING_TABLE.c.month)).where(MEETING_TABLE.c.deleted_at.is_(None))
         ).scalar_one_or_none()
     if first is None:
         return None
-    if isinstance(first, str):  # SQLite through an aggregate hands back the ISO text
-        first = dt.date.fromisoformat(first)
-    return dt.date(first.year, first.month, 1)
+    year, month0 = divmod(int(first), 12)
+    return dt.date(year, month0 + 1, 1)
 
 
 def registers_begin(store: Store) -> dt.date | None:

@@ -387,6 +387,8 @@ def check_for_period(source: RowSource, line: int, meeting: Meeting, rules: Sequ
     For each rule counting one of the record's kinds, the record is attributed to the rule's
     period that holds the last month of ``for_period``; it must be held from that period's start
     (and not before ``for_period`` itself starts) to its end plus the rule's ``carry_over``.
+    Leading cadres' rules are not checked: a cadre's attendance follows the meeting, which
+    counts for the period the branch's own rules allowed.
     """
     label = meeting.for_period
     assert label is not None
@@ -412,7 +414,7 @@ def check_for_period(source: RowSource, line: int, meeting: Meeting, rules: Sequ
             msg.for_period_not_started(label=period.label_zh, start=period.start),
         )
     for rule in rules:
-        if meeting.kinds.isdisjoint(rule.kinds):
+        if rule.applies_to.is_member or meeting.kinds.isdisjoint(rule.kinds):
             continue
         held_in = Period.containing(rule.period, period.end)
         deadline = rule.deadline(held_in)
