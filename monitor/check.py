@@ -12,6 +12,7 @@ from monitor.core.rules import RulePack
 from monitor.ledger.model import DEFAULT_DEADLINE_DAYS, LedgerItem, issue_text
 from monitor.ledger.store import LedgerStore
 from monitor.store import Store, aggregate
+from monitor.store.settings import registers_begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +37,11 @@ def run_check(
     org: str | None = None,
     with_records: bool = True,
 ) -> Check:
-    """Evaluate every subject (or ``org``'s subtree) for the periods starting in the window."""
-    window = Window.for_(as_of, since)
+    """Evaluate every subject (or ``org``'s subtree) for the periods starting in the window.
+
+    Periods that end before the registers began (``orglife registers begin``) are not reported.
+    """
+    window = Window.for_(as_of, since, begin=registers_begin(store))
     codes = store.subtree(org) if org is not None else None
     registers = aggregate.registers(store, pack, window, codes)
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)

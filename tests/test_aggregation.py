@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role
 from monitor.core.evaluator import (
@@ -21,6 +21,7 @@ from monitor.core.evaluator import (
     tally_meetings,
 )
 from monitor.core.kinds import CORE_KINDS
+from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack, bundled_rules_dir, load_pack
 from monitor.registers.readers import Parsed
 from monitor.store import ATTENDANCE_TABLE, MEETING_TABLE, MEMBER_TABLE, ORG_TABLE, Store, aggregate
@@ -68,6 +69,13 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
     people = [m.id for m in members] + ["张三", "李四", "外请讲师"]
     meetings = []
     for i in range(draw(st.integers(0, 30))):
+        day = draw(DAYS)
+        # Some records say they count for their own or the previous period of some cadence.
+        for_period = None
+        cadence = draw(st.one_of(st.none(), st.sampled_from(list(Cadence))))
+        if cadence is not None:
+            period = Period.containing(cadence, day)
+            for_period = (period.previous() if draw(st.booleans()) else period).label
         expected = draw(st.one_of(st.none(), st.integers(0, 12)))
         attended = draw(
             st.one_of(st.none(), st.integers(0, expected if expected is not None else 12))
@@ -76,7 +84,7 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
             Meeting(
                 org=draw(st.sampled_from(codes)),
                 kinds=frozenset(draw(st.lists(st.sampled_from(KIND_IDS), min_size=1, max_size=3))),
-                date=draw(DAYS),
+                date=day,
                 expected=expected,
                 attended=attended,
                 lecturer=draw(st.one_of(st.none(), st.sampled_from(people))),
@@ -89,6 +97,7 @@ def registers(draw: st.DrawFn) -> tuple[list[Org], list[Member], list[Meeting]]:
                 if members
                 else (),
                 recorded=None,
+                for_period=for_period,
             )
         )
     return orgs, members, meetings
@@ -126,15 +135,30 @@ def _findings(
     data=registers(),
     as_of=st.dates(dt.date(2026, 1, 1), dt.date(2027, 1, 31)),
     since_offset=st.one_of(st.none(), st.integers(0, 400)),
+    deleted=st.sets(st.integers(0, 29), max_size=4),
 )
-def test_sql_and_in_memory_evaluation_agree(store: Store, pack_name, data, as_of, since_offset):
+def test_sql_and_in_memory_evaluation_agree(
+    store: Store, pack_name, data, as_of, since_offset, deleted
+):
     pack = PACKS[pack_name]
     orgs, members, meetings = data
     _wipe(store)
     store.import_orgs(_parsed(orgs))  # type: ignore[arg-type]
     store.import_members(_parsed(members))  # type: ignore[arg-type]
     store.import_meetings(_parsed(meetings), pack.catalog)  # type: ignore[arg-type]
-    stored = store.meetings()  # the same records, now carrying the ids the store gave them
+    # Deleted records stay in the table but never count: the oracle simply does not see them.
+    everything = store.meetings()
+    gone = [m.id for i, m in enumerate(everything) if i in deleted]
+    if gone:
+        with store.engine.begin() as conn:
+            conn.execute(
+                update(MEETING_TABLE)
+                .where(MEETING_TABLE.c.id.in_(gone))
+                .values(deleted_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+            )
+    # The same records, now carrying the ids the store gave them (and their for_period).
+    stored = [m for m in everything if m.id not in gone]
+    assert [m.for_period for m in everything] == [m.for_period for m in meetings]
     since = (
         None
         if since_offset is None

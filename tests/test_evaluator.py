@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from monitor.core.domain import Meeting, Member, MemberStatus, Org, OrgType, Role, Status
 from monitor.core.evaluator import Evaluator, Window, registers_from, tally_meetings
+from monitor.core.explain import reason
 from monitor.core.rules import RulePack, load_pack
 
 D = dt.date
@@ -235,9 +237,14 @@ def test_yearly_rules_are_open_until_the_year_and_its_grace_end(national, orgs, 
     dec = judge(national, orgs, members, records, D(2026, 12, 1))
     assert dec[("B1", None, "org_life_meeting", "2026")] is Status.OPEN
     assert dec[("B1", None, "heart_to_heart_talks", "2026")] is Status.HELD
+    # 组织生活会 and 民主评议 may be made up until 31 March (carry_over: 3 months), plus grace.
     after = judge(national, orgs, members, records[1:], D(2027, 1, 6), since=D(2026, 1, 1))
+    assert after[("B1", None, "org_life_meeting", "2026")] is Status.OPEN
+    after = judge(national, orgs, members, records[1:], D(2027, 4, 6), since=D(2026, 1, 1))
     assert after[("B1", None, "org_life_meeting", "2026")] is Status.MISSED
     assert after[("B1", None, "democratic_appraisal", "2026")] is Status.MISSED
+    after = judge(national, orgs, members, [], D(2027, 1, 6), since=D(2026, 1, 1))
+    assert after[("B1", None, "heart_to_heart_talks", "2026")] is Status.MISSED
 
 
 def test_a_leading_cadre_must_attend_their_own_branch_or_group(national, orgs, members):
@@ -318,3 +325,60 @@ def test_an_org_without_a_founding_date_cannot_predate_its_parent(national, memb
     assert result[("B1-G1", None, "party_group_meeting", "2026-06")] is Status.MISSED
     assert result[("B1-G2", None, "party_group_meeting", "2026-05")] is Status.EXEMPT
     assert result[("B1", "B1-LEAD", "dual_org_life", "2026-Q2")] is Status.EXEMPT
+
+
+def test_a_yearly_finding_with_carry_over_stays_open_until_march_and_its_grace(
+    national, orgs, members
+):
+    since = D(2025, 1, 1)
+    for as_of, status in [
+        (D(2026, 1, 10), Status.OPEN),
+        (D(2026, 3, 31), Status.OPEN),
+        (D(2026, 4, 5), Status.OPEN),  # 5 days of grace
+        (D(2026, 4, 6), Status.MISSED),
+    ]:
+        result = judge(national, orgs, members, [], as_of, since=since)
+        assert result[("B1", None, "org_life_meeting", "2025")] is status, as_of
+
+
+def test_a_january_record_for_the_previous_year_turns_its_finding_held(national, orgs, members):
+    made_up = meeting("B1", "org_life_meeting", D(2026, 1, 15), for_period="2025")
+    result = judge(national, orgs, members, [made_up], D(2026, 4, 30), since=D(2025, 1, 1))
+    assert result[("B1", None, "org_life_meeting", "2025")] is Status.HELD
+    assert result[("B1", None, "org_life_meeting", "2026")] is Status.OPEN
+
+
+def test_a_january_record_without_for_period_counts_for_its_own_year(national, orgs, members):
+    plain = meeting("B1", "org_life_meeting", D(2026, 1, 15))
+    result = judge(national, orgs, members, [plain], D(2026, 4, 30), since=D(2025, 1, 1))
+    assert result[("B1", None, "org_life_meeting", "2025")] is Status.MISSED
+    assert result[("B1", None, "org_life_meeting", "2026")] is Status.HELD
+
+
+def test_an_exempt_period_is_exempt_with_the_inspectors_reason(national, orgs, members):
+    window = Window.for_(D(2026, 5, 1))
+    registers = registers_from(orgs, members, national, window)
+    registers = dataclasses.replace(
+        registers, exemptions={("B1", "", "branch_general_meeting", "2026-Q1"): "支部合并"}
+    )
+    findings = {
+        (f.org, f.rule, f.period.label): f
+        for f in Evaluator(national, window).evaluate(registers, [])
+    }
+    exempt = findings[("B1", "branch_general_meeting", "2026-Q1")]
+    assert exempt.status is Status.EXEMPT
+    assert exempt.exemption == "支部合并"
+    assert reason(exempt, national.rule("branch_general_meeting"), national, orgs[1], window.as_of)
+    assert "支部合并" in reason(
+        exempt, national.rule("branch_general_meeting"), national, orgs[1], window.as_of
+    )
+    assert findings[("B1", "themed_party_day", "2026-01")].status is Status.MISSED
+
+
+def test_periods_that_end_before_the_registers_began_are_not_reported(national, orgs, members):
+    window = Window.for_(D(2026, 5, 1), D(2025, 1, 1), begin=D(2026, 1, 1))
+    registers = registers_from(orgs, members, national, window)
+    periods = {f.period.label for f in Evaluator(national, window).evaluate(registers, [])}
+    assert not any(p.startswith("2025") for p in periods)
+    assert "2026-Q1" in periods
+    assert "2026" in periods

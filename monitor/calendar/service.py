@@ -20,6 +20,7 @@ from monitor.core.evaluator import Evaluator, Window
 from monitor.core.rules import RulePack
 from monitor.core.workdays import WorkCalendar
 from monitor.store import Store, aggregate
+from monitor.store.settings import registers_begin
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 FEED_UID = "-"  # the stamp row of the whole feed; no event UID can be "-"
@@ -74,10 +75,11 @@ def feed_input(
     first: dt.date,
     last: dt.date,
 ) -> FeedInput:
-    """Evaluate the subject's orgs for every period overlapping ``[first, last]``."""
+    """Evaluate the subject's orgs for every period overlapping ``[first, last]``, except those
+    that end before the registers began."""
     # Periods never cross a year, so starting the window on 1 January catches every period
     # that overlaps ``first``.
-    window = Window.for_(as_of, dt.date(first.year, 1, 1), until=last)
+    window = Window.for_(as_of, dt.date(first.year, 1, 1), until=last, begin=registers_begin(store))
     if who.kind is FeedKind.GROUP:
         codes = [who.org.code]
     elif who.kind is FeedKind.CADRE:

@@ -91,6 +91,9 @@ def import_meetings(
         # Streamed: a province's file is validated and staged a chunk at a time.
         with readers.stream_meetings(file, today=entry_day, catalog=pack.catalog) as stream:
             result = obj.store.import_meetings(
-                stream, pack.catalog, progress=lambda n: progress.update(task, completed=n)
+                stream,
+                pack.catalog,
+                progress=lambda n: progress.update(task, completed=n),
+                rules=pack.rules,
             )
     report_import(result, file)

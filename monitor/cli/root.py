@@ -5,7 +5,19 @@ from __future__ import annotations
 import click
 
 from monitor import __version__
-from monitor.cli import alerts, calendar, check, common, demo, ledger, registers, report, rules
+from monitor.cli import (
+    alerts,
+    calendar,
+    check,
+    common,
+    demo,
+    exemptions,
+    ledger,
+    registers,
+    registers_begin,
+    report,
+    rules,
+)
 from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
 
@@ -49,5 +61,7 @@ for _command in (
     alerts.alerts,
     report.report,
     ledger.ledger,
+    exemptions.exemptions,
+    registers_begin.registers,
 ):
     main.add_command(_command)

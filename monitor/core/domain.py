@@ -109,6 +109,7 @@ class Finding(NamedTuple):
     period: Period
     status: Status
     evidence: Evidence = NO_EVIDENCE
+    exemption: str | None = None  # the reason an inspector excused the period (免于考核)
 
     @property
     def subject(self) -> str:

@@ -51,6 +51,8 @@ class RegisterErrorCode(StrEnum):
     FOREIGN_GROUP = "foreign_group"  # a member's 党小组 belongs to another branch
     UNKNOWN_ATTENDEE = "unknown_attendee"  # no member, or several, by an attendee entry
     TOO_MANY_KINDS = "too_many_kinds"  # more meeting kinds than the store's bit mask holds
+    BAD_FOR_PERIOD = "bad_for_period"  # 所属期间 is not a period label, or not yet begun
+    OUTSIDE_MAKE_UP_WINDOW = "outside_make_up_window"  # held after its period's 补开 window
 
 
 class RegisterError(OrglifeError):

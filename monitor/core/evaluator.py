@@ -27,10 +27,12 @@ from monitor.core.domain import (
     Role,
     Status,
 )
-from monitor.core.periods import Period, month_index, periods_starting_between
+from monitor.core.periods import Period, attributed_month, periods_starting_between
 from monitor.core.rules import Roster, Rule, RulePack, Subject
 
 SubjectKind = Literal["org", "member"]
+# An exempted period: (org code, member id or "" for the org's own rule, rule id, period label).
+ExemptionKey = tuple[str, str, str, str]
 
 
 # What one subject's records of one month show for one rule. It has the shape of the evidence
@@ -84,6 +86,15 @@ class Registers:
     roster: RosterCounts = field(default_factory=RosterCounts)
     # Orgs above those judged (when judging a subtree): only their founding dates are used.
     ancestors: Mapping[str, Org] = field(default_factory=dict)
+    # Periods an inspector excused (免于考核), with the reason: their findings are exempt.
+    exemptions: Mapping[ExemptionKey, str] = field(default_factory=dict)
+
+    def exemptions_of(self) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+        """The exemptions by subject (org, member or ""), then by (rule, period label)."""
+        by_subject: dict[tuple[str, str], dict[tuple[str, str], str]] = defaultdict(dict)
+        for (org, member, rule, period), why in self.exemptions.items():
+            by_subject[(org, member)][(rule, period)] = why
+        return dict(by_subject)
 
     def founding_dates(self) -> dict[str, dt.date | None]:
         """When each judged org came into being: an org cannot predate its parent, so one
@@ -133,25 +144,36 @@ class Window:
     """Which periods are reported: those starting in ``[since, until]``, judged on ``as_of``.
 
     ``until`` defaults to ``as_of``; a later one (calendars) adds periods yet to come, which
-    are open because nothing can have been recorded for them.
+    are open because nothing can have been recorded for them. ``begin`` is the day the
+    registers began: a period that ends before it is not reported (nothing was kept then).
     """
 
     as_of: dt.date
     since: dt.date
     until: dt.date | None = None
+    begin: dt.date | None = None
 
     @classmethod
     def for_(
-        cls, as_of: dt.date, since: dt.date | None = None, until: dt.date | None = None
+        cls,
+        as_of: dt.date,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        *,
+        begin: dt.date | None = None,
     ) -> Window:
         since = since or dt.date(as_of.year, 1, 1)
         if since > (until or as_of):
             end = f"until {until}" if until else f"as_of {as_of}"
             raise ValueError(f"since {since} is later than {end}")
-        return cls(as_of, since, until)
+        return cls(as_of, since, until, begin)
 
     def periods(self, rule: Rule) -> tuple[Period, ...]:
-        return tuple(periods_starting_between(rule.period, self.since, self.until or self.as_of))
+        found = periods_starting_between(rule.period, self.since, self.until or self.as_of)
+        begin = self.begin
+        if begin is None:
+            return tuple(found)
+        return tuple(p for p in found if p.end >= begin)
 
     def months(self, pack: RulePack) -> range:
         """The month indexes any reported period covers (what the store must aggregate)."""
@@ -181,7 +203,9 @@ class Evaluator:
                     period=p,
                     start=p.start,
                     keys=tuple((rule.id, m) for m in p.months),
-                    unmet=Status.OPEN if window.as_of <= p.end + grace else Status.MISSED,
+                    unmet=(
+                        Status.OPEN if window.as_of <= rule.deadline(p) + grace else Status.MISSED
+                    ),
                     single=len(p.months) == 1,
                 )
                 for p in window.periods(rule)
@@ -201,23 +225,26 @@ class Evaluator:
         seen_members: set[str] = set()
         cadres = {m.id: m for m in registers.cadres}
         founded = registers.founding_dates()
+        exempt = registers.exemptions_of() if registers.exemptions else {}
         for item in tallies:
             if item.kind == "org":
                 org = registers.orgs.get(item.subject)
                 if org is not None and item.subject not in seen_orgs:
                     seen_orgs.add(item.subject)
-                    yield from self._judge_org(org, founded[org.code], registers, item.tallies)
+                    yield from self._judge_org(
+                        org, founded[org.code], registers, item.tallies, exempt
+                    )
             else:
                 cadre = cadres.get(item.subject)
                 if cadre is not None and item.subject not in seen_members:
                     seen_members.add(item.subject)
-                    yield from self._judge_cadre(cadre, founded, registers, item.tallies)
+                    yield from self._judge_cadre(cadre, founded, registers, item.tallies, exempt)
         for code, org in registers.orgs.items():
             if code not in seen_orgs:
-                yield from self._judge_org(org, founded[code], registers, {})
+                yield from self._judge_org(org, founded[code], registers, {}, exempt)
         for member_id, cadre in cadres.items():
             if member_id not in seen_members:
-                yield from self._judge_cadre(cadre, founded, registers, {})
+                yield from self._judge_cadre(cadre, founded, registers, {}, exempt)
 
     def _judge_org(
         self,
@@ -225,13 +252,15 @@ class Evaluator:
         founded: dt.date | None,
         registers: Registers,
         tallies: Mapping[tuple[str, int], Tally],
+        exempt_by: Mapping[tuple[str, str], Mapping[tuple[str, str], str]],
     ) -> Iterator[Finding]:
+        exempt = exempt_by.get((org.code, "")) if exempt_by else None
         for scheduled in self._by_org_type[org.type]:
             rule = scheduled.rule
             slots = scheduled.slots
             if rule.requires_committee:
                 slots = tuple(s for s in slots if _has_committee(org, rule, registers, s.start))
-            yield from _judge(org.code, None, rule, slots, founded, tallies)
+            yield from _judge(org.code, None, rule, slots, founded, tallies, exempt)
 
     def _judge_cadre(
         self,
@@ -239,12 +268,20 @@ class Evaluator:
         founded: Mapping[str, dt.date | None],
         registers: Registers,
         tallies: Mapping[tuple[str, int], Tally],
+        exempt_by: Mapping[tuple[str, str], Mapping[tuple[str, str], str]],
     ) -> Iterator[Finding]:
         if cadre.org not in registers.orgs:
             return
+        exempt = exempt_by.get((cadre.org, cadre.id)) if exempt_by else None
         for scheduled in self._cadre_rules:
             yield from _judge(
-                cadre.org, cadre.id, scheduled.rule, scheduled.slots, founded[cadre.org], tallies
+                cadre.org,
+                cadre.id,
+                scheduled.rule,
+                scheduled.slots,
+                founded[cadre.org],
+                tallies,
+                exempt,
             )
 
 
@@ -261,8 +298,10 @@ def _judge(
     slots: Sequence[_Slot],
     founded: dt.date | None,
     tallies: Mapping[tuple[str, int], Tally],
+    exempt: Mapping[tuple[str, str], str] | None = None,
 ) -> Iterator[Finding]:
-    """The findings of one subject for one rule, period by period."""
+    """The findings of one subject for one rule, period by period; ``exempt`` holds the
+    subject's excused periods by (rule id, period label)."""
     need = rule.count
     rule_id = rule.id
     for slot in slots:
@@ -274,6 +313,11 @@ def _judge(
                 parts = [t for key in slot.keys if (t := tallies.get(key)) is not None]
                 if parts:
                     evidence = parts[0] if len(parts) == 1 else _combine(parts)
+        if exempt:
+            why = exempt.get((rule_id, slot.period.label))
+            if why is not None:
+                yield Finding(org, member, rule_id, slot.period, Status.EXEMPT, evidence, why)
+                continue
         if founded is not None and founded > slot.start:
             status = Status.EXEMPT
         elif evidence.counted >= need:
@@ -359,7 +403,8 @@ def tally_meetings(
                 cell.records.append(meeting.id)
 
     for meeting in meetings:
-        month = month_index(meeting.date)
+        # A record counts in its own month, or in the last month of the period it says it is for.
+        month = attributed_month(meeting.date, meeting.for_period)
         if meeting.date > window.as_of or month not in months or meeting.org not in org_codes:
             continue
         for rule in org_rules:

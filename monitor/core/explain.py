@@ -27,6 +27,8 @@ def reason(finding: Finding, rule: Rule, pack: RulePack, org: Org | None, as_of:
     ev = finding.evidence
     period = finding.period
     kinds = "或".join(pack.catalog.names.get(k, k) for k in rule.kinds)
+    if finding.status is Status.EXEMPT and finding.exemption is not None:
+        return f"经批准免于考核：{finding.exemption}"
     if finding.status is Status.EXEMPT:
         founded = org.founded if org is not None else None
         since = f"成立于{_fmt(founded)}，" if founded else ""
@@ -43,7 +45,10 @@ def reason(finding: Finding, rule: Rule, pack: RulePack, org: Org | None, as_of:
     if finding.status is Status.OPEN:
         if as_of <= period.end:
             return f"{shortfall}；本期截止{_fmt(period.end)}"
-        grace_end = period.end + dt.timedelta(days=pack.grace_for(rule))
+        deadline = rule.deadline(period)
+        if as_of <= deadline:
+            return f"{shortfall}；补开期至{_fmt(deadline)}（须注明所属期间{period.label}）"
+        grace_end = deadline + dt.timedelta(days=pack.grace_for(rule))
         return f"{shortfall}；补录宽限期至{_fmt(grace_end)}"
     return shortfall
 
@@ -88,7 +93,10 @@ def finding_json(
         "rule_name": rule.name,
         "period_start": finding.period.start.isoformat(),
         "period_end": finding.period.end.isoformat(),
-        "grace_until": (finding.period.end + dt.timedelta(days=pack.grace_for(rule))).isoformat(),
+        "deadline": rule.deadline(finding.period).isoformat(),
+        "grace_until": (
+            rule.deadline(finding.period) + dt.timedelta(days=pack.grace_for(rule))
+        ).isoformat(),
         "status_zh": STATUS_ZH[finding.status],
         "evidence": {
             "counted": ev.counted,

@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import monitor
 from monitor.core.errors import RulePackError
 from monitor.core.kinds import CORE_KINDS, KindCatalog
-from monitor.core.periods import Cadence
+from monitor.core.periods import Cadence, Period, month_index
 
 BASELINE_FILE = "national.yaml"
 _ID_RE = r"^[a-z][a-z0-9_]*$"
 # Days before a due date that a calendar reminds (0 = on the day).
 ReminderDays = Annotated[int, Field(ge=0, le=90)]
+# `carry_over: 3 months`, `3 month`, `3个月`, `3月` or a bare number of months.
+_CARRY_RE = re.compile(r"^(\d{1,2})\s*(?:months?|个月|个月份|月)?$", re.IGNORECASE)
 _BYDAY_RE = re.compile(r"^(?:([+-]?[1-5])(MO|TU|WE|TH|FR|SA|SU)|([1-9]|[12][0-9]|3[01]))$")
 
 
@@ -142,6 +144,13 @@ class Rule(_Strict):
     requires_committee: bool = False
     committee_min_full_members: int = Field(default=7, ge=1)
     grace_days: int | None = Field(default=None, ge=0, le=366)
+    carry_over: int = Field(
+        default=0,
+        ge=0,
+        le=12,
+        description="months after the period in which a record may still be held for it "
+        "(`3 months`, `3个月`); the period's deadline is its end plus this window",
+    )
     reminders: tuple[ReminderDays, ...] | None = Field(
         default=None, description="days before a due date that calendars remind, e.g. [7, 1]"
     )
@@ -155,6 +164,18 @@ class Rule(_Strict):
     def _period_alias(cls, value: object) -> object:
         return PERIOD_ALIASES.get(str(value).strip().lower(), value)
 
+    @field_validator("carry_over", mode="before")
+    @classmethod
+    def _carry_over_months(cls, value: object) -> object:
+        if value is None:
+            return 0
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        m = _CARRY_RE.match(str(value).strip()) if isinstance(value, str) else None
+        if m is None:
+            raise ValueError("carry_over is a number of months, e.g. `3 months` or `3个月`")
+        return int(m[1])
+
     @field_validator("applies_to", mode="before")
     @classmethod
     def _subject_alias(cls, value: object) -> object:
@@ -167,6 +188,14 @@ class Rule(_Strict):
         if self.lecturer and self.applies_to.is_member:
             raise ValueError("lecturer applies to org rules, not to leading_cadre")
         return self
+
+    def deadline(self, period: Period) -> dt.date:
+        """The last day a record may be held for ``period``: its end, plus the make-up window."""
+        if not self.carry_over:
+            return period.end
+        month = month_index(period.end) + self.carry_over
+        year, month0 = divmod(month, 12)
+        return Period(Cadence.MONTH, year, month0 + 1).end
 
     @property
     def default_roster(self) -> Roster | None:
@@ -196,6 +225,8 @@ class Rule(_Strict):
             extras.append("本人列入所在支部或党小组的参会人员")
         if self.requires_committee:
             extras.append(f"设支委会的支部（或正式党员{self.committee_min_full_members}人以上）")
+        if self.carry_over:
+            extras.append(f"可于期满后{self.carry_over}个月内补开")
         return text + (f"（{'；'.join(extras)}）" if extras else "")
 
 

@@ -134,7 +134,7 @@ def late_records(
         text(
             "SELECT m.id, m.org, m.day, m.recorded FROM meeting m "
             "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
-            f"AND m.recorded IS NOT NULL AND {gap}{where}"
+            f"AND m.recorded IS NOT NULL AND m.deleted_at IS NULL AND {gap}{where}"
         )
         .bindparams(*binds)
         .columns(id=Integer, day=Date, recorded=Date)

@@ -10,7 +10,7 @@ registers, holidays, text and core; never a feature.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from monitor.core.domain import Meeting, Member, Org
 from monitor.core.errors import UnknownOrgError
 from monitor.core.kinds import KindCatalog
+from monitor.core.rules import Rule
 from monitor.registers.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
 from monitor.store.mappers import meeting_of, member_of, member_row, org_of, org_row
@@ -267,12 +268,15 @@ class Store:
         catalog: KindCatalog,
         *,
         progress: Callable[[int], None] | None = None,
+        rules: Sequence[Rule] = (),
     ) -> ImportResult:
         """Stage the records chunk by chunk and merge them in one statement, in one transaction.
 
         ``source`` may be a parsed file or a stream
         (:func:`monitor.registers.readers.stream_meetings`): only one chunk of records is held at
-        a time, and a bad row anywhere rolls back all.
+        a time, and a bad row anywhere rolls back all. ``rules`` (the pack in force) bound the
+        periods a record may say it counts for (``for_period``, see
+        :func:`monitor.store.validation.check_for_period`).
         """
         numbered = (
             zip(source.lines, source.records, strict=True)
@@ -284,7 +288,7 @@ class Store:
             try:
                 total = 0
                 chunk: list[tuple[int, Meeting]] = []
-                resolver = MeetingResolver(conn, source, catalog)
+                resolver = MeetingResolver(conn, source, catalog, rules)
                 for item in numbered:
                     chunk.append(item)
                     if len(chunk) >= _STAGE_CHUNK:

@@ -21,6 +21,7 @@ from monitor.core.evaluator import Registers, RosterCounts, SubjectTallies, Tall
 from monitor.core.rules import Roster, Rule, RulePack
 from monitor.store import Store
 from monitor.store.bulk import sqlite_value
+from monitor.store.exemptions import active_exemptions
 
 _IN_LIMIT = 2000
 _BATCH = 5000
@@ -41,6 +42,7 @@ def registers(
         cadres=tuple(cadres),
         roster=roster_counts(store, days, codes),
         ancestors=_ancestors(store, by_code) if orgs is not None else {},
+        exemptions=active_exemptions(store, codes),
     )
 
 
@@ -319,7 +321,9 @@ def _run(
     sql = (
         f"SELECT {subject}, m.month, {', '.join(columns.expressions)} FROM {source} "
         "WHERE m.month >= :m0 AND m.month < :m1 AND m.day <= :as_of "
-        f"AND (m.kinds & {any_mask}) <> 0"
+        # ``month`` is the month a record counts in (its own, or its for_period's last one);
+        # a deleted record stays for the audit trail but never counts.
+        f"AND (m.kinds & {any_mask}) <> 0 AND m.deleted_at IS NULL"
         # Ordering like the grouping lets SQLite walk the index instead of sorting.
         f"{where} GROUP BY {subject}, m.month ORDER BY {subject}, m.month"
     )

@@ -26,6 +26,7 @@ STAGE_COLUMNS = (
     "lecturer",
     "topic",
     "recorded",
+    "for_period",
 )
 MEETING_COLUMNS = STAGE_COLUMNS[1:]
 _SAME_RECORD = "m.org = i.org AND m.month = i.month AND m.day = i.day AND m.key = i.key"
@@ -62,7 +63,8 @@ class Stage:
         self.conn.exec_driver_sql(
             f"CREATE {temp} TABLE meeting_stage (line INTEGER, key {text_type}, org {text_type}, "
             f"kinds BIGINT, day {date_type}, month INTEGER, expected INTEGER, attended INTEGER, "
-            f"lecturer {text_type}, topic {text_type}, recorded {date_type}){suffix}"
+            f"lecturer {text_type}, topic {text_type}, recorded {date_type}, "
+            f"for_period {text_type}){suffix}"
         )
         self.conn.exec_driver_sql(
             f"CREATE {temp} TABLE attendance_stage (org {text_type}, month INTEGER, "

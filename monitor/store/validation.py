@@ -7,14 +7,17 @@ are checked and resolved here; each problem is a RegisterError naming the file, 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, insert, select
 
 from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
-from monitor.core.errors import RegisterError, RegisterErrorCode
+from monitor.core.errors import OrglifeError, RegisterError, RegisterErrorCode
 from monitor.core.kinds import KindCatalog
-from monitor.core.periods import month_index
+from monitor.core.periods import Period, attributed_month
+from monitor.core.rules import Rule
 from monitor.registers.readers import Parsed
 from monitor.store import bulk
 from monitor.store.sql import (
@@ -26,6 +29,7 @@ from monitor.store.sql import (
     chunks,
     stored,
 )
+from monitor.text import cli as msg
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,6 +40,7 @@ __all__ = [
     "MeetingResolver",
     "OrgTree",
     "RowSource",
+    "check_for_period",
     "check_member",
     "check_parent",
     "duplicate_record_error",
@@ -293,10 +298,17 @@ class MeetingResolver:
     have not, so a one-row file reads two rows of the province and a big file a few batches.
     """
 
-    def __init__(self, conn: Connection, source: RowSource, catalog: KindCatalog) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        source: RowSource,
+        catalog: KindCatalog,
+        rules: Sequence[Rule] = (),
+    ) -> None:
         self.conn = conn
         self.source = source
         self.catalog = catalog
+        self.rules = tuple(rules)
         self.bits: dict[str, int] = {}
         self.masks: dict[frozenset[str], int] = {}
         self.orgs: set[str] = set()
@@ -325,7 +337,9 @@ class MeetingResolver:
             if mask is None:
                 mask = self.masks[meeting.kinds] = sum(1 << self.bits[k] for k in meeting.kinds)
             key = record_key(meeting)
-            month = month_index(meeting.date)
+            if meeting.for_period is not None:
+                check_for_period(self.source, line, meeting, self.rules)
+            month = attributed_month(meeting.date, meeting.for_period)
             staged.append(
                 (
                     line,
@@ -339,6 +353,7 @@ class MeetingResolver:
                     meeting.lecturer,
                     meeting.topic,
                     meeting.recorded,
+                    meeting.for_period,
                 )
             )
             for attendee in meeting.attendees:
@@ -364,3 +379,58 @@ class MeetingResolver:
         names = entries - found
         self.by_name.update(_members_by_name(self.conn, names))
         self.names_looked_up |= names
+
+
+def check_for_period(source: RowSource, line: int, meeting: Meeting, rules: Sequence[Rule]) -> None:
+    """A record counts for an earlier period only within every applicable rule's window.
+
+    For each rule counting one of the record's kinds, the record is attributed to the rule's
+    period that holds the last month of ``for_period``; it must be held from that period's start
+    (and not before ``for_period`` itself starts) to its end plus the rule's ``carry_over``.
+    Leading cadres' rules are not checked: a cadre's attendance follows the meeting, which
+    counts for the period the branch's own rules allowed.
+    """
+    label = meeting.for_period
+    assert label is not None
+    try:
+        period = Period.parse(label)
+    except OrglifeError:
+        raise row_error(
+            RegisterErrorCode.BAD_FOR_PERIOD,
+            source,
+            line,
+            "for_period",
+            label,
+            msg.for_period_unknown(label=label),
+        ) from None
+    day = meeting.date
+    if day < period.start:
+        raise row_error(
+            RegisterErrorCode.BAD_FOR_PERIOD,
+            source,
+            line,
+            "for_period",
+            label,
+            msg.for_period_not_started(label=period.label_zh, start=period.start),
+        )
+    for rule in rules:
+        if rule.applies_to.is_member or meeting.kinds.isdisjoint(rule.kinds):
+            continue
+        held_in = Period.containing(rule.period, period.end)
+        deadline = rule.deadline(held_in)
+        if held_in.start <= day <= deadline:
+            continue
+        if rule.carry_over and day > held_in.end:
+            text = msg.for_period_window(
+                label=held_in.label_zh,
+                first=held_in.end + dt.timedelta(days=1),
+                last=deadline,
+                rule=rule.name,
+            )
+        else:
+            text = msg.for_period_no_window(
+                label=held_in.label_zh, start=held_in.start, end=held_in.end, rule=rule.name
+            )
+        raise row_error(
+            RegisterErrorCode.OUTSIDE_MAKE_UP_WINDOW, source, line, "for_period", label, text
+        )

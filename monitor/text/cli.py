@@ -259,3 +259,125 @@ def history_title(*, item_id: int, org_name: str, issue: str, status: str) -> st
 
 def ledger_exported(*, items: int, events: int, path: str) -> str:
     return f"已导出问题 {items} 项、整改记录 {events} 条：{path}"
+
+
+# --- orglife exemptions ---------------------------------------------------------------------
+
+EXEMPTION_COLUMNS = ("编号", "组织", "规则", "期间", "原因", "批准人", "批准时间", "状态")
+EXEMPTION_ACTIVE = "有效"
+EXEMPTION_REVOKED = "已撤销"
+
+
+def exemption_added(*, exemption_id: int) -> str:
+    """The new exemption's id, alone on its line so scripts can read it."""
+    return str(exemption_id)
+
+
+def exemption_revoked(*, exemption_id: int, org: str, rule: str, period: str) -> str:
+    return f"已撤销免于考核 #{exemption_id}（{org} · {rule} · {period}），该期重新按记录考核"
+
+
+def no_exemptions() -> str:
+    return "没有免于考核记录"
+
+
+def exemption_needs(*, what: str) -> str:
+    return f"请填写{what}"
+
+
+def exemption_too_long(*, what: str, limit: int) -> str:
+    return f"{what}过长：最多 {limit} 个字"
+
+
+def exemption_control_chars(*, what: str) -> str:
+    return f"{what}含有控制字符，请删去后重试"
+
+
+def exemption_bad_period(*, period: str) -> str:
+    return f"期间“{period}”无法识别：请写成 2026（年度）、2026-H2、2026-Q3、2026-B5 或 2026-09"
+
+
+def exemption_wrong_cadence(*, period: str, rule: str, cadence: str) -> str:
+    return f"规则 {rule} 按{cadence}考核，期间“{period}”与之不符"
+
+
+def exemption_needs_member(*, rule: str) -> str:
+    return f"规则 {rule} 考核的是党员领导干部本人，请用 --member 指明是哪一位"
+
+
+def exemption_exists(*, id: int) -> str:
+    return f"该组织这一期间已有有效的免于考核（#{id}），无需重复批准"
+
+
+def exemption_unknown(*, id: int) -> str:
+    return f"没有编号为 {id} 的免于考核记录：可用 orglife exemptions list 查看"
+
+
+def exemption_already_revoked(*, id: int) -> str:
+    return f"免于考核 #{id} 已经撤销过了"
+
+
+def unknown_rule(*, rule: str, known: Iterable[str]) -> str:
+    return f"没有编号为 {rule} 的规则；现行规则：{'、'.join(known)}"
+
+
+# --- orglife registers begin ----------------------------------------------------------------
+
+
+def _day_zh(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def registers_begin_set(*, day: dt.date) -> str:
+    return f"登记册起始日已设为 {day.isoformat()}：{_day_zh(day)}之前结束的期间不再考核"
+
+
+def registers_begin_explicit(*, day: dt.date) -> str:
+    return f"登记册起始日：{day.isoformat()}（已设定）；此前结束的期间不考核"
+
+
+def registers_begin_default(*, day: dt.date) -> str:
+    return (
+        f"登记册起始日：{day.isoformat()}（按最早一条记录所在月份推定；"
+        "可用 orglife registers begin YYYY-MM-DD 设定）"
+    )
+
+
+def registers_begin_none() -> str:
+    return "登记册中还没有会议记录，也未设定起始日：所有期间照常考核"
+
+
+# --- for_period (所属期间) at import ----------------------------------------------------------
+
+
+def for_period_unknown(*, label: str) -> str:
+    return f"所属期间“{label}”无法识别：请写成 2025（年度）、2025-H2、2025-Q4、2025-B6 或 2025-12"
+
+
+def for_period_not_started(*, label: str, start: dt.date) -> str:
+    return (
+        f"会议日期早于所属期间{label}的开始（{_day_zh(start)}）：所属期间只能是会议当期或此前的期间"
+    )
+
+
+def for_period_window(*, label: str, first: dt.date, last: dt.date, rule: str) -> str:
+    """The record was held after the make-up window of the period it says it is for."""
+    same_year = first.year == last.year
+    until = f"{last.month}月{last.day}日" if same_year else _day_zh(last)
+    return f"所属期间{label}的补开窗口为{_day_zh(first)}至{until}（{rule}），会议日期不在窗口内"
+
+
+def for_period_no_window(*, label: str, start: dt.date, end: dt.date, rule: str) -> str:
+    """The rule allows no make-up window: the record must be held within its period."""
+    return (
+        f"{rule}不设补开期：计入{label}的会议须在{_day_zh(start)}至{_day_zh(end)}之间召开，"
+        "会议日期不在其内"
+    )
+
+
+def registers_begin_bad_date(*, value: str) -> str:
+    return f"“{value}”不是日期：请写成 YYYY-MM-DD，例如 2026-01-01"
+
+
+def exemption_wrong_subject(*, rule: str, subject: str) -> str:
+    return f"规则 {rule} 只考核{subject}，该组织不在其列"

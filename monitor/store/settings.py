@@ -1,0 +1,88 @@
+"""Settings of the registers kept in the database (table ``setting``), e.g. when they began."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from monitor.store import Store
+from monitor.store.exemptions import record_event
+from monitor.store.sql import MEETING_TABLE
+from monitor.store.tables import SettingRow
+
+SETTING_TABLE = SettingRow.__table__  # type: ignore[attr-defined]
+REGISTERS_BEGIN = "registers_begin"
+
+
+def get_setting(store: Store, key: str) -> str | None:
+    with store.engine.connect() as conn:
+        return _value(conn, key)
+
+
+def set_setting(store: Store, key: str, value: str | None, *, by: str, now: dt.datetime) -> None:
+    """Set ``key`` (None: remove it); the change goes into the audit trail."""
+    with store.engine.begin() as conn:
+        old = _value(conn, key)
+        conn.execute(delete(SETTING_TABLE).where(SETTING_TABLE.c.key == key))
+        if value is not None:
+            conn.execute(insert(SETTING_TABLE).values(key=key, value=value))
+        if old != value:
+            record_event(
+                conn,
+                at=now,
+                actor=by,
+                entity="setting",
+                entity_id=key,
+                action="edited",
+                reason=None,
+                changes={key: [old, value]},
+            )
+
+
+def _value(conn: Connection, key: str) -> str | None:
+    value = conn.execute(
+        select(SETTING_TABLE.c.value).where(SETTING_TABLE.c.key == key)
+    ).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def explicit_registers_begin(store: Store) -> dt.date | None:
+    """The day set with ``orglife registers begin DATE``, if any."""
+    value = get_setting(store, REGISTERS_BEGIN)
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def earliest_record_month(store: Store) -> dt.date | None:
+    """The first day of the earliest month a record counts in (its own month, or its
+    for_period's last one), among records not deleted."""
+    with store.engine.connect() as conn:
+        first = conn.execute(
+            select(func.min(MEETING_TABLE.c.month)).where(MEETING_TABLE.c.deleted_at.is_(None))
+        ).scalar_one_or_none()
+    if first is None:
+        return None
+    year, month0 = divmod(int(first), 12)
+    return dt.date(year, month0 + 1, 1)
+
+
+def registers_begin(store: Store) -> dt.date | None:
+    """When the registers began: the day set explicitly, else the first day of the earliest
+    record's month; None when there are no records. Periods that end before it are not
+    reported."""
+    return explicit_registers_begin(store) or earliest_record_month(store)
+
+
+def set_registers_begin(store: Store, day: dt.date, *, by: str, now: dt.datetime) -> None:
+    set_setting(store, REGISTERS_BEGIN, day.isoformat(), by=by, now=now)
+
+
+__all__ = [
+    "REGISTERS_BEGIN",
+    "earliest_record_month",
+    "explicit_registers_begin",
+    "get_setting",
+    "registers_begin",
+    "set_registers_begin",
+    "set_setting",
+]
