@@ -87,9 +87,15 @@ class RegisterError(OrglifeError):
         super().__init__(register_error_text(self.path, message, line, column, value))
 
 
-def shown(value: object) -> str:
-    """A value as an error line shows it: on one line, control characters escaped."""
+SHOWN_LENGTH = 60  # a value longer than this is cut in messages
+
+
+def shown(value: object, length: int | None = SHOWN_LENGTH) -> str:
+    """A value as an error line shows it: on one line, control characters escaped, and cut
+    to ``length`` characters (None: whole)."""
     text = str(value)
+    if length is not None and len(text) > length:
+        text = text[:length] + "…"
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
@@ -107,7 +113,7 @@ def register_error_text(
     text = f"{where}：{message}"
     if value is not None and value != "" and f"“{shown(value)}”" not in message:
         text += f"（值：“{shown(value)}”）"
-    return shown(text)
+    return shown(text, None)
 
 
 class RulePackError(OrglifeError):
