@@ -86,7 +86,8 @@ def failure(read: Callable[[], object]) -> RegisterError:
     error = caught.value
     assert str(error).startswith(error.path)
     assert CJK.search(error.reason), error.reason
-    assert "\n" not in str(error) and "\r" not in str(error)
+    assert "\n" not in str(error)
+    assert "\r" not in str(error)
     return error
 
 
@@ -130,7 +131,8 @@ def test_the_header_must_be_within_the_first_ten_rows(tmp_path: Path) -> None:
     error = failure(lambda: read_meetings(path, today=TODAY))
 
     assert error.code is Code.NO_HEADER
-    assert "前 10 行" in error.reason and "“组织编码”" in error.reason
+    assert "前 10 行" in error.reason
+    assert "“组织编码”" in error.reason
 
 
 def test_a_workbook_title_row_is_skipped_and_lines_are_sheet_rows(tmp_path: Path) -> None:
@@ -171,7 +173,8 @@ def test_sheet_names_the_sheet_to_read(tmp_path: Path) -> None:
     assert (first.date, named.date) == (dt.date(2025, 3, 10), dt.date(2026, 3, 10))
     error = failure(lambda: read_meetings(path, today=TODAY, sheet="2027"))
     assert error.code is Code.NO_WORKSHEET
-    assert "“2027”" in error.reason and "“2025”、“2026”" in error.reason
+    assert "“2027”" in error.reason
+    assert "“2025”、“2026”" in error.reason
 
 
 def test_a_workbook_without_a_header_lists_the_sheets_it_looked_at(tmp_path: Path) -> None:
@@ -180,7 +183,8 @@ def test_a_workbook_without_a_header_lists_the_sheets_it_looked_at(tmp_path: Pat
     error = failure(lambda: read_meetings(path, today=TODAY))
 
     assert error.code is Code.NO_HEADER
-    assert "“说明”、“数据”" in error.reason and "--sheet" in error.reason
+    assert "“说明”、“数据”" in error.reason
+    assert "--sheet" in error.reason
 
 
 def test_sheet_is_refused_for_a_csv(tmp_path: Path) -> None:
@@ -489,7 +493,8 @@ def test_a_for_period_that_starts_after_the_meeting_is_refused_naming_both(
     )
 
     assert (error.code, error.column) == (Code.PERIOD_AFTER_MEETING, "所属期间")
-    assert "2026-04-01" in error.reason and "2026-03-10" in error.reason
+    assert "2026-04-01" in error.reason
+    assert "2026-03-10" in error.reason
 
 
 def test_a_for_period_that_holds_the_meeting_is_accepted(tmp_path: Path) -> None:
