@@ -6,7 +6,7 @@ Every cell is written as text, never as a formula, whatever it starts with.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +126,15 @@ def drop_downs(kind: str, catalog: KindCatalog) -> dict[str, tuple[tuple[str, ..
     return {"kind": (tuple(k.name for k in catalog), False)}
 
 
-def write_template(kind: str, path: Path, catalog: KindCatalog = DEFAULT_CATALOG) -> None:
-    """Write the blank register workbook of ``kind`` (orgs, members or meetings) to ``path``."""
+def write_template(
+    kind: str,
+    path: Path,
+    catalog: KindCatalog = DEFAULT_CATALOG,
+    example: Mapping[str, str] | None = None,
+) -> None:
+    """Write the blank register workbook of ``kind`` (orgs, members or meetings) to ``path``;
+    ``example`` (column -> text) replaces the built-in example row."""
+    example = EXAMPLES[kind] if example is None else example
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -145,7 +152,7 @@ def write_template(kind: str, path: Path, catalog: KindCatalog = DEFAULT_CATALOG
         cell.font = bold
         if column.required:
             cell.fill = fill
-        _text(sheet, 2, index, EXAMPLES[kind].get(column.name, ""))
+        _text(sheet, 2, index, example.get(column.name, ""))
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, 2 * len(column.zh[0]) + 4)
         sheet.column_dimensions[letter].number_format = "@"  # typed codes keep their zeros
@@ -172,7 +179,7 @@ def write_template(kind: str, path: Path, catalog: KindCatalog = DEFAULT_CATALOG
         _text(notes, row, 1, column.zh[0] + (" *" if column.required else ""))
         _text(notes, row, 2, "必填" if column.required else "选填")
         _text(notes, row, 3, HELP_ZH[kind][column.name])
-        _text(notes, row, 4, EXAMPLES[kind].get(column.name, ""))
+        _text(notes, row, 4, example.get(column.name, ""))
     row = len(spec) + 3
     for note in GENERAL_NOTES:
         _text(notes, row, 1, note.format(kind=kind))
