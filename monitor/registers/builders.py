@@ -18,7 +18,7 @@ from monitor.core import limits
 from monitor.core.domain import Meeting, Member, Org
 from monitor.core.errors import RegisterErrorCode
 from monitor.core.kinds import KindCatalog
-from monitor.registers.cells import ATTENDEE_RE, Cells
+from monitor.registers.cells import ATTENDEE_RE, CONTROL, Cells
 from monitor.registers.columns import Header
 
 T = TypeVar("T")
@@ -27,6 +27,7 @@ Code = RegisterErrorCode
 PROGRESS_EVERY = 10_000
 
 _UNSEEN = -1  # cache default for counts, which are never negative
+_UNSEEN_DATE = dt.date.min  # cache default for dates, which are never this early
 
 # Columns whose text may hold tabs and line breaks (Alt+Enter in an Excel cell).
 _FREE_TEXT = frozenset({"topic", "lecturer", "attendees"})
@@ -67,7 +68,8 @@ def build_orgs(
     seen: dict[str, int] = {}
     p = header.positions
     for line, row in header.rows(rows):
-        cells.row(line, p, row, _NO_FREE_TEXT)
+        if CONTROL.search("".join(row)) is not None:
+            cells.row(line, p, row, _NO_FREE_TEXT)
         code = cells.text(line, "code", row[p["code"]], limits.ORG_CODE)
         if code in seen:
             cells.fail(
@@ -114,7 +116,8 @@ def build_members(
     seen: dict[str, int] = {}
     p = header.positions
     for line, row in header.rows(rows):
-        cells.row(line, p, row, _NO_FREE_TEXT)
+        if CONTROL.search("".join(row)) is not None:
+            cells.row(line, p, row, _NO_FREE_TEXT)
         member_id = cells.text(line, "id", row[p["id"]], limits.MEMBER_ID)
         if member_id in seen:
             cells.fail(
@@ -197,8 +200,11 @@ def meeting_rows(
     first = header.line  # rows read so far are line - first
     report_at = first + PROGRESS_EVERY
     line = first
+    has_control = CONTROL.search
+    join = "".join
     for line, row in header.rows(rows):
-        check_row(line, p, row, _FREE_TEXT)
+        if has_control(join(row)) is not None:
+            check_row(line, p, row, _FREE_TEXT)
         org = row[i_org].strip() or cells.text(line, "org", row[i_org])
         if len(org) > limits.ORG_CODE:
             cells.length(line, "org", org, limits.ORG_CODE)
@@ -248,8 +254,8 @@ def meeting_rows(
                 cells.length(line, "attendees", longest, limits.MEMBER_ID)
 
         cell = row[i_recorded]
-        written = recorded_seen.get(cell, date)  # any date: replaced below when unseen
-        if cell not in recorded_seen:
+        written = recorded_seen.get(cell, _UNSEEN_DATE)
+        if written is _UNSEEN_DATE:
             written = recorded_seen[cell] = cells.date(line, "recorded", cell)
             if written is not None and written > today:
                 cells.fail(
