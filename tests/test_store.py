@@ -92,7 +92,8 @@ def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path:
     assert combined.kinds == {"themed_party_day", "party_lesson"}
     assert combined.attendees == ("M1", "M2")
     assert combined.recorded == dt.date(2026, 1, 10)
-    assert meetings[dt.date(2026, 2, 20)].recorded == TODAY
+    # Read as historical: a blank 录入日期 is the meeting date.
+    assert meetings[dt.date(2026, 2, 20)].recorded == dt.date(2026, 2, 20)
     [leader] = store.members(leaders_only=True)
     assert leader.id == "M2"
     assert store.subtree("B1") == ["B1", "B1-G1"]
