@@ -461,7 +461,9 @@ def import_registers(
         ("members", lambda: readers.read_members(gen.members), store.import_members),
         (
             "meetings",
-            lambda: readers.read_meetings(gen.meetings, today=today, catalog=pack.catalog),
+            lambda: readers.read_meetings(
+                gen.meetings, today=today, historical=True, catalog=pack.catalog
+            ),
             lambda parsed: store.import_meetings(parsed, pack.catalog),
         ),
     ]
@@ -975,7 +977,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         _progress(f"one new record for {gen.probe} ...")
         probe_path = write_probe(args.workdir, gen.probe, year)
         started = time.perf_counter()
-        parsed = readers.read_meetings(probe_path, today=as_of, catalog=pack.catalog)
+        parsed = readers.read_meetings(
+            probe_path, today=as_of, historical=True, catalog=pack.catalog
+        )
         store.import_meetings(parsed, pack.catalog)
         probe_import_s = time.perf_counter() - started
         check_s, check = best_of(

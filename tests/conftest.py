@@ -95,7 +95,9 @@ def demo_store(store: Store, national: RulePack) -> Store:
     files = demo_files()
     store.import_orgs(read_orgs(files["orgs"]))
     store.import_members(read_members(files["members"]))
-    store.import_meetings(read_meetings(files["meetings"], today=SNAPSHOT_DAY), national.catalog)
+    store.import_meetings(
+        read_meetings(files["meetings"], today=SNAPSHOT_DAY, historical=True), national.catalog
+    )
     return store
 
 

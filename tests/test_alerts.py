@@ -231,7 +231,9 @@ def test_a_late_record_turns_a_miss_into_a_late_notice(
         "JD01-06-01,支部党员大会,2026-09-25,15,12,补开三季度党员大会,2026-11-25\n",
         encoding="utf-8",
     )
-    linked.import_meetings(read_meetings(late, today=dt.date(2026, 11, 25)), national.catalog)
+    linked.import_meetings(
+        read_meetings(late, today=dt.date(2026, 11, 25), historical=True), national.catalog
+    )
     # Entered two months after the meeting: the quarter is now held, and the chats that were
     # told of the miss hear of the 补录.
     report = run_cycle(linked, national, workdays, as_of=dt.date(2026, 11, 25), now=NOW)

@@ -80,7 +80,9 @@ def _load_demo(store: Store, pack: RulePack) -> None:
     files = demo_files()
     store.import_orgs(read_orgs(files["orgs"]))
     store.import_members(read_members(files["members"]))
-    store.import_meetings(read_meetings(files["meetings"], today=SNAPSHOT_DAY), pack.catalog)
+    store.import_meetings(
+        read_meetings(files["meetings"], today=SNAPSHOT_DAY, historical=True), pack.catalog
+    )
 
 
 def _generate(

@@ -127,7 +127,7 @@ def test_a_bad_import_exits_non_zero_and_names_the_place(demo_db: str, tmp_path:
     result = run("--db", demo_db, "import", "meetings", str(bad))
     assert result.exit_code != 0
     assert "bad.csv" in result.stderr
-    assert "line 3" in result.stderr
+    assert "第3行" in result.stderr
     assert "日期" in result.stderr
     assert "2026-13-01" in result.stderr
     assert check_json(demo_db, "--as-of", "2026-11-20") == before

@@ -193,7 +193,9 @@ def test_a_late_record_moves_the_item_to_rectifying(
         "JD01-06-01,支部党员大会,2026-09-25,15,12,补开三季度党员大会,2026-11-25\n",
         encoding="utf-8",
     )
-    demo_store.import_meetings(read_meetings(late, today=dt.date(2026, 11, 25)), national.catalog)
+    demo_store.import_meetings(
+        read_meetings(late, today=dt.date(2026, 11, 25), historical=True), national.catalog
+    )
     day = dt.date(2026, 11, 25)
     change = update_ledger(
         demo_store, national, checked(demo_store, national, day), today=day, now=LATER
@@ -330,7 +332,9 @@ def test_review_reopens_cleared_items_missed_again_within_two_periods(
         f"{group},党小组会,2026-02-26,6,5,补开二月党小组会,2026-11-25\n",
         encoding="utf-8",
     )
-    demo_store.import_meetings(read_meetings(late, today=dt.date(2026, 11, 25)), national.catalog)
+    demo_store.import_meetings(
+        read_meetings(late, today=dt.date(2026, 11, 25), historical=True), national.catalog
+    )
     day = dt.date(2026, 11, 25)
     change = update_ledger(
         demo_store, national, checked(demo_store, national, day), today=day, now=LATER

@@ -159,7 +159,7 @@ def test_a_bad_row_fails_as_in_a_file_with_its_code(
         from_file.reason,
     )
     assert from_rows.line == 3
-    assert str(from_rows).startswith("rows, line 3")
+    assert str(from_rows).startswith("rows 第3行")
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_a_bad_file_fails_with_its_code(tmp_path: Path) -> None:
         path.write_bytes(data)
         return path
 
-    assert _code(lambda: read_orgs(tmp_path / "orgs.xls")) is Code.UNSUPPORTED_FILE
+    assert _code(lambda: read_orgs(tmp_path / "orgs.doc")) is Code.UNSUPPORTED_FILE
     assert _code(lambda: read_orgs(tmp_path / "none.csv")) is Code.FILE_NOT_FOUND
     assert _code(lambda: read_orgs(tmp_path / "none.xlsx")) is Code.FILE_NOT_FOUND
     assert _code(lambda: read_orgs(file("bad.csv", b"\xff\xfe\x00\x81\xff"))) is Code.NOT_TEXT
@@ -210,7 +210,7 @@ def test_a_bad_file_fails_with_its_code(tmp_path: Path) -> None:
     with pytest.raises(RegisterError) as caught:
         read_orgs(header)
     assert (caught.value.code, caught.value.line) == (Code.MALFORMED_CSV, 1)
-    assert "malformed CSV header" in caught.value.reason
+    assert "CSV 格式有误" in caught.value.reason
 
 
 def test_the_import_names_its_failures_too(store: Store, national: RulePack) -> None:

@@ -118,12 +118,14 @@ def one_meeting(write_csv: WriteCsv, **cells: str) -> Meeting:
 
 
 def failure(read: Callable[[], object]) -> RegisterError:
-    """The RegisterError ``read`` raises, checked to say in English how to fix the problem."""
+    """The RegisterError ``read`` raises, checked to say in Chinese, on one line, how to fix
+    the problem."""
     with pytest.raises(RegisterError) as caught:
         read()
     error = caught.value
-    assert error.path in str(error)
-    assert not CJK.search(error.reason), error.reason
+    assert str(error).startswith(error.path)
+    assert CJK.search(error.reason), error.reason
+    assert "\n" not in str(error)
     return error
 
 
@@ -212,7 +214,7 @@ def test_it_reads_the_sample_meetings_register() -> None:
             "张三",
             "学习贯彻全会精神",
             ("M001", "M002", "M003"),
-            dt.date(2026, 3, 11),
+            TODAY,
         ),
         Meeting(
             "B01",
@@ -298,7 +300,7 @@ def test_it_reports_the_byte_offset_when_a_csv_is_neither_utf8_nor_gb18030(
 
     error = failure(lambda: read_orgs(path))
 
-    assert "offset 19" in error.reason  # 15 bytes of header, then "B01,"
+    assert "第 19 字节" in error.reason  # 15 bytes of header, then "B01,"
     assert "UTF-8" in error.reason
     assert "GB18030" in error.reason
 
@@ -325,7 +327,13 @@ def test_it_reads_xlsx_with_date_and_number_cells(write_xlsx: WriteXlsx) -> None
     ]
     assert [(m.expected, m.attended) for m in parsed.records] == [(12, 11), (12, 10), (5, 5)]
     assert parsed.records[1].attendees == ("1001",)
-    assert [m.recorded for m in parsed.records] == [TODAY, dt.date(2026, 3, 13), TODAY]
+    assert [m.recorded for m in parsed.records] == [TODAY, TODAY, TODAY]
+    historical = read_meetings(path, today=TODAY, historical=True)
+    assert [m.recorded for m in historical.records] == [
+        dt.date(2026, 3, 10),
+        dt.date(2026, 3, 13),
+        dt.date(2026, 3, 14),
+    ]
     assert parsed.lines == [2, 3, 4]
 
 
@@ -390,7 +398,7 @@ def test_it_rejects_a_workbook_that_is_not_one(tmp_path: Path) -> None:
 
     error = failure(lambda: read_orgs(path))
 
-    assert "Excel workbook" in error.reason
+    assert "Excel 工作簿" in error.reason
 
 
 # ----------------------------------------------------------------------------- dates
@@ -419,14 +427,14 @@ def test_it_rejects_a_date_that_does_not_exist(write_csv: WriteCsv, text: str) -
     error = meeting_failure(write_csv, date=text)
 
     assert (error.line, error.column, error.value) == (2, "日期", text)
-    assert "no such day" in error.reason
+    assert "不存在" in error.reason
 
 
 def test_it_rejects_an_excel_serial_number_as_a_date_in_csv(write_csv: WriteCsv) -> None:
     error = meeting_failure(write_csv, date="46091")
 
     assert (error.line, error.column, error.value) == (2, "日期", "46091")
-    assert "serial" in error.reason
+    assert "日期序号" in error.reason
 
 
 @pytest.mark.parametrize("text", ["3月10日", "10/3/2026", "2026-03", "next Tuesday", "2026-3/10"])
@@ -441,10 +449,10 @@ def test_it_requires_a_meeting_date(write_csv: WriteCsv) -> None:
     error = meeting_failure(write_csv, date="")
 
     assert (error.line, error.column) == (2, "日期")
-    assert "missing" in error.reason
+    assert "未填写" in error.reason
 
 
-def test_a_blank_recorded_date_is_today(write_csv: WriteCsv) -> None:
+def test_the_recorded_date_is_today_unless_the_import_is_historical(write_csv: WriteCsv) -> None:
     path = write_csv(
         [
             ["org", "kind", "date", "recorded"],
@@ -454,7 +462,10 @@ def test_a_blank_recorded_date_is_today(write_csv: WriteCsv) -> None:
         ]
     )
 
-    assert [m.recorded for m in meetings(path).records] == [dt.date(2026, 3, 12), TODAY, TODAY]
+    assert [m.recorded for m in meetings(path).records] == [TODAY, TODAY, TODAY]
+    historical = read_meetings(path, today=TODAY, historical=True).records
+    # Migrating old registers: the file's 录入日期, or the meeting date where it is blank.
+    assert [m.recorded for m in historical] == [dt.date(2026, 3, 12), *[dt.date(2026, 3, 10)] * 2]
 
 
 # ---------------------------------------------------------------------------- counts
@@ -475,7 +486,7 @@ def test_blank_head_counts_are_none(write_csv: WriteCsv) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("-1", "negative"), ("-3人", "negative"), ("twelve", "whole number"), ("12.5", "whole")],
+    [("-1", "负数"), ("-3人", "负数"), ("twelve", "整数"), ("12.5", "整数")],
 )
 def test_it_rejects_bad_head_counts(write_csv: WriteCsv, text: str, reason: str) -> None:
     error = meeting_failure(write_csv, expected=text)
@@ -488,7 +499,7 @@ def test_it_rejects_more_attended_than_expected(write_csv: WriteCsv) -> None:
     error = meeting_failure(write_csv, expected="10", attended="12")
 
     assert (error.line, error.column) == (2, "实到人数")
-    assert error.value == "attended 12, expected 10"
+    assert error.value == "实到 12，应到 10"
 
 
 # ----------------------------------------------------------------------------- kinds
@@ -515,14 +526,14 @@ def test_it_rejects_an_unknown_kind_naming_the_bad_part(write_csv: WriteCsv) -> 
 
     assert (error.line, error.column, error.value) == (2, "会议类型", "党可")
     for kind in DEFAULT_CATALOG:
-        assert kind.id in error.reason
+        assert kind.name in error.reason
 
 
 def test_it_rejects_a_blank_kind(write_csv: WriteCsv) -> None:
     error = meeting_failure(write_csv, kind=" ")
 
     assert (error.line, error.column) == (2, "会议类型")
-    assert "missing" in error.reason
+    assert "未填写" in error.reason
 
 
 def test_it_resolves_kinds_with_the_catalog_given(write_csv: WriteCsv) -> None:
@@ -597,7 +608,7 @@ def test_it_reads_org_types(write_csv: WriteCsv, text: str, org_type: OrgType) -
     assert org.type is org_type
 
 
-@pytest.mark.parametrize("text", ["党组", "branch office", ""])
+@pytest.mark.parametrize("text", ["党员之家", "branch office", ""])
 def test_it_rejects_an_unknown_org_type(write_csv: WriteCsv, text: str) -> None:
     path = write_csv([ORGS_HEADER, ["B01", "第一党支部", text]])
 
@@ -713,17 +724,17 @@ def test_it_reads_an_xlsx_time_cell_as_a_two_hour_start(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("下午", "not a time span"),
-        ("14.30-16.30", "not a time span"),
-        ("14:30-", "not a time span"),
-        ("1430", "not a time span"),
-        ("930-1130", "not a time span"),
-        ("14:30-16:30-18:00", "not a time span"),
-        ("16:30-14:30", "not later than the start"),
-        ("14:30-14:30", "not later than the start"),
-        ("25:00-26:00", "not a time of day"),
-        ("14:00-14:60", "not a time of day"),
-        ("22:30", "past midnight"),
+        ("下午", "不是时间段"),
+        ("14.30-16.30", "不是时间段"),
+        ("14:30-", "不是时间段"),
+        ("1430", "不是时间段"),
+        ("930-1130", "不是时间段"),
+        ("14:30-16:30-18:00", "不是时间段"),
+        ("16:30-14:30", "不晚于开始时间"),
+        ("14:30-14:30", "不晚于开始时间"),
+        ("25:00-26:00", "不是有效时间"),
+        ("14:00-14:60", "不是有效时间"),
+        ("22:30", "跨过午夜"),
     ],
 )
 def test_it_rejects_a_bad_party_time(write_csv: WriteCsv, text: str, reason: str) -> None:
@@ -787,7 +798,7 @@ def test_it_requires_an_org_name(write_csv: WriteCsv) -> None:
     error = failure(lambda: read_orgs(path))
 
     assert (error.line, error.column) == (2, "组织名称")
-    assert "missing" in error.reason
+    assert "未填写" in error.reason
 
 
 # ---------------------------------------------------------------------- member values
@@ -883,8 +894,8 @@ def test_it_rejects_a_duplicate_org_code_naming_both_lines(write_csv: WriteCsv) 
     error = failure(lambda: read_orgs(path))
 
     assert (error.line, error.column, error.value) == (4, "组织编码", "B01")
-    assert "line 2" in error.reason
-    assert "line 4" in error.reason
+    assert "第2行" in error.reason
+    assert "第4行" in str(error)
 
 
 def test_it_rejects_a_duplicate_member_id_naming_both_lines(write_csv: WriteCsv) -> None:
@@ -895,8 +906,8 @@ def test_it_rejects_a_duplicate_member_id_naming_both_lines(write_csv: WriteCsv)
     error = failure(lambda: read_members(path))
 
     assert (error.line, error.column, error.value) == (4, "id", "M1")
-    assert "line 2" in error.reason
-    assert "line 4" in error.reason
+    assert "第2行" in error.reason
+    assert "第4行" in str(error)
 
 
 def test_it_skips_blank_rows_but_counts_their_lines(write_csv: WriteCsv) -> None:
@@ -928,10 +939,21 @@ def test_a_quoted_multiline_cell_counts_as_one_row(write_csv: WriteCsv) -> None:
     assert error.line == 3
 
 
-def test_short_and_long_rows_are_fitted_to_the_header(write_csv: WriteCsv) -> None:
-    path = write_csv([MEETINGS_HEADER, ["B01", "党课", "2026-03-10"], [*meeting_row(), "extra"]])
+def test_short_rows_and_blank_cells_beyond_the_header_are_fitted_to_it(
+    write_csv: WriteCsv,
+) -> None:
+    path = write_csv([MEETINGS_HEADER, ["B01", "党课", "2026-03-10"], [*meeting_row(), "", " "]])
 
     assert [m.org for m in meetings(path).records] == ["B01", "B01"]
+
+
+def test_text_beyond_the_header_is_an_error_naming_the_cells(write_csv: WriteCsv) -> None:
+    path = write_csv([MEETINGS_HEADER, meeting_row(), [*meeting_row(), "", "extra"]])
+
+    error = failure(lambda: meetings(path))
+
+    assert (error.line, error.value) == (3, "extra")
+    assert "J列“extra”" in error.reason
 
 
 def test_it_ignores_unknown_columns(write_csv: WriteCsv) -> None:
@@ -966,9 +988,9 @@ def test_it_names_a_missing_required_column_in_both_languages(
     with pytest.raises(RegisterError) as caught:
         read(path)
 
-    assert (caught.value.line, caught.value.column) == (1, english)
-    assert repr(english) in caught.value.reason
-    assert repr(chinese) in caught.value.reason
+    assert (caught.value.line, caught.value.column) == (1, chinese)
+    assert english in caught.value.reason
+    assert f"“{chinese}”" in caught.value.reason
     assert str(path) in str(caught.value)
 
 
@@ -979,11 +1001,11 @@ def test_it_rejects_a_column_given_twice(write_csv: WriteCsv) -> None:
         read_orgs(path)
 
     assert (caught.value.line, caught.value.column) == (1, "组织编码")
-    assert "'code'" in caught.value.reason
-    assert "'组织编码'" in caught.value.reason
+    assert "“code”" in caught.value.reason
+    assert "“组织编码”" in caught.value.reason
 
 
-@pytest.mark.parametrize("name", ["orgs.xls", "orgs.txt", "orgs.json", "orgs"])
+@pytest.mark.parametrize("name", ["orgs.doc", "orgs.txt", "orgs.json", "orgs"])
 def test_it_rejects_other_file_types(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("code,name,type\n", encoding="utf-8")
@@ -1003,7 +1025,7 @@ def test_the_suffix_is_matched_in_any_case(write_csv: WriteCsv) -> None:
 def test_it_reports_a_missing_file(tmp_path: Path) -> None:
     error = failure(lambda: read_orgs(tmp_path / "nowhere.csv"))
 
-    assert "no such file" in error.reason
+    assert "文件不存在" in error.reason
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", " , ,\n"])
@@ -1011,7 +1033,7 @@ def test_it_rejects_a_file_without_a_header(write_csv: WriteCsv, text: str) -> N
     error = failure(lambda: read_orgs(write_csv(text)))
 
     assert error.line == 1
-    assert "header" in error.reason
+    assert "表头" in error.reason
 
 
 def test_a_header_alone_reads_as_no_records(write_csv: WriteCsv) -> None:
@@ -1026,7 +1048,7 @@ def test_it_reports_a_malformed_csv_row_with_its_line(write_csv: WriteCsv) -> No
     error = failure(lambda: meetings(path))
 
     assert error.line == 3
-    assert "malformed CSV" in error.reason
+    assert "CSV 格式有误" in error.reason
 
 
 # ------------------------------------------------------------------------ count_rows

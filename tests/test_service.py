@@ -152,7 +152,9 @@ def test_the_demo_district_gets_a_reminder_a_digest_and_a_late_record_notice(
             "JD01-06-01,支部党员大会,2026-09-25,15,12,补开三季度党员大会,2026-11-25\n",
             encoding="utf-8",
         )
-        linked.import_meetings(read_meetings(late, today=dt.date(2026, 11, 25)), national.catalog)
+        linked.import_meetings(
+            read_meetings(late, today=dt.date(2026, 11, 25), historical=True), national.catalog
+        )
         clock.moment = at(dt.date(2026, 11, 25))
         asyncio.run_coroutine_threadsafe(running.service.evaluate(), running.loop).result(30)
         assert wait(lambda: any("补录" in m for m in telegram.messages_to(INSPECTOR)))

@@ -51,7 +51,9 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 def load(store: Store, tmp_path: Path, pack: RulePack, meetings: str = MEETINGS) -> None:
     store.import_orgs(readers.read_orgs(write(tmp_path, "orgs.csv", ORGS)))
     store.import_members(readers.read_members(write(tmp_path, "members.csv", MEMBERS)))
-    parsed = readers.read_meetings(write(tmp_path, "meetings.csv", meetings), today=TODAY)
+    parsed = readers.read_meetings(
+        write(tmp_path, "meetings.csv", meetings), today=TODAY, historical=True
+    )
     store.import_meetings(parsed, pack.catalog)
 
 
@@ -61,7 +63,9 @@ def import_file(store: Store, register: str, path: Path, pack: RulePack) -> None
     elif register == "members":
         store.import_members(readers.read_members(path))
     else:
-        store.import_meetings(readers.read_meetings(path, today=TODAY), pack.catalog)
+        store.import_meetings(
+            readers.read_meetings(path, today=TODAY, historical=True), pack.catalog
+        )
 
 
 def snapshot(store: Store) -> tuple[object, ...]:
@@ -88,7 +92,8 @@ def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path:
     assert combined.kinds == {"themed_party_day", "party_lesson"}
     assert combined.attendees == ("M1", "M2")
     assert combined.recorded == dt.date(2026, 1, 10)
-    assert meetings[dt.date(2026, 2, 20)].recorded == TODAY
+    # Read as historical: a blank 录入日期 is the meeting date.
+    assert meetings[dt.date(2026, 2, 20)].recorded == dt.date(2026, 2, 20)
     [leader] = store.members(leaders_only=True)
     assert leader.id == "M2"
     assert store.subtree("B1") == ["B1", "B1-G1"]
@@ -197,7 +202,7 @@ def test_a_large_file_is_staged_in_chunks_and_merged_whole(store: Store, tmp_pat
     day = dt.date(2025, 1, 1)
     lines = ["组织编码,会议类型,日期,主题,参会人员"]
     for i in range(60_500):  # more than one staging chunk, and enough to refresh statistics
-        lines.append(f"B1,党课,{day + dt.timedelta(days=i % 700)},第{i}讲,M{1 + i % 3}")
+        lines.append(f"B1,党课,{day + dt.timedelta(days=i % 600)},第{i}讲,M{1 + i % 3}")
     path = write(tmp_path, "big.csv", "\n".join(lines) + "\n")
     seen: list[int] = []
     result = store.import_meetings(
@@ -267,7 +272,7 @@ def test_a_streamed_file_rolls_back_whole_when_a_late_chunk_is_bad(
     before = snapshot(store)
     lines = ["组织编码,会议类型,日期,主题,参会人员"]
     for i in range(50_010):  # the bad row lands in the second chunk, after one was staged
-        lines.append(f"B1,党课,{dt.date(2025, 1, 1) + dt.timedelta(days=i % 700)},第{i}讲,张三")
+        lines.append(f"B1,党课,{dt.date(2025, 1, 1) + dt.timedelta(days=i % 600)},第{i}讲,张三")
     lines.append("NOPE,党课,2026-05-01,迟到的一行,")
     path = write(tmp_path, "late.csv", "\n".join(lines) + "\n")
     with (

@@ -109,7 +109,9 @@ def _add_meeting(store: Store, national: RulePack, tmp_path: Path) -> None:
         f"org,kind,date,expected,attended,topic\n{BRANCH},主题党日,2026-11-18,10,9,{NEW_TOPIC}\n",
         encoding="utf-8",
     )
-    store.import_meetings(read_meetings(path, today=SNAPSHOT_DAY), national.catalog)
+    store.import_meetings(
+        read_meetings(path, today=SNAPSHOT_DAY, historical=True), national.catalog
+    )
 
 
 def test_valid_token_serves_the_branch_feed(server: Server) -> None:

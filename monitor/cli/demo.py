@@ -41,7 +41,9 @@ def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
         report_import(getattr(store, f"import_{kind}")(loader(files[kind])), files[kind])
     pack = load_pack()
     report_import(
-        store.import_meetings(readers.read_meetings(files["meetings"], today=today), pack.catalog),
+        store.import_meetings(
+            readers.read_meetings(files["meetings"], today=today, historical=True), pack.catalog
+        ),
         files["meetings"],
     )
     ctx.invoke(

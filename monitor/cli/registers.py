@@ -14,10 +14,15 @@ from monitor.registers import readers
 from monitor.store import ImportResult
 from monitor.text import cli as msg
 
+SHEET = click.option(
+    "--sheet",
+    help="The workbook's sheet to read (default: the first sheet with the required headers).",
+)
+
 
 @click.group("import")
 def import_() -> None:
-    """Import a register (CSV in UTF-8 or GB18030, or XLSX); one bad row rejects the file."""
+    """Import a register (CSV in UTF-8 or GB18030, .xlsx, .xls or .ods); one bad row fails all."""
 
 
 def report_import(result: ImportResult, path: Path) -> None:
@@ -41,22 +46,34 @@ def report_import(result: ImportResult, path: Path) -> None:
     )
 
 
+def report_skipped(titles: Sequence[str]) -> None:
+    """Name the title rows above the header that the import skipped."""
+    if titles:
+        common.out.print(msg.title_rows_skipped(titles=titles), highlight=False)
+
+
 @import_.command("orgs")
 @click.argument("file", type=click.Path(path_type=Path))
+@SHEET
 @click.pass_obj
 @common.handles_errors
-def import_orgs(obj: common.Context, file: Path) -> None:
+def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
-    report_import(obj.store.import_orgs(readers.read_orgs(file)), file)
+    parsed = readers.read_orgs(file, sheet=sheet, today=common.today_in_shanghai())
+    report_import(obj.store.import_orgs(parsed), file)
+    report_skipped(parsed.skipped)
 
 
 @import_.command("members")
 @click.argument("file", type=click.Path(path_type=Path))
+@SHEET
 @click.pass_obj
 @common.handles_errors
-def import_members(obj: common.Context, file: Path) -> None:
+def import_members(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
-    report_import(obj.store.import_members(readers.read_members(file)), file)
+    parsed = readers.read_members(file, sheet=sheet, today=common.today_in_shanghai())
+    report_import(obj.store.import_members(parsed), file)
+    report_skipped(parsed.skipped)
 
 
 @import_.command("meetings")
@@ -68,11 +85,26 @@ def import_members(obj: common.Context, file: Path) -> None:
     type=click.Path(path_type=Path),
     help="Overlay whose extra meeting kinds the file may use (repeatable).",
 )
-@click.option("--today", help="Entry date for rows without 录入日期 (default: today).")
+@click.option(
+    "--today",
+    help="Entry date of new records, and the day no meeting may be after (default: today).",
+)
+@click.option(
+    "--historical",
+    is_flag=True,
+    help="Migrating old registers: take each new record's entry date from 录入日期 "
+    "(blank: its meeting date) instead of today.",
+)
+@SHEET
 @click.pass_obj
 @common.handles_errors
 def import_meetings(
-    obj: common.Context, file: Path, rule_paths: Sequence[Path], today: str | None
+    obj: common.Context,
+    file: Path,
+    rule_paths: Sequence[Path],
+    today: str | None,
+    historical: bool,
+    sheet: str | None,
 ) -> None:
     """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
     pack = load_pack(rule_paths)
@@ -89,7 +121,9 @@ def import_meetings(
     ) as progress:
         task = progress.add_task(msg.IMPORTING_MEETINGS, total=total)
         # Streamed: a province's file is validated and staged a chunk at a time.
-        with readers.stream_meetings(file, today=entry_day, catalog=pack.catalog) as stream:
+        with readers.stream_meetings(
+            file, today=entry_day, catalog=pack.catalog, historical=historical, sheet=sheet
+        ) as stream:
             result = obj.store.import_meetings(
                 stream,
                 pack.catalog,
@@ -97,3 +131,4 @@ def import_meetings(
                 rules=pack.rules,
             )
     report_import(result, file)
+    report_skipped(stream.skipped)

@@ -17,6 +17,7 @@ from monitor.cli import (
     registers_begin,
     report,
     rules,
+    template,
 )
 from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
@@ -63,5 +64,6 @@ for _command in (
     ledger.ledger,
     exemptions.exemptions,
     registers_begin.registers,
+    template.template,
 ):
     main.add_command(_command)

@@ -16,7 +16,7 @@ class Kind:
 
 
 CORE_KINDS: tuple[Kind, ...] = (
-    Kind("general_meeting", "支部党员大会", ("党员大会",), 0),
+    Kind("general_meeting", "支部党员大会", ("党员大会", "支部大会"), 0),
     Kind("committee_meeting", "支部委员会会议", ("支委会", "支部委员会", "支委会议"), 1),
     Kind("group_meeting", "党小组会", ("党小组会议",), 2),
     Kind("party_lesson", "党课", (), 3),

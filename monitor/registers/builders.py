@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from monitor.core import limits
 from monitor.core.domain import Meeting, Member, Org
 from monitor.core.errors import RegisterErrorCode
 from monitor.core.kinds import KindCatalog
-from monitor.registers.cells import ATTENDEE_RE, Cells
+from monitor.registers.cells import ATTENDEE_RE, CONTROL, Cells
 from monitor.registers.columns import Header
 
 T = TypeVar("T")
@@ -26,6 +27,11 @@ Code = RegisterErrorCode
 PROGRESS_EVERY = 10_000
 
 _UNSEEN = -1  # cache default for counts, which are never negative
+_UNSEEN_DATE = dt.date.min  # cache default for dates, which are never this early
+
+# Columns whose text may hold tabs and line breaks (Alt+Enter in an Excel cell).
+_FREE_TEXT = frozenset({"topic", "lecturer", "attendees"})
+_NO_FREE_TEXT: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,7 @@ class Parsed(Generic[T]):
     records: list[T]
     lines: list[int]  # file line of each record, same order
     columns: dict[str, str]  # canonical English column -> header text as written in the file
+    skipped: tuple[str, ...] = ()  # title rows above the header, as their text
 
     def __len__(self) -> int:
         return len(self.records)
@@ -48,41 +55,45 @@ class MeetingStream:
     path: Path
     columns: dict[str, str]  # canonical English column -> header text as written in the file
     rows: Iterator[tuple[int, Meeting]]  # (file line, record)
+    skipped: tuple[str, ...] = ()  # title rows above the header, as their text
 
 
-def build_orgs(header: Header, rows: Iterable[list[str]]) -> Parsed[Org]:
-    """The organisations of a register's data rows."""
-    cells = Cells(header.path, header.columns)
+def build_orgs(
+    header: Header, rows: Iterable[list[str]], *, today: dt.date | None = None
+) -> Parsed[Org]:
+    """The organisations of a register's data rows; ``today`` bounds their dates."""
+    cells = Cells(header.path, header.columns, today)
     records: list[Org] = []
     lines: list[int] = []
     seen: dict[str, int] = {}
     p = header.positions
     for line, row in header.rows(rows):
-        code = cells.text(line, "code", row[p["code"]])
+        if CONTROL.search("".join(row)) is not None:
+            cells.row(line, p, row, _NO_FREE_TEXT)
+        code = cells.text(line, "code", row[p["code"]], limits.ORG_CODE)
         if code in seen:
             cells.fail(
                 line,
                 "code",
                 code,
-                f"organisation code already used on line {seen[code]} (and again on line "
-                f"{line}); give each organisation one row with its own code",
+                f"组织编码“{code}”在第{seen[code]}行已经用过；每个组织只占一行，编码不能重复",
                 Code.DUPLICATE_ROW,
             )
         seen[code] = line
         org_type = cells.org_type(line, "type", row[p["type"]])
-        parent = row[p["parent"]].strip() or None
+        parent = cells.optional(line, "parent", row[p["parent"]], limits.ORG_CODE)
         if parent == code:
             cells.fail(
                 line,
                 "parent",
                 parent,
-                "an organisation cannot be its own parent; fix the code",
+                "组织的上级不能是它自己；请改正上级组织编码",
                 Code.PARENT_LOOP,
             )
         records.append(
             Org(
                 code=code,
-                name=cells.text(line, "name", row[p["name"]]),
+                name=cells.text(line, "name", row[p["name"]], limits.ORG_NAME),
                 type=org_type,
                 parent=parent,
                 founded=cells.date(line, "founded", row[p["founded"]]),
@@ -92,25 +103,29 @@ def build_orgs(header: Header, rows: Iterable[list[str]]) -> Parsed[Org]:
             )
         )
         lines.append(line)
-    return Parsed(header.path, records, lines, header.columns)
+    return Parsed(header.path, records, lines, header.columns, header.skipped)
 
 
-def build_members(header: Header, rows: Iterable[list[str]]) -> Parsed[Member]:
-    """The members of a register's data rows."""
-    cells = Cells(header.path, header.columns)
+def build_members(
+    header: Header, rows: Iterable[list[str]], *, today: dt.date | None = None
+) -> Parsed[Member]:
+    """The members of a register's data rows; ``today`` bounds their dates."""
+    cells = Cells(header.path, header.columns, today)
     records: list[Member] = []
     lines: list[int] = []
     seen: dict[str, int] = {}
     p = header.positions
     for line, row in header.rows(rows):
-        member_id = cells.text(line, "id", row[p["id"]])
+        if CONTROL.search("".join(row)) is not None:
+            cells.row(line, p, row, _NO_FREE_TEXT)
+        member_id = cells.text(line, "id", row[p["id"]], limits.MEMBER_ID)
         if member_id in seen:
             cells.fail(
                 line,
                 "id",
                 member_id,
-                f"member id already used on line {seen[member_id]} (and again on line {line}); "
-                "give each member one row with their own id",
+                f"党员编号“{member_id}”在第{seen[member_id]}行已经用过；每名党员只占一行，"
+                "编号不能重复",
                 Code.DUPLICATE_ROW,
             )
         seen[member_id] = line
@@ -119,9 +134,9 @@ def build_members(header: Header, rows: Iterable[list[str]]) -> Parsed[Member]:
         records.append(
             Member(
                 id=member_id,
-                name=cells.text(line, "name", row[p["name"]]),
-                org=cells.text(line, "org", row[p["org"]]),
-                group=row[p["group"]].strip() or None,
+                name=cells.text(line, "name", row[p["name"]], limits.MEMBER_NAME),
+                org=cells.text(line, "org", row[p["org"]], limits.ORG_CODE),
+                group=cells.optional(line, "group", row[p["group"]], limits.GROUP),
                 role=role,
                 joined=cells.date(line, "joined", row[p["joined"]]),
                 status=status,
@@ -129,7 +144,7 @@ def build_members(header: Header, rows: Iterable[list[str]]) -> Parsed[Member]:
             )
         )
         lines.append(line)
-    return Parsed(header.path, records, lines, header.columns)
+    return Parsed(header.path, records, lines, header.columns, header.skipped)
 
 
 def build_meetings(
@@ -138,17 +153,18 @@ def build_meetings(
     *,
     today: dt.date,
     catalog: KindCatalog,
+    historical: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Parsed[Meeting]:
     """The meeting records of a register's data rows."""
     records: list[Meeting] = []
     lines: list[int] = []
     for line, meeting in meeting_rows(
-        header, rows, today=today, catalog=catalog, progress=progress
+        header, rows, today=today, catalog=catalog, historical=historical, progress=progress
     ):
         records.append(meeting)
         lines.append(line)
-    return Parsed(header.path, records, lines, header.columns)
+    return Parsed(header.path, records, lines, header.columns, header.skipped)
 
 
 def meeting_rows(
@@ -157,26 +173,41 @@ def meeting_rows(
     *,
     today: dt.date,
     catalog: KindCatalog,
+    historical: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, Meeting]]:
     """(line, record) for each data row, built as they are consumed; ``progress(rows_read)``
-    is called every :data:`PROGRESS_EVERY` rows and at the end."""
+    is called every :data:`PROGRESS_EVERY` rows and at the end.
+
+    A record's entry date is ``today``; only ``historical`` (migrating old registers) takes
+    the file's 录入日期, a blank one meaning the meeting date. Either way a meeting after
+    ``today``, or a 录入日期 before its meeting or after ``today``, is an error.
+    """
     # The hot loop of a million-row import: the few distinct kind, date and count strings
     # are converted once and then looked up, so most rows cost a handful of dict hits.
-    cells = Cells(header.path, header.columns)
+    cells = Cells(header.path, header.columns, today)
     kinds_seen: dict[str, frozenset[str]] = {}
     dates_seen: dict[str, dt.date] = {}
-    recorded_seen: dict[str, dt.date] = {"": today}
+    recorded_seen: dict[str, dt.date | None] = {"": None}
     counts_seen: dict[str, int | None] = {"": None}
     p = header.positions
     i_org, i_kind, i_date = p["org"], p["kind"], p["date"]
     i_expected, i_attended, i_lecturer = p["expected"], p["attended"], p["lecturer"]
     i_topic, i_attendees, i_recorded = p["topic"], p["attendees"], p["recorded"]
+    i_for_period = p["for_period"]
     find_attendees = ATTENDEE_RE.findall
-    report_at = PROGRESS_EVERY + 1
-    line = 1
+    check_row = cells.row
+    first = header.line  # rows read so far are line - first
+    report_at = first + PROGRESS_EVERY
+    line = first
+    has_control = CONTROL.search
+    join = "".join
     for line, row in header.rows(rows):
+        if has_control(join(row)) is not None:
+            check_row(line, p, row, _FREE_TEXT)
         org = row[i_org].strip() or cells.text(line, "org", row[i_org])
+        if len(org) > limits.ORG_CODE:
+            cells.length(line, "org", org, limits.ORG_CODE)
 
         cell = row[i_kind]
         kinds = kinds_seen.get(cell)
@@ -186,7 +217,16 @@ def meeting_rows(
         cell = row[i_date]
         date = dates_seen.get(cell)
         if date is None:
-            date = dates_seen[cell] = cells.required_date(line, "date", cell)
+            date = cells.required_date(line, "date", cell)
+            if date > today:
+                cells.fail(
+                    line,
+                    "date",
+                    cell,
+                    f"“{cell.strip()}”晚于今天（{today:%Y-%m-%d}），会议日期不能在将来；请改正日期",
+                    Code.FUTURE_MEETING,
+                )
+            dates_seen[cell] = date
 
         cell = row[i_expected]
         expected = counts_seen.get(cell, _UNSEEN)
@@ -200,8 +240,8 @@ def meeting_rows(
             cells.fail(
                 line,
                 "attended",
-                f"attended {attended}, expected {expected}",
-                "more people attended than were expected; correct either number",
+                f"实到 {attended}，应到 {expected}",
+                f"实到人数 {attended} 多于应到人数 {expected}；请改正其中一个",
                 Code.ATTENDED_OVER_EXPECTED,
             )
 
@@ -209,11 +249,42 @@ def meeting_rows(
         attendees: tuple[str, ...] = ()
         if cell:
             attendees = tuple(dict.fromkeys(find_attendees(cell)))  # an id listed twice is one
+            if attendees and max(map(len, attendees)) > limits.MEMBER_ID:
+                longest = max(attendees, key=len)
+                cells.length(line, "attendees", longest, limits.MEMBER_ID)
 
         cell = row[i_recorded]
-        recorded = recorded_seen.get(cell)
-        if recorded is None:
-            recorded = recorded_seen[cell] = cells.date(line, "recorded", cell) or today
+        written = recorded_seen.get(cell, _UNSEEN_DATE)
+        if written is _UNSEEN_DATE:
+            written = recorded_seen[cell] = cells.date(line, "recorded", cell)
+            if written is not None and written > today:
+                cells.fail(
+                    line,
+                    "recorded",
+                    cell,
+                    f"录入日期“{cell.strip()}”晚于今天（{today:%Y-%m-%d}）；请改正",
+                    Code.RECORDED_IN_FUTURE,
+                )
+        if written is not None and written < date:
+            cells.fail(
+                line,
+                "recorded",
+                cell,
+                f"录入日期“{cell.strip()}”早于会议日期 {date:%Y-%m-%d}，记录不能在会议之前录入；"
+                "请改正日期",
+                Code.RECORDED_BEFORE_MEETING,
+            )
+        recorded = (written or date) if historical else today
+
+        cell = row[i_for_period]
+        for_period = cells.for_period(line, "for_period", cell, date) if cell else None
+
+        lecturer = row[i_lecturer].strip() or None
+        if lecturer is not None and len(lecturer) > limits.LECTURER:
+            cells.length(line, "lecturer", lecturer, limits.LECTURER)
+        topic = row[i_topic].strip() or None
+        if topic is not None and len(topic) > limits.TOPIC:
+            cells.length(line, "topic", topic, limits.TOPIC)
 
         yield (
             line,
@@ -223,14 +294,15 @@ def meeting_rows(
                 date,
                 expected,
                 attended,
-                row[i_lecturer].strip() or None,
-                row[i_topic].strip() or None,
+                lecturer,
+                topic,
                 attendees,
                 recorded,
+                for_period=for_period,
             ),
         )
         if progress is not None and line >= report_at:
-            progress(line - 1)
+            progress(line - first)
             report_at += PROGRESS_EVERY
     if progress is not None:
-        progress(line - 1)
+        progress(line - first)

@@ -70,8 +70,23 @@ MEETING_COLUMNS: tuple[Column, ...] = (
     Column("lecturer", ("授课人",), False, "who gave the party lesson"),
     Column("topic", ("主题", "会议主题"), False, "topic"),
     Column("attendees", ("参会人员",), False, "member ids separated by ; 、 , or spaces"),
-    Column("recorded", ("录入日期",), False, "date the record was entered (blank: today)"),
+    Column(
+        "recorded",
+        ("录入日期",),
+        False,
+        "date the record was entered; read only with --historical (blank: the meeting date)",
+    ),
+    Column(
+        "for_period",
+        ("所属期间",),
+        False,
+        "the earlier period the record counts for: 2025, 2025-H2, 2025-Q4, 2025-12, 2025-B6",
+    ),
 )
+
+# The header is the first of this many rows that names every required column; rows above it
+# (a title such as 2026年会议记录台账) are skipped and named in the import message.
+HEADER_SEARCH_ROWS = 10
 
 _KEY_JUNK = re.compile(r"[\s_\-\ufeff]+")
 
@@ -86,33 +101,108 @@ def lookup_table(table: Mapping[str, T]) -> dict[str, T]:
     return {lookup_key(k): v for k, v in table.items()}
 
 
+def _names(spec: tuple[Column, ...]) -> dict[str, str]:
+    return {lookup_key(alias): c.name for c in spec for alias in (c.name, *c.zh)}
+
+
+def _titles(rows: list[tuple[int, list[str]]]) -> tuple[str, ...]:
+    """The non-blank rows above a header, each as its cells' text."""
+    texts = (" ".join(c.strip() for c in row if c.strip()) for _, row in rows)
+    return tuple(text for text in texts if text)
+
+
+def locate_header(
+    path: Path, rows: Iterator[list[str]], spec: tuple[Column, ...], *, sheet: str | None = None
+) -> Header:
+    """The header: the first of the first :data:`HEADER_SEARCH_ROWS` rows naming every required
+    column. ``rows`` is left at the first data row."""
+    names = _names(spec)
+    required = {c.name for c in spec if c.required}
+    looked: list[tuple[int, list[str]]] = []
+    for line in range(1, HEADER_SEARCH_ROWS + 1):
+        row = next(rows, None)
+        if row is None:
+            break
+        if line == 1 and row and row[0].startswith("\ufeff"):  # a BOM another encoding left
+            row[0] = row[0][1:]
+        if required <= {names.get(lookup_key(text)) for text in row}:
+            return Header(path, row, spec, line=line, skipped=_titles(looked), sheet=sheet)
+        looked.append((line, row))
+    in_sheet = f"工作表“{sheet}”" if sheet is not None else ""
+    if not _titles(looked):
+        raise RegisterError(
+            path,
+            f"{in_sheet}第1行应为表头，但前 {HEADER_SEARCH_ROWS} 行都是空的",
+            code=RegisterErrorCode.EMPTY_HEADER,
+            line=1,
+        )
+
+    def named(row: list[str]) -> set[str]:
+        return {n for text in row if (n := names.get(lookup_key(text))) is not None}
+
+    # The row naming most columns was meant as the header: say which column it lacks.
+    best_line, best = max(looked, key=lambda lr: (len(named(lr[1])), -lr[0]))
+    if named(best):
+        column = next(c for c in spec if c.required and c.name not in named(best))
+        raise RegisterError(
+            path,
+            f"{in_sheet}表头缺少必填列“{column.zh[0]}”（{column.name}）；请在第{best_line}行的"
+            "表头中加上这一列",
+            code=RegisterErrorCode.MISSING_COLUMN,
+            line=best_line,
+            column=column.zh[0],
+        )
+    required_zh = "、".join(f"“{c.zh[0]}”" for c in spec if c.required)
+    raise RegisterError(
+        path,
+        f"{in_sheet}前 {HEADER_SEARCH_ROWS} 行中找不到表头：表头须有{required_zh}列",
+        code=RegisterErrorCode.NO_HEADER,
+    )
+
+
 class Header:
     """A register's header resolved to column positions.
 
     Every row is fitted to ``width + 1`` cells: the header's cells plus one always-empty cell
     that columns absent from the header point at, so row loops need no per-column checks.
+    ``line`` is the header's own line; ``skipped`` the title rows above it.
     """
 
-    __slots__ = ("columns", "key", "path", "positions", "width")
+    __slots__ = ("columns", "key", "line", "path", "positions", "sheet", "skipped", "width")
 
-    def __init__(self, path: Path, header: list[str], spec: tuple[Column, ...]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        header: list[str],
+        spec: tuple[Column, ...],
+        *,
+        line: int = 1,
+        skipped: tuple[str, ...] = (),
+        sheet: str | None = None,
+    ) -> None:
         self.path = path
-        self.width = len(header)
+        self.line = line
+        self.skipped = skipped
+        self.sheet = sheet
+        # Blank header cells after the last named one do not widen the table.
+        width = len(header)
+        while width and not header[width - 1].strip():
+            width -= 1
+        self.width = width
         self.positions: dict[str, int] = {}
         # canonical English column -> header text as written
         self.columns: dict[str, str] = {}
-        names = {lookup_key(alias): c.name for c in spec for alias in (c.name, *c.zh)}
-        for index, text in enumerate(header):
+        names = _names(spec)
+        for index, text in enumerate(header[:width]):
             name = names.get(lookup_key(text))
             if name is None:
                 continue  # unknown columns are ignored
             if name in self.columns:
                 raise RegisterError(
                     path,
-                    f"the header names the {name!r} column twice, as {self.columns[name]!r} "
-                    f"and {text!r}; keep one of them",
+                    f"表头中“{self.columns[name]}”和“{text}”是同一列（{name}）；请删去其中一列",
                     code=RegisterErrorCode.DUPLICATE_COLUMN,
-                    line=1,
+                    line=line,
                     column=text,
                 )
             self.positions[name] = index
@@ -121,36 +211,59 @@ class Header:
             if column.required and column.name not in self.positions:
                 raise RegisterError(
                     path,
-                    f"the required column {column.name!r} (Chinese header {column.zh[0]!r}) "
-                    "is missing; add it to the header on line 1",
+                    f"表头缺少必填列“{column.zh[0]}”（{column.name}）；请在第{line}行的表头中"
+                    "加上这一列",
                     code=RegisterErrorCode.MISSING_COLUMN,
-                    line=1,
-                    column=column.name,
+                    line=line,
+                    column=column.zh[0],
                 )
             self.positions.setdefault(column.name, self.width)
         # The first required column: a row whose cell there is blank may be a blank row.
         self.key = self.positions[next(c.name for c in spec if c.required)]
 
-    def fit(self, row: list[str]) -> list[str]:
-        """The row cut or padded to the header's width, plus the always-empty cell."""
+    def fit(self, row: list[str], line: int) -> list[str]:
+        """The row cut or padded to the header's width, plus the always-empty cell; cells with
+        text beyond the header are an error naming them."""
         if len(row) == self.width:
             row.append("")
             return row
+        if len(row) > self.width:
+            extra = [(i, c) for i, c in enumerate(row[self.width :], self.width) if c.strip()]
+            if extra:
+                where = "、".join(f"{column_letter(i)}列“{c}”" for i, c in extra[:3])
+                more = f"等 {len(extra)} 格" if len(extra) > 3 else ""
+                raise RegisterError(
+                    self.path,
+                    f"表头之外的列还有内容：{where}{more}；请删去这些内容，或为这些列加上表头",
+                    code=RegisterErrorCode.EXTRA_CELLS,
+                    line=line,
+                    value=extra[0][1],
+                )
         row = row[: self.width]
         row.extend([""] * (self.width + 1 - len(row)))
         return row
 
     def rows(self, rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
         """(line, fitted row) for each data row, skipping blank ones; ``rows`` follow the header."""
-        line = 1
+        line = self.line
         width, key = self.width, self.key
         for row in rows:
             line += 1
             if len(row) == width:
                 row.append("")
             else:
-                row = self.fit(row)
+                row = self.fit(row, line)
             # The full blank check only runs when the key cell is empty, which is rare.
             if not row[key].strip() and not "".join(row).strip():
                 continue
             yield line, row
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of a 0-based column: A, B, …, Z, AA, …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters

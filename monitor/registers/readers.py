@@ -1,14 +1,17 @@
 """Read the registers (orgs, members, meeting records) from CSV, XLSX or rows in memory.
 
-A register is a table whose line 1 is the header. Headers may be English or Chinese (see
-``ORG_COLUMNS``, ``MEMBER_COLUMNS`` and ``MEETING_COLUMNS``); unknown columns are ignored.
-A single bad row makes the whole file fail with a ``RegisterError`` naming the file, the
+A register is a table under a header row: the first of its first ten rows that names every
+required column (title rows above it are skipped and reported in ``Parsed.skipped``).
+Headers may be English or Chinese (see ``ORG_COLUMNS``, ``MEMBER_COLUMNS`` and
+``MEETING_COLUMNS``); unknown columns are ignored, but text to the right of the header is an
+error. A workbook's sheet is the one named (``sheet``) or the first with a header. A single bad
+row makes the whole file fail with a ``RegisterError`` naming, in Chinese, the file, the
 line, the column (as its header is written) and the bad value.
 
-Line numbers: the header is line 1 and every row after it adds one. For CSV a row is what
+Line numbers: every row of the file counts, the header's own included. For CSV a row is what
 the ``csv`` module yields, so a quoted cell spanning several physical lines still counts as
-one row; for XLSX the line is the sheet's row number; for rows in memory the first row is
-line 2, as if the keys were a header above them.
+one row; for a workbook the line is the sheet's row number; for rows in memory the first row
+is line 2, as if the keys were a header above them.
 
 This module is the public entry; the parts live beside it: ``columns`` (specs and header
 matching), ``cells`` (cell validation), ``formats`` (CSV and XLSX) and ``builders`` (records).
@@ -60,14 +63,24 @@ T = TypeVar("T")
 Rows = Sequence[Mapping[str, str]]
 
 
-def read_orgs(path: Path) -> Parsed[Org]:
-    """Read the organisations register."""
-    return read_table(path, ORG_COLUMNS, build_orgs)
+def read_orgs(path: Path, *, sheet: str | None = None, today: dt.date | None = None) -> Parsed[Org]:
+    """Read the organisations register; ``today`` bounds its dates (a year ahead at most)."""
+
+    def build(header: Header, rows: Iterator[list[str]]) -> Parsed[Org]:
+        return build_orgs(header, rows, today=today)
+
+    return read_table(path, ORG_COLUMNS, build, sheet=sheet)
 
 
-def read_members(path: Path) -> Parsed[Member]:
-    """Read the members register."""
-    return read_table(path, MEMBER_COLUMNS, build_members)
+def read_members(
+    path: Path, *, sheet: str | None = None, today: dt.date | None = None
+) -> Parsed[Member]:
+    """Read the members register; ``today`` bounds its dates (a year ahead at most)."""
+
+    def build(header: Header, rows: Iterator[list[str]]) -> Parsed[Member]:
+        return build_members(header, rows, today=today)
+
+    return read_table(path, MEMBER_COLUMNS, build, sheet=sheet)
 
 
 def read_meetings(
@@ -75,14 +88,22 @@ def read_meetings(
     *,
     today: dt.date,
     catalog: KindCatalog = DEFAULT_CATALOG,
+    historical: bool = False,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Parsed[Meeting]:
-    """Read the meeting records; ``progress(rows_read)`` is called every ~10k rows."""
+    """Read the meeting records; ``progress(rows_read)`` is called every ~10k rows.
+
+    Each record's entry date is ``today``; with ``historical`` (migrating old registers) it
+    is the file's 录入日期, or the meeting date where that is blank.
+    """
 
     def build(header: Header, rows: Iterator[list[str]]) -> Parsed[Meeting]:
-        return build_meetings(header, rows, today=today, catalog=catalog, progress=progress)
+        return build_meetings(
+            header, rows, today=today, catalog=catalog, historical=historical, progress=progress
+        )
 
-    return read_table(path, MEETING_COLUMNS, build)
+    return read_table(path, MEETING_COLUMNS, build, sheet=sheet)
 
 
 @contextmanager
@@ -91,6 +112,8 @@ def stream_meetings(
     *,
     today: dt.date,
     catalog: KindCatalog = DEFAULT_CATALOG,
+    historical: bool = False,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[MeetingStream]:
     """Like :func:`read_meetings`, but the records are parsed as the caller consumes them.
@@ -98,25 +121,37 @@ def stream_meetings(
     A CSV's encoding is settled before the first row (one pass over the bytes), so a stream
     never has to start again; a bad row still raises when it is reached.
     """
-    with open_table(path, MEETING_COLUMNS) as (header, rows):
-        records = meeting_rows(header, rows, today=today, catalog=catalog, progress=progress)
-        yield MeetingStream(header.path, header.columns, records)
+    with open_table(path, MEETING_COLUMNS, sheet=sheet) as (header, rows):
+        records = meeting_rows(
+            header, rows, today=today, catalog=catalog, historical=historical, progress=progress
+        )
+        yield MeetingStream(header.path, header.columns, records, header.skipped)
 
 
 # --------------------------------------------------------------------- rows in memory
 
 
-def orgs_from_rows(rows: Rows, *, source: str | Path) -> Parsed[Org]:
+def orgs_from_rows(rows: Rows, *, source: str | Path, today: dt.date | None = None) -> Parsed[Org]:
     """Organisations from rows in memory, checked as a file's rows are.
 
     ``source`` names the rows in error messages (and is the result's ``path``).
     """
-    return _from_rows(rows, source, ORG_COLUMNS, build_orgs)
+
+    def build(header: Header, table: Iterable[list[str]]) -> Parsed[Org]:
+        return build_orgs(header, table, today=today)
+
+    return _from_rows(rows, source, ORG_COLUMNS, build)
 
 
-def members_from_rows(rows: Rows, *, source: str | Path) -> Parsed[Member]:
+def members_from_rows(
+    rows: Rows, *, source: str | Path, today: dt.date | None = None
+) -> Parsed[Member]:
     """Members from rows in memory, checked as a file's rows are."""
-    return _from_rows(rows, source, MEMBER_COLUMNS, build_members)
+
+    def build(header: Header, table: Iterable[list[str]]) -> Parsed[Member]:
+        return build_members(header, table, today=today)
+
+    return _from_rows(rows, source, MEMBER_COLUMNS, build)
 
 
 def meetings_from_rows(
@@ -125,12 +160,13 @@ def meetings_from_rows(
     source: str | Path,
     today: dt.date,
     catalog: KindCatalog = DEFAULT_CATALOG,
+    historical: bool = False,
 ) -> Parsed[Meeting]:
     """Meeting records from rows in memory (a chat command, an API request), checked and
     built as a file's rows are, with the same errors."""
 
     def build(header: Header, table: Iterable[list[str]]) -> Parsed[Meeting]:
-        return build_meetings(header, table, today=today, catalog=catalog)
+        return build_meetings(header, table, today=today, catalog=catalog, historical=historical)
 
     return _from_rows(rows, source, MEETING_COLUMNS, build)
 

@@ -8,7 +8,7 @@ Click's help texts (English, for operators) stay with their options.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from monitor.text.messages import chat_label
 
@@ -381,3 +381,22 @@ def registers_begin_bad_date(*, value: str) -> str:
 
 def exemption_wrong_subject(*, rule: str, subject: str) -> str:
     return f"规则 {rule} 只考核{subject}，该组织不在其列"
+
+
+# --- orglife import (office files), orglife template ---------------------------------------
+
+
+def title_rows_skipped(*, titles: Sequence[str]) -> str:
+    """The rows above a register's header that an import skipped (a title, a note)."""
+    shown = "、".join(f"“{t[:40]}{'…' if len(t) > 40 else ''}”" for t in titles[:3])
+    more = f"等 {len(titles)} 行" if len(titles) > 3 else ""
+    return f"已跳过表头上方的标题行：{shown}{more}"
+
+
+TEMPLATE_REGISTER_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"}
+
+
+def template_written(*, kind: str, path: str) -> str:
+    return (
+        f"已生成{TEMPLATE_REGISTER_ZH[kind]}台账模板：{path}（填好后用 orglife import {kind} 导入）"
+    )

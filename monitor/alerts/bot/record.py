@@ -116,6 +116,8 @@ def refusal(error: RegisterError, catalog: KindCatalog) -> str:
         return text.record_bad_count(column, value)
     if code is Code.UNKNOWN_ORG:
         return text.record_unknown_org(value)
+    if code is Code.FUTURE_MEETING:
+        return error.reason  # names the date and today
     if column:
         return text.record_bad_cell(column, value)
     return text.RECORD_UNREADABLE
