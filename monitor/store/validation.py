@@ -7,9 +7,9 @@ are checked and resolved here; each problem is a RegisterError naming the file, 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
 from monitor.core.errors import RegisterError, RegisterErrorCode
@@ -38,6 +38,7 @@ __all__ = [
     "RowSource",
     "check_member",
     "check_parent",
+    "check_type_changes",
     "duplicate_record_error",
     "groups_by_name",
     "org_tree",
@@ -159,6 +160,79 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
             )
         seen.add(current)
         current = known.get(current, (None, None))[1]
+
+
+def _counts_by(conn: Connection, column: Any, codes: list[str]) -> dict[str, int]:
+    """How many members each of ``codes`` holds in ``column`` (their branch or their group)."""
+    found: dict[str, int] = {}
+    for chunk in chunks(codes, CHUNK):
+        query = select(column, func.count()).where(column.in_(chunk)).group_by(column)
+        found.update({str(code): int(n) for code, n in all_rows(conn, query)})
+    return found
+
+
+def check_type_changes(
+    conn: Connection,
+    parsed: Parsed[Org],
+    before: OrgTree,
+    after: OrgTree,
+) -> None:
+    """An org's type may change only when its members and its children stay valid.
+
+    ``before`` is the registered tree, ``after`` the tree with the file applied. A 党支部 with
+    members or 党小组 cannot become a 党委 or a 党小组; a 党小组 with members cannot become
+    anything else; every child must still be allowed under the new type.
+    """
+    changed = {
+        org.code: (line, before[org.code][0], org.type)
+        for org, line in zip(parsed.records, parsed.lines, strict=True)
+        if org.code in before and before[org.code][0] is not org.type
+    }
+    if not changed:
+        return
+    codes = sorted(changed)
+    members = _counts_by(conn, MEMBER_TABLE.c.org, codes)
+    grouped = _counts_by(conn, MEMBER_TABLE.c.grp, codes)
+    children: dict[str, list[tuple[str, OrgType]]] = {}
+    for code, (kind, parent) in after.items():
+        if parent in changed:
+            children.setdefault(parent, []).append((code, kind))
+    for code in codes:
+        line, old, new = changed[code]
+        change = f"“{code}”原为{ORG_TYPE_ZH[old]}，不能改为{ORG_TYPE_ZH[new]}"
+        if new is not OrgType.BRANCH and members.get(code):
+            raise row_error(
+                RegisterErrorCode.NOT_A_BRANCH,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：它有 {members[code]} 名党员，党员只能属于党支部；"
+                "请先把党员转到其他党支部",
+            )
+        if new is not OrgType.GROUP and grouped.get(code):
+            raise row_error(
+                RegisterErrorCode.NOT_A_BRANCH,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：它有 {grouped[code]} 名党小组成员；请先调整这些党员的所在党小组",
+            )
+        wrong = sorted(c for c, kind in children.get(code, []) if new not in ALLOWED_PARENTS[kind])
+        if wrong:
+            kinds = dict(children[code])
+            listed = "、".join(f"{c}（{ORG_TYPE_ZH[kinds[c]]}）" for c in wrong[:5])
+            more = f"等 {len(wrong)} 个" if len(wrong) > 5 else ""
+            raise row_error(
+                RegisterErrorCode.WRONG_PARENT_TYPE,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：下级组织 {listed}{more}不能隶属于{ORG_TYPE_ZH[new]}；"
+                "请先调整这些下级组织",
+            )
 
 
 # --------------------------------------------------------------------------- members
@@ -339,6 +413,7 @@ class MeetingResolver:
                     meeting.lecturer,
                     meeting.topic,
                     meeting.recorded,
+                    meeting.for_period,
                 )
             )
             for attendee in meeting.attendees:
