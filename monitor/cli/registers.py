@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from monitor.cli import common
+from monitor.cli import common, meetings
 from monitor.core.rules import load_pack
 from monitor.registers import readers
 from monitor.store import ImportResult
@@ -28,6 +29,8 @@ def report_import(result: ImportResult, path: Path) -> None:
         rows=result.rows,
         inserted=result.inserted,
         updated=result.updated,
+        unchanged=result.unchanged,
+        possible_duplicates=len(result.possible_duplicates),
     )
     common.out.print(
         msg.imported(
@@ -35,10 +38,22 @@ def report_import(result: ImportResult, path: Path) -> None:
             rows=result.rows,
             inserted=result.inserted,
             updated=result.updated,
+            unchanged=result.unchanged,
             path=str(path),
         ),
         highlight=False,
     )
+    shown = result.possible_duplicates[: msg.POSSIBLE_DUPLICATES_SHOWN]
+    for line, record_id in shown:
+        common.out.print(msg.possible_duplicate(line=line, record_id=record_id), highlight=False)
+    more = len(result.possible_duplicates) - len(shown)
+    if more:
+        common.out.print(msg.more_possible_duplicates(more=more), highlight=False)
+
+
+def now_utc() -> dt.datetime:
+    """The moment an import or a change happens (the shell reads the clock; the store never)."""
+    return dt.datetime.now(dt.UTC)
 
 
 @import_.command("orgs")
@@ -47,7 +62,10 @@ def report_import(result: ImportResult, path: Path) -> None:
 @common.handles_errors
 def import_orgs(obj: common.Context, file: Path) -> None:
     """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
-    report_import(obj.store.import_orgs(readers.read_orgs(file)), file)
+    result = obj.store.import_orgs(
+        readers.read_orgs(file), now=now_utc(), actor=meetings.default_actor()
+    )
+    report_import(result, file)
 
 
 @import_.command("members")
@@ -56,7 +74,10 @@ def import_orgs(obj: common.Context, file: Path) -> None:
 @common.handles_errors
 def import_members(obj: common.Context, file: Path) -> None:
     """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
-    report_import(obj.store.import_members(readers.read_members(file)), file)
+    result = obj.store.import_members(
+        readers.read_members(file), now=now_utc(), actor=meetings.default_actor()
+    )
+    report_import(result, file)
 
 
 @import_.command("meetings")
@@ -68,11 +89,23 @@ def import_members(obj: common.Context, file: Path) -> None:
     type=click.Path(path_type=Path),
     help="Overlay whose extra meeting kinds the file may use (repeatable).",
 )
-@click.option("--today", help="Entry date for rows without 录入日期 (default: today).")
+@click.option(
+    "--today",
+    help="Entry date of new records, and the last date a meeting may have (default: today).",
+)
+@click.option(
+    "--historical",
+    is_flag=True,
+    help="Migrating old registers: new records keep the file's 录入日期 (blank: meeting date).",
+)
 @click.pass_obj
 @common.handles_errors
 def import_meetings(
-    obj: common.Context, file: Path, rule_paths: Sequence[Path], today: str | None
+    obj: common.Context,
+    file: Path,
+    rule_paths: Sequence[Path],
+    today: str | None,
+    historical: bool,
 ) -> None:
     """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
     pack = load_pack(rule_paths)
@@ -91,6 +124,13 @@ def import_meetings(
         # Streamed: a province's file is validated and staged a chunk at a time.
         with readers.stream_meetings(file, today=entry_day, catalog=pack.catalog) as stream:
             result = obj.store.import_meetings(
-                stream, pack.catalog, progress=lambda n: progress.update(task, completed=n)
+                stream,
+                pack.catalog,
+                progress=lambda n: progress.update(task, completed=n),
+                now=now_utc(),
+                historical=historical,
+                actor=meetings.default_actor(),
             )
     report_import(result, file)
+    if historical:
+        common.out.print(msg.historical_import(inserted=result.inserted), highlight=False)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import click
 
 from monitor import __version__
-from monitor.cli import alerts, calendar, check, common, demo, ledger, registers, report, rules
+from monitor.cli import (
+    alerts,
+    calendar,
+    check,
+    common,
+    demo,
+    ledger,
+    meetings,
+    registers,
+    report,
+    rules,
+)
 from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
 
@@ -49,5 +60,6 @@ for _command in (
     alerts.alerts,
     report.report,
     ledger.ledger,
+    meetings.meetings,
 ):
     main.add_command(_command)

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from monitor.core.domain import Meeting
-from monitor.core.errors import OrglifeError, RegisterError
+from monitor.core.errors import OrglifeError, RegisterError, RegisterErrorCode
 from monitor.core.kinds import KindCatalog
+from monitor.core.periods import Period
 from monitor.registers.readers import meetings_from_rows
 from monitor.store.audit import AuditEvent, diff, events, record_event
 from monitor.store.mappers import meeting_of
@@ -67,15 +68,16 @@ class StoredRecord:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """The fields an edit sets (None: unchanged); ``for_period`` "" clears it."""
+    """What an edit sets, written as a register's cells are (None: unchanged; "" clears an
+    optional field), so that the reader checks them as it checks an import row."""
 
-    date: dt.date | None = None
+    date: str | None = None
     kinds: tuple[str, ...] = ()
-    expected: int | None = None
-    attended: int | None = None
+    expected: str | None = None
+    attended: str | None = None
     topic: str | None = None
     lecturer: str | None = None
-    attendees: tuple[str, ...] | None = None
+    attendees: str | None = None
     for_period: str | None = None
 
 
@@ -156,24 +158,28 @@ def get_record(store: Store, record_id: int) -> StoredRecord:
         return _get(conn, store.kind_bits(), record_id)
 
 
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 def _edited(record: Meeting, edit: Edit, catalog: KindCatalog, today: dt.date) -> Meeting:
     """The record with ``edit`` applied, checked by the reader as an import row."""
-    kinds = edit.kinds or tuple(sorted(record.kinds))
-    date = edit.date or record.date
-    attendees = record.attendees if edit.attendees is None else edit.attendees
+    kinds = edit.kinds or tuple(
+        catalog.get(k).name if k in catalog else k for k in sorted(record.kinds)
+    )
 
-    def text(value: object) -> str:
-        return "" if value is None else str(value)
+    def pick(new: str | None, old: object) -> str:
+        return _cell(old) if new is None else new
 
     row = {
         "组织编码": record.org,
-        "会议类型": "+".join(catalog.get(k).name if k in catalog else k for k in kinds),
-        "日期": date.isoformat(),
-        "应到人数": text(record.expected if edit.expected is None else edit.expected),
-        "实到人数": text(record.attended if edit.attended is None else edit.attended),
-        "授课人": text(record.lecturer if edit.lecturer is None else edit.lecturer),
-        "主题": text(record.topic if edit.topic is None else edit.topic),
-        "参会人员": ";".join(attendees),
+        "会议类型": "+".join(kinds),
+        "日期": pick(edit.date, record.date.isoformat()),
+        "应到人数": pick(edit.expected, record.expected),
+        "实到人数": pick(edit.attended, record.attended),
+        "授课人": pick(edit.lecturer, record.lecturer),
+        "主题": pick(edit.topic, record.topic),
+        "参会人员": pick(edit.attendees, ";".join(record.attendees)),
     }
     source = msg.record_source(record_id=record.id or 0)
     try:
@@ -184,7 +190,9 @@ def _edited(record: Meeting, edit: Edit, catalog: KindCatalog, today: dt.date) -
             exc.path, exc.reason, code=exc.code, column=exc.column, value=exc.value
         ) from None
     [checked] = parsed.records
-    for_period = record.for_period if edit.for_period is None else (edit.for_period or None)
+    for_period = record.for_period
+    if edit.for_period is not None:
+        for_period = _period_label(source, edit.for_period, checked.date)
     return dataclasses.replace(
         checked,
         recorded=record.recorded,
@@ -192,6 +200,32 @@ def _edited(record: Meeting, edit: Edit, catalog: KindCatalog, today: dt.date) -
         recorded_at=record.recorded_at,
         for_period=for_period,
     )
+
+
+def _period_label(source: str, text: str, day: dt.date) -> str | None:
+    """The period label an edit's --for-period gives ("" clears it); it must have begun by the
+    meeting's date."""
+    if not text.strip():
+        return None
+    try:
+        period = Period.parse(text)
+    except OrglifeError:
+        raise RegisterError(
+            source,
+            msg.bad_period_label(),
+            code=RegisterErrorCode.BAD_DATE,
+            column="所属期间",
+            value=text,
+        ) from None
+    if period.start > day:
+        raise RegisterError(
+            source,
+            msg.period_after_meeting(period=period.label_zh, day=day),
+            code=RegisterErrorCode.BAD_DATE,
+            column="所属期间",
+            value=text,
+        )
+    return period.label
 
 
 def edit_record(

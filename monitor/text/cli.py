@@ -290,6 +290,7 @@ def historical_import(*, inserted: int) -> str:
 # --- orglife meetings ----------------------------------------------------------------------
 
 RECORDS_COLUMNS = ("编号", "组织", "类型", "日期", "应到", "实到", "主题", "录入日期", "状态")
+RECORD_HISTORY_COLUMNS = ("时间（UTC）", "操作人", "操作", "修改内容", "原因")
 RECORD_DELETED = "已删除"
 RECORD_LIVE = "有效"
 HISTORY_ACTION_ZH = {
@@ -346,3 +347,11 @@ def records_title(*, records: int) -> str:
 
 
 REASON_REQUIRED = "请用 --reason 说明修改或删除的原因"
+
+
+def bad_period_label() -> str:
+    return "不是期间：请写 2025、2025-H2、2025-Q4、2025-12 或 2025-B6"
+
+
+def period_after_meeting(*, period: str, day: dt.date) -> str:
+    return f"所属期间{period}晚于会议日期 {day}：记录只能计入会议当期或之前的期间"
