@@ -227,7 +227,7 @@ class Stage:
         stamp = ":now" if now is not None else _START_OF_ENTRY_DAY[self.dialect]
         inserted = text(
             f"INSERT INTO meeting ({columns}, recorded_at) SELECT {columns}, {stamp} "
-            "FROM meeting_stage WHERE new = 1"
+            "FROM meeting_stage WHERE new = 1 ORDER BY line"  # ids in the file's order
         )
         if now is not None:
             inserted = inserted.bindparams(bindparam("now", now, type_=DateTime(timezone=True)))
