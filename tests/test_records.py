@@ -490,3 +490,27 @@ def test_a_members_change_goes_into_the_audit_trail(demo: str, demo_store: Store
     with demo_store.engine.connect() as conn:
         [edited] = events(conn, "member", "M0002")
     assert edited.changes == {"role": ["deputy_secretary", "secretary"]}
+
+
+def test_reimporting_a_deleted_record_leaves_it_deleted(demo: str, tmp_path: Path):
+    path = write(tmp_path, "late.csv", HEADER + LATE_ROW.format(recorded=""))
+    ok("--db", demo, "import", "meetings", str(path), "--today", "2026-11-05")
+    [record] = [r for r in listed(demo, "--org", "JD01-01-G2") if r["topic"] == "补录的党小组会"]
+    ok("--db", demo, "meetings", "delete", str(record["id"]), "--reason", "不该录入")
+    result = ok("--db", demo, "import", "meetings", str(path), "--today", "2026-11-20")
+    assert "（新增 0，更新 0，未变 1）" in result.output
+    assert record["id"] not in {r["id"] for r in listed(demo)}
+    assert [e["action"] for e in history(demo, record["id"])] == ["created", "deleted"]
+
+
+def test_the_store_shows_the_trail_of_any_entity(demo_store: Store, tmp_path: Path):
+    header = "党员编号,姓名,所在组织编码,所在党小组,职务,入党日期,党员类型,领导干部\n"
+    path = write(tmp_path, "m.csv", header + "M9001,新党员,JD01-01,,党员,2026-07-01,预备党员,否\n")
+    demo_store.import_members(readers.read_members(path), now=T2, actor="cli:clerk")
+    [created] = demo_store.events("member", "M9001")
+    assert (created.action, created.actor, created.at, created.reason) == (
+        "created",
+        "cli:clerk",
+        T2,
+        "m.csv",
+    )

@@ -240,7 +240,7 @@ def test_an_attendee_name_shared_in_the_org_must_be_given_by_id(
     path = write(
         tmp_path, "named.csv", "组织编码,会议类型,日期,参会人员\nB1,党课,2026-04-10,张三\n"
     )
-    with pytest.raises(RegisterError, match="M1, M4") as caught:
+    with pytest.raises(RegisterError, match="M1、M4") as caught:
         store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
     assert (caught.value.line, caught.value.column, caught.value.value) == (2, "参会人员", "张三")
     assert snapshot(store) == before

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.domain import Meeting, Member, Org
@@ -22,7 +22,7 @@ from monitor.core.errors import UnknownOrgError
 from monitor.core.kinds import KindCatalog
 from monitor.registers.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
-from monitor.store.audit import diff, record_event, record_events
+from monitor.store.audit import AuditEvent, diff, events, record_event, record_events
 from monitor.store.mappers import meeting_of, member_of, member_row, org_of, org_row
 from monitor.store.revision import bump_revision, current_revision
 from monitor.store.sql import (
@@ -62,14 +62,6 @@ __all__ = [
 
 _STAGE_CHUNK = 50_000
 _ANALYZE_AFTER = 10_000
-_IMPORT_LOCK = 7716020261202  # PostgreSQL advisory lock key: one import at a time
-
-
-def lock_imports(conn: Connection) -> None:
-    """Serialise imports on PostgreSQL (until the transaction ends), so two imports of one
-    file cannot both count its rows as new; SQLite serialises writers by itself."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK})"))
 
 
 def _sort_rows(
@@ -140,6 +132,11 @@ class Store:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def events(self, entity: str, entity_id: str | int) -> list[AuditEvent]:
+        """The audit trail of one record, org, member or exemption, oldest first."""
+        with self.engine.connect() as conn:
+            return events(conn, entity, entity_id)
 
     def revision(self) -> int:
         """A number that grows whenever the registers change (imports, records)."""
@@ -283,7 +280,7 @@ class Store:
         """Store the orgs of a file: new ones added, changed ones updated (and their changes
         written to the audit trail when ``now`` is given), unchanged ones left alone."""
         with self.engine.begin() as conn:
-            lock_imports(conn)
+            bulk.lock_imports(conn)
             before = org_tree(conn)
             stored_rows = {str(r.code): dict(r._mapping) for r in all_rows(conn, select(ORG_TABLE))}
             known = dict(before)
@@ -309,7 +306,7 @@ class Store:
     ) -> ImportResult:
         """Store the members of a file, like :meth:`import_orgs`."""
         with self.engine.begin() as conn:
-            lock_imports(conn)
+            bulk.lock_imports(conn)
             orgs = org_tree(conn)
             # Registers often name the party group rather than give its code.
             by_name = (
@@ -389,7 +386,7 @@ class Store:
             else source.rows
         )
         with self.engine.begin() as conn:
-            lock_imports(conn)
+            bulk.lock_imports(conn)
             stage = bulk.Stage(conn)
             try:
                 total = 0

@@ -47,6 +47,8 @@ _START_OF_ENTRY_DAY = {
     "sqlite": "datetime(COALESCE(recorded, day), '-8 hours')",
 }
 
+_WRITE_LOCK = 7716020261202  # PostgreSQL advisory lock key: one register write at a time
+
 StageRow = tuple[Any, ...]  # values in STAGE_COLUMNS order
 AttendanceRow = tuple[str, int, dt.date, str, str]  # org, month, day, key, member id
 
@@ -258,6 +260,14 @@ class Stage:
                 ":reason, NULL FROM meeting_stage i JOIN meeting m ON m.id = i.id WHERE i.new = 1"
             ).bindparams(bindparam("actor", actor), bindparam("reason", reason))
         )
+
+
+def lock_imports(conn: Connection) -> None:
+    """Serialise imports and record changes on PostgreSQL until the transaction ends, so two
+    imports of one file cannot both count its rows as new, nor an edit race an import to the
+    same natural key; SQLite serialises writers by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})"))
 
 
 def analyze(conn: Connection, *tables: str) -> None:

@@ -23,6 +23,7 @@ from monitor.core.kinds import KindCatalog
 from monitor.core.periods import Period
 from monitor.registers.readers import meetings_from_rows
 from monitor.store.audit import AuditEvent, diff, events, record_event
+from monitor.store.bulk import lock_imports
 from monitor.store.mappers import meeting_of
 from monitor.store.moments import aware, utc
 from monitor.store.revision import bump_revision
@@ -241,6 +242,7 @@ def edit_record(
 ) -> Meeting:
     """Change a record; returns it as stored. ``today`` bounds its date as an import's does."""
     with store.engine.begin() as conn:
+        lock_imports(conn)
         before = _get(conn, store.kind_bits(), record_id)
         if before.deleted:
             raise RecordError(record_id, msg.record_is_deleted(record_id=record_id))
@@ -335,6 +337,7 @@ def _set_deleted(
     reason: str,
 ) -> None:
     with store.engine.begin() as conn:
+        lock_imports(conn)
         record = _get(conn, store.kind_bits(), record_id)
         if record.deleted == deleting:
             message = (

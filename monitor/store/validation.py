@@ -99,8 +99,8 @@ def duplicate_record_error(source: RowSource, first: int, again: int, day: str) 
         again,
         "date",
         day,
-        f"this record repeats line {first} (same org, date, kind, topic and "
-        "lecturer); remove one of them or give them different topics",
+        f"与第{first}行是同一条记录（组织、日期、类型、主题和授课人都相同）；"
+        "请删去其中一行，或写明不同的主题",
     )
 
 
@@ -123,7 +123,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
                 line,
                 "parent",
                 "",
-                f"a {ORG_TYPE_ZH[org.type]} needs a parent org code (its 党支部)",
+                f"{ORG_TYPE_ZH[org.type]}须填写上级组织编码（所属党支部）",
             )
         return
     if org.parent not in known:
@@ -133,7 +133,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
             line,
             "parent",
             org.parent,
-            "no organisation by this code is in the file or already registered",
+            "文件中和已登记的组织里都没有这个组织编码",
         )
     parent_type = known[org.parent][0]
     if parent_type not in allowed:
@@ -143,8 +143,8 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
             line,
             "parent",
             org.parent,
-            f"a {ORG_TYPE_ZH[org.type]} cannot belong to a {ORG_TYPE_ZH[parent_type]}; "
-            f"allowed parents: {', '.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
+            f"{ORG_TYPE_ZH[org.type]}不能隶属于{ORG_TYPE_ZH[parent_type]}；上级只能是"
+            f"{'、'.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
         )
     seen = {org.code}
     current: str | None = org.parent
@@ -156,7 +156,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
                 line,
                 "parent",
                 org.parent,
-                "the parent chain loops back to this org",
+                "上级组织层层向上又回到了本组织，请检查上级组织编码",
             )
         seen.add(current)
         current = known.get(current, (None, None))[1]
@@ -268,7 +268,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
             line,
             "org",
             member.org,
-            "no organisation by this code is registered; import the orgs file first",
+            "没有登记这个组织编码；请先导入组织台账",
         )
     if org[0] is not OrgType.BRANCH:
         raise row_error(
@@ -277,7 +277,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
             line,
             "org",
             member.org,
-            f"a member belongs to a 党支部, but this org is a {ORG_TYPE_ZH[org[0]]}",
+            f"党员应属于党支部，而这个组织是{ORG_TYPE_ZH[org[0]]}",
         )
     if member.group is not None:
         group = orgs.get(member.group)
@@ -288,7 +288,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
                 line,
                 "group",
                 member.group,
-                "no 党小组 by this code (or by this name in the member's branch) is registered",
+                "没有登记这个党小组（按编码，或按该党员所在支部内的名称）",
             )
         if group[1] != member.org:
             raise row_error(
@@ -297,7 +297,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
                 line,
                 "group",
                 member.group,
-                f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
+                f"这个党小组属于 {group[1]}，不属于该党员所在的党支部 {member.org}",
             )
     return member
 
@@ -313,7 +313,7 @@ def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dic
         if bit > 62:
             raise RegisterError(
                 "meeting_kind",
-                "more than 63 meeting kinds are not supported",
+                "会议类型超过 63 种，系统无法记录",
                 code=RegisterErrorCode.TOO_MANY_KINDS,
             )
         name = catalog.get(kind_id).name if kind_id in catalog else kind_id
@@ -347,13 +347,12 @@ def _attendee_id(
         return candidates[0]
     if candidates:
         problem = (
-            f"{len(candidates)} members of {meeting.org} bear this name "
-            f"({', '.join(candidates)}); list them by member id"
+            f"{meeting.org} 有 {len(candidates)} 名党员同名（{'、'.join(candidates)}）；"
+            "请改用党员编号"
         )
     else:
         problem = (
-            "no member by this id (or by this name in the meeting's org) is registered; "
-            "import the members file first or correct the entry"
+            "没有登记这个党员（按编号，或按会议所属组织内的姓名）；请先导入党员台账，或更正这一项"
         )
     raise row_error(
         RegisterErrorCode.UNKNOWN_ATTENDEE, parsed, line, "attendees", attendee, problem
@@ -392,8 +391,7 @@ class MeetingResolver:
                     line,
                     "org",
                     meeting.org,
-                    "no organisation by this code is registered; import the orgs file "
-                    "first or correct the code",
+                    "没有登记这个组织编码；请先导入组织台账，或更正编码",
                 )
             mask = self.masks.get(meeting.kinds)
             if mask is None:
