@@ -514,3 +514,25 @@ def test_the_store_shows_the_trail_of_any_entity(demo_store: Store, tmp_path: Pa
         T2,
         "m.csv",
     )
+
+
+def test_edit_sets_the_kinds_and_the_period_a_record_counts_for(demo: str):
+    record = _party_lesson(demo)
+    month = record["date"][:7]
+    ok(
+        "--db", demo, "meetings", "edit", str(record["id"]), "--kind", "主题党日", "--kind",
+        "党课", "--for-period", month, "--reason", "合并召开", "--today", AS_OF,
+    )  # fmt: skip
+    [after] = [r for r in listed(demo) if r["id"] == record["id"]]
+    assert (after["kinds"], after["for_period"]) == (["party_lesson", "themed_party_day"], month)
+    edited = history(demo, record["id"])[-1]["changes"]
+    assert edited["kinds"] == [["party_lesson"], ["party_lesson", "themed_party_day"]]
+    assert edited["for_period"] == [None, month]
+
+
+def test_a_historical_import_says_so(demo: str, tmp_path: Path):
+    path = write(tmp_path, "old.csv", HEADER + LATE_ROW.format(recorded="2026-09-27"))
+    result = ok("--db", demo, "import", "meetings", str(path), "--historical", "--today", AS_OF)
+    assert "按历史台账导入：1 条新记录采用文件中的录入日期" in result.output
+    [record] = [r for r in listed(demo, "--org", "JD01-01-G2") if r["topic"] == "补录的党小组会"]
+    assert record["recorded"] == "2026-09-27"
