@@ -47,7 +47,7 @@ def check_json(db: str, *args: str) -> list[dict[str, object]]:
 def test_import_reports_what_it_stored(db: str):
     result = run("--db", db, "import", "orgs", str(demo_files()["orgs"]))
     assert result.exit_code == 0
-    assert "已导入组织 25 条（新增 25，更新 0）" in result.output
+    assert "已导入组织 25 条（新增 25，更新 0，未变 0）" in result.output
 
 
 def test_check_json_has_the_contract_fields_for_every_finding(demo_db: str):

@@ -201,7 +201,7 @@ def check_one_import(url: str, folder: Path, kind: str, suffix: str, data: bytes
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert lines[0].startswith("error: ")
+    assert lines[0].startswith("错误：")
     assert snapshot(url) == before
 
 

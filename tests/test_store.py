@@ -108,11 +108,11 @@ def test_importing_the_same_files_twice_leaves_the_same_data(
     assert snapshot(store) == before
 
 
-def test_a_reimport_keeps_the_earliest_entry_date_and_replaces_attendees(
+def test_a_reimport_keeps_the_first_entry_date_and_replaces_attendees(
     store: Store, tmp_path: Path, national
 ):
     load(store, tmp_path, national)
-    changed = MEETINGS.replace("M1;M2,2026-01-10", "M1,2026-02-01")
+    changed = MEETINGS.replace("M1;M2,2026-01-10", "M1,2026-01-09")
     load(store, tmp_path, national, changed)
     combined = next(m for m in store.meetings() if m.date == dt.date(2026, 1, 9))
     assert combined.attendees == ("M1",)
@@ -211,7 +211,7 @@ def test_a_large_file_is_staged_in_chunks_and_merged_whole(store: Store, tmp_pat
     assert (result.rows, result.inserted, result.updated) == (60_500, 60_500, 0)
     assert seen == [50_000, 60_500]
     again = store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
-    assert (again.inserted, again.updated) == (0, 60_500)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 60_500)
     meetings = store.meetings()
     assert len(meetings) == 60_500
     assert {m.attendees for m in meetings} == {("M1",), ("M2",), ("M3",)}
@@ -245,7 +245,7 @@ def test_an_attendee_name_shared_in_the_org_must_be_given_by_id(
     path = write(
         tmp_path, "named.csv", "组织编码,会议类型,日期,参会人员\nB1,党课,2026-04-10,张三\n"
     )
-    with pytest.raises(RegisterError, match="M1, M4") as caught:
+    with pytest.raises(RegisterError, match="M1、M4") as caught:
         store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
     assert (caught.value.line, caught.value.column, caught.value.value) == (2, "参会人员", "张三")
     assert snapshot(store) == before
@@ -294,7 +294,7 @@ def test_a_streamed_file_imports_like_a_parsed_one(store: Store, tmp_path: Path,
     path = write(tmp_path, "meetings-again.csv", MEETINGS)
     with readers.stream_meetings(path, today=TODAY) as stream:
         result = store.import_meetings(stream, national.catalog)
-    assert (result.rows, result.inserted, result.updated) == (3, 0, 3)
+    assert (result.rows, result.inserted, result.updated, result.unchanged) == (3, 0, 0, 3)
     assert snapshot(store) == parsed_view
 
 

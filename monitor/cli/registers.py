@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from monitor.cli import common
+from monitor.cli import common, meetings
 from monitor.core.rules import load_pack
 from monitor.registers import readers
 from monitor.store import ImportResult
@@ -33,6 +34,8 @@ def report_import(result: ImportResult, path: Path) -> None:
         rows=result.rows,
         inserted=result.inserted,
         updated=result.updated,
+        unchanged=result.unchanged,
+        possible_duplicates=len(result.possible_duplicates),
     )
     common.out.print(
         msg.imported(
@@ -40,10 +43,22 @@ def report_import(result: ImportResult, path: Path) -> None:
             rows=result.rows,
             inserted=result.inserted,
             updated=result.updated,
+            unchanged=result.unchanged,
             path=str(path),
         ),
         highlight=False,
     )
+    shown = result.possible_duplicates[: msg.POSSIBLE_DUPLICATES_SHOWN]
+    for line, record_id in shown:
+        common.out.print(msg.possible_duplicate(line=line, record_id=record_id), highlight=False)
+    more = len(result.possible_duplicates) - len(shown)
+    if more:
+        common.out.print(msg.more_possible_duplicates(more=more), highlight=False)
+
+
+def now_utc() -> dt.datetime:
+    """The moment an import or a change happens (the shell reads the clock; the store never)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def report_skipped(titles: Sequence[str]) -> None:
@@ -60,7 +75,8 @@ def report_skipped(titles: Sequence[str]) -> None:
 def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
     parsed = readers.read_orgs(file, sheet=sheet, today=common.today_in_shanghai())
-    report_import(obj.store.import_orgs(parsed), file)
+    result = obj.store.import_orgs(parsed, now=now_utc(), actor=meetings.default_actor())
+    report_import(result, file)
     report_skipped(parsed.skipped)
 
 
@@ -72,7 +88,8 @@ def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
 def import_members(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
     parsed = readers.read_members(file, sheet=sheet, today=common.today_in_shanghai())
-    report_import(obj.store.import_members(parsed), file)
+    result = obj.store.import_members(parsed, now=now_utc(), actor=meetings.default_actor())
+    report_import(result, file)
     report_skipped(parsed.skipped)
 
 
@@ -129,6 +146,11 @@ def import_meetings(
                 pack.catalog,
                 progress=lambda n: progress.update(task, completed=n),
                 rules=pack.rules,
+                now=now_utc(),
+                historical=historical,
+                actor=meetings.default_actor(),
             )
     report_import(result, file)
     report_skipped(stream.skipped)
+    if historical:
+        common.out.print(msg.historical_import(inserted=result.inserted), highlight=False)

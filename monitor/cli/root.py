@@ -13,6 +13,7 @@ from monitor.cli import (
     demo,
     exemptions,
     ledger,
+    meetings,
     registers,
     registers_begin,
     report,
@@ -65,5 +66,6 @@ for _command in (
     exemptions.exemptions,
     registers_begin.registers,
     template.template,
+    meetings.meetings,
 ):
     main.add_command(_command)

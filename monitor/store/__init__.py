@@ -23,6 +23,7 @@ from monitor.core.kinds import KindCatalog
 from monitor.core.rules import Rule
 from monitor.registers.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
+from monitor.store.audit import AuditEvent, diff, events, record_event, record_events
 from monitor.store.mappers import meeting_of, member_of, member_row, org_of, org_row
 from monitor.store.revision import bump_revision, current_revision
 from monitor.store.sql import (
@@ -34,7 +35,6 @@ from monitor.store.sql import (
     ORG_TABLE,
     all_rows,
     chunks,
-    stored,
 )
 from monitor.store.validation import (
     ALLOWED_PARENTS,
@@ -42,6 +42,7 @@ from monitor.store.validation import (
     MeetingResolver,
     check_member,
     check_parent,
+    check_type_changes,
     duplicate_record_error,
     groups_by_name,
     org_tree,
@@ -64,14 +65,47 @@ _STAGE_CHUNK = 50_000
 _ANALYZE_AFTER = 10_000
 
 
+def _sort_rows(
+    rows: list[dict[str, Any]], stored_rows: dict[str, dict[str, Any]], key: str
+) -> tuple[
+    list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, dict[str, list[Any]] | None]]
+]:
+    """Rows split into new and changed ones, with their audit events (id, action, changes)."""
+    inserted: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    events: list[tuple[str, str, dict[str, list[Any]] | None]] = []
+    for row in rows:
+        old = stored_rows.get(row[key])
+        if old is None:
+            inserted.append(row)
+            events.append((row[key], "created", None))
+            continue
+        changes = diff(old, row)
+        if changes:
+            updated.append(row)
+            events.append((row[key], "edited", changes))
+    return inserted, updated, events
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What one import did: rows read, and how many were new or replaced existing ones."""
+    """What one import did: rows read, and how many were new, changed or unchanged.
+
+    ``possible_duplicates`` pairs the line of each new meeting record with a stored record of
+    one of its kinds, of its org and month: perhaps the same meeting with a corrected date or
+    kind, which an edit (not a re-import) should correct.
+    """
 
     kind: str
     rows: int
     inserted: int
     updated: int
+    unchanged: int = 0
+    possible_duplicates: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated)
 
 
 class Store:
@@ -99,6 +133,11 @@ class Store:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def events(self, entity: str, entity_id: str | int) -> list[AuditEvent]:
+        """The audit trail of one record, org, member or exemption, oldest first."""
+        with self.engine.connect() as conn:
+            return events(conn, entity, entity_id)
 
     def revision(self) -> int:
         """A number that grows whenever the registers change (imports, records)."""
@@ -148,10 +187,12 @@ class Store:
         attendee: str | None = None,
     ) -> list[Meeting]:
         """The records of ``orgs`` held from ``first`` to ``last``, optionally only those
-        ``attendee`` took part in; ordered by day."""
+        ``attendee`` took part in; ordered by day. Deleted records are not among them."""
         bits = self.kind_bits()
         query = select(MEETING_TABLE).where(
-            MEETING_TABLE.c.day >= first, MEETING_TABLE.c.day <= last
+            MEETING_TABLE.c.day >= first,
+            MEETING_TABLE.c.day <= last,
+            MEETING_TABLE.c.deleted_at.is_(None),
         )
         if attendee is not None:
             attended = select(ATTENDANCE_TABLE.c.meeting_id).where(
@@ -191,6 +232,7 @@ class Store:
             return sorted(result, key=lambda m: m.id)
 
     def meetings(self, orgs: Iterable[str] | None = None) -> list[Meeting]:
+        """Every record (deleted ones excepted), optionally of ``orgs`` only; by id."""
         bits = self.kind_bits()
         with self.engine.connect() as conn:
             attendees: dict[int, list[str]] = {}
@@ -198,7 +240,12 @@ class Store:
             order = (ATTENDANCE_TABLE.c.meeting_id, ATTENDANCE_TABLE.c.member_id)
             for meeting_id, member_id in all_rows(conn, pairs.order_by(*order)):
                 attendees.setdefault(int(meeting_id), []).append(str(member_id))
-            rows = all_rows(conn, select(MEETING_TABLE).order_by(MEETING_TABLE.c.id))
+            rows = all_rows(
+                conn,
+                select(MEETING_TABLE)
+                .where(MEETING_TABLE.c.deleted_at.is_(None))
+                .order_by(MEETING_TABLE.c.id),
+            )
         wanted = None if orgs is None else set(orgs)
         return [
             meeting_of(r, bits, attendees.get(r.id, ()))
@@ -212,38 +259,56 @@ class Store:
             return {str(k): int(b) for k, b in rows}
 
     def counts(self) -> dict[str, int]:
+        """How many orgs, members and (not deleted) meeting records are registered."""
+        live = MEETING_TABLE.c.deleted_at.is_(None)
         with self.engine.connect() as conn:
             return {
-                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in (
-                    ("orgs", ORG_TABLE),
-                    ("members", MEMBER_TABLE),
-                    ("meetings", MEETING_TABLE),
+                name: conn.execute(
+                    select(func.count()).select_from(table).where(*where)
+                ).scalar_one()
+                for name, table, where in (
+                    ("orgs", ORG_TABLE, ()),
+                    ("members", MEMBER_TABLE, ()),
+                    ("meetings", MEETING_TABLE, (live,)),
                 )
             }
 
     # --- imports -----------------------------------------------------------------------
 
-    def import_orgs(self, parsed: Parsed[Org]) -> ImportResult:
+    def import_orgs(
+        self, parsed: Parsed[Org], *, now: dt.datetime | None = None, actor: str = "import"
+    ) -> ImportResult:
+        """Store the orgs of a file: new ones added, changed ones updated (and their changes
+        written to the audit trail when ``now`` is given), unchanged ones left alone."""
         with self.engine.begin() as conn:
-            known = org_tree(conn)
-            existing = set(known)
+            bulk.lock_imports(conn)
+            before = org_tree(conn)
+            stored_rows = {str(r.code): dict(r._mapping) for r in all_rows(conn, select(ORG_TABLE))}
+            known = dict(before)
             for org in parsed.records:
                 known[org.code] = (org.type, org.parent)
             for org, line in zip(parsed.records, parsed.lines, strict=True):
                 check_parent(parsed, org, line, known)
+            check_type_changes(conn, parsed, before, known)
             rows = [org_row(o) for o in parsed.records]
-            self._upsert(conn, ORG_TABLE, rows, ["code"])
-            bump_revision(conn)
+            inserted, updated, events = _sort_rows(rows, stored_rows, "code")
+            self._upsert(conn, ORG_TABLE, inserted + updated, ["code"])
+            self._log_changes(conn, "org", events, now, actor, parsed)
+            if inserted or updated:
+                bump_revision(conn)
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "org")
-        inserted = sum(1 for o in parsed.records if o.code not in existing)
-        return ImportResult("orgs", len(rows), inserted, len(rows) - inserted)
+        return ImportResult(
+            "orgs", len(rows), len(inserted), len(updated), len(rows) - len(inserted) - len(updated)
+        )
 
-    def import_members(self, parsed: Parsed[Member]) -> ImportResult:
+    def import_members(
+        self, parsed: Parsed[Member], *, now: dt.datetime | None = None, actor: str = "import"
+    ) -> ImportResult:
+        """Store the members of a file, like :meth:`import_orgs`."""
         with self.engine.begin() as conn:
+            bulk.lock_imports(conn)
             orgs = org_tree(conn)
-            existing = stored(conn, MEMBER_TABLE.c.id, {m.id for m in parsed.records})
             # Registers often name the party group rather than give its code.
             by_name = (
                 groups_by_name(conn)
@@ -255,12 +320,44 @@ class Store:
                 for member, line in zip(parsed.records, parsed.lines, strict=True)
             ]
             rows = [member_row(m) for m in members]
-            self._upsert(conn, MEMBER_TABLE, rows, ["id"])
-            bump_revision(conn)
+            stored_rows: dict[str, dict[str, Any]] = {}
+            for chunk in chunks(sorted({m.id for m in members}), CHUNK):
+                query = select(MEMBER_TABLE).where(MEMBER_TABLE.c.id.in_(chunk))
+                stored_rows.update({str(r.id): dict(r._mapping) for r in all_rows(conn, query)})
+            inserted, updated, events = _sort_rows(rows, stored_rows, "id")
+            self._upsert(conn, MEMBER_TABLE, inserted + updated, ["id"])
+            self._log_changes(conn, "member", events, now, actor, parsed)
+            if inserted or updated:
+                bump_revision(conn)
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "member")
-        inserted = sum(1 for m in parsed.records if m.id not in existing)
-        return ImportResult("members", len(rows), inserted, len(rows) - inserted)
+        return ImportResult(
+            "members",
+            len(rows),
+            len(inserted),
+            len(updated),
+            len(rows) - len(inserted) - len(updated),
+        )
+
+    @staticmethod
+    def _log_changes(
+        conn: Connection,
+        entity: str,
+        events: list[tuple[str, str, dict[str, list[Any]] | None]],
+        now: dt.datetime | None,
+        actor: str,
+        parsed: Parsed[Any],
+    ) -> None:
+        """The audit events of an org or member import (none without ``now``: fixtures)."""
+        if now is not None:
+            record_events(
+                conn,
+                at=now,
+                actor=actor,
+                entity=entity,
+                action_changes=events,
+                reason=parsed.path.name,
+            )
 
     def import_meetings(
         self,
@@ -269,14 +366,23 @@ class Store:
         *,
         progress: Callable[[int], None] | None = None,
         rules: Sequence[Rule] = (),
+        now: dt.datetime | None = None,
+        historical: bool = False,
+        actor: str = "import",
     ) -> ImportResult:
-        """Stage the records chunk by chunk and merge them in one statement, in one transaction.
+        """Stage the records chunk by chunk and merge them set-based, in one transaction.
 
         ``source`` may be a parsed file or a stream
         (:func:`monitor.registers.readers.stream_meetings`): only one chunk of records is held at
         a time, and a bad row anywhere rolls back all. ``rules`` (the pack in force) bound the
         periods a record may say it counts for (``for_period``, see
         :func:`monitor.store.validation.check_for_period`).
+
+        Records new to the database take the entry date the reader gave them (``--today``, or
+        with ``historical`` the file's 录入日期) and the entry time ``now``; stored records keep
+        both, whatever the file says. A ``historical`` import is itself logged in the audit trail
+        (entity ``import``). Without ``now`` (fixtures, tests) new records are stamped at the
+        start of their entry day in Beijing.
         """
         numbered = (
             zip(source.lines, source.records, strict=True)
@@ -284,6 +390,7 @@ class Store:
             else source.rows
         )
         with self.engine.begin() as conn:
+            bulk.lock_imports(conn)
             stage = bulk.Stage(conn)
             try:
                 total = 0
@@ -297,14 +404,37 @@ class Store:
                 duplicate = stage.first_duplicate()
                 if duplicate is not None:
                     raise duplicate_record_error(source, *duplicate)
-                existing = stage.count_existing()
-                stage.merge(existing)
-                bump_revision(conn)
+                new, changed, unchanged = stage.match()
+                hints = tuple(stage.possible_duplicates()) if new else ()
+                edits = stage.changes() if changed else {}
+                if new or changed:
+                    stage.merge(now, actor=actor, reason=source.path.name)
+                    if edits and now is not None:
+                        record_events(
+                            conn,
+                            at=now,
+                            actor=actor,
+                            entity="meeting",
+                            action_changes=[(i, "edited", c) for i, c in sorted(edits.items())],
+                            reason=source.path.name,
+                        )
+                    bump_revision(conn)
+                if historical and now is not None:
+                    record_event(
+                        conn,
+                        at=now,
+                        actor=actor,
+                        entity="import",
+                        entity_id=source.path.name[-64:],
+                        action="historical",
+                        reason=str(source.path)[-1000:],
+                        changes={"new": [None, new], "changed": [None, changed]},
+                    )
                 if total >= _ANALYZE_AFTER:
                     bulk.analyze(conn, "meeting", "attendance")
             finally:
                 stage.drop()
-        return ImportResult("meetings", total, total - existing, existing)
+        return ImportResult("meetings", total, new, changed, unchanged, hints)
 
     @staticmethod
     def _stage(

@@ -2,8 +2,12 @@
 
 Rows go to the database in chunks through the driver (COPY on PostgreSQL, ``executemany`` on
 SQLite) inside the caller's transaction, so a bad row found late still rolls back everything.
-Duplicates within the file, the count of rows that already existed, the upsert and the
-attendance lists are each one statement over the staged rows.
+Each step is one statement over the staged rows: duplicates within the file, matching staged
+rows to stored records, which matched records changed, possible duplicates of new rows, the
+inserts and updates, the attendance lists and the ``created`` events of the audit trail.
+
+A stored record's entry date (``recorded``) and entry time (``recorded_at``) are set when it
+is inserted and never moved by a later import.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, DateTime, bindparam, text
 
 STAGE_COLUMNS = (
     "line",
@@ -29,21 +33,33 @@ STAGE_COLUMNS = (
     "for_period",
 )
 MEETING_COLUMNS = STAGE_COLUMNS[1:]
+# What an import may change of a stored record (the rest is its natural key or its entry time).
+UPDATED_COLUMNS = ("kinds", "expected", "attended", "lecturer", "topic", "for_period")
 _SAME_RECORD = "m.org = i.org AND m.month = i.month AND m.day = i.day AND m.key = i.key"
-# Keep the earliest entry date: a re-import must not make records look late.
-_EARLIEST_RECORDED = (
-    "CASE WHEN meeting.recorded IS NULL THEN excluded.recorded "
-    "WHEN excluded.recorded IS NULL THEN meeting.recorded "
-    "WHEN excluded.recorded < meeting.recorded THEN excluded.recorded "
-    "ELSE meeting.recorded END"
+_STAGED = (
+    "meeting_stage.org = {t}.org AND meeting_stage.month = {t}.month "
+    "AND meeting_stage.day = {t}.day AND meeting_stage.key = {t}.key"
 )
+# A record entered before orglife stamped entry times is taken as entered at the start of its
+# entry day in Beijing (as migration 0007 stamped the records it found).
+_START_OF_ENTRY_DAY = {
+    "postgresql": "(COALESCE(recorded, day)::timestamp AT TIME ZONE 'Asia/Shanghai')",
+    "sqlite": "datetime(COALESCE(recorded, day), '-8 hours')",
+}
+
+_WRITE_LOCK = 7716020261202  # PostgreSQL advisory lock key: one register write at a time
 
 StageRow = tuple[Any, ...]  # values in STAGE_COLUMNS order
 AttendanceRow = tuple[str, int, dt.date, str, str]  # org, month, day, key, member id
 
 
 class Stage:
-    """Temporary tables ``meeting_stage`` and ``attendance_stage`` on one connection."""
+    """Temporary tables ``meeting_stage`` and ``attendance_stage`` on one connection.
+
+    Besides the staged values a staged row gets ``id`` (the stored record it is, once matched
+    or inserted), ``new`` (1: not stored before this import) and ``changed`` (1: stored, and
+    this import changes it).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -58,23 +74,24 @@ class Stage:
         else:
             suffix, temp = "", "TEMP"
             text_type, date_type = "TEXT", "TEXT"
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS temp.meeting_stage")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS temp.attendance_stage")
-        self.conn.exec_driver_sql(
+            self._sql("DROP TABLE IF EXISTS temp.meeting_stage")
+            self._sql("DROP TABLE IF EXISTS temp.attendance_stage")
+        self._sql(
             f"CREATE {temp} TABLE meeting_stage (line INTEGER, key {text_type}, org {text_type}, "
             f"kinds BIGINT, day {date_type}, month INTEGER, expected INTEGER, attended INTEGER, "
             f"lecturer {text_type}, topic {text_type}, recorded {date_type}, "
-            f"for_period {text_type}){suffix}"
+            f"for_period {text_type}, id BIGINT, new INTEGER DEFAULT 0, "
+            f"changed INTEGER DEFAULT 0){suffix}"
         )
-        self.conn.exec_driver_sql(
+        self._sql(
             f"CREATE {temp} TABLE attendance_stage (org {text_type}, month INTEGER, "
             f"day {date_type}, key {text_type}, member_id {text_type}){suffix}"
         )
 
     def drop(self) -> None:
         if self.dialect != "postgresql":  # PostgreSQL drops them at commit or rollback
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS temp.meeting_stage")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS temp.attendance_stage")
+            self._sql("DROP TABLE IF EXISTS temp.meeting_stage")
+            self._sql("DROP TABLE IF EXISTS temp.attendance_stage")
 
     def write(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -96,41 +113,161 @@ class Stage:
 
     def first_duplicate(self) -> tuple[int, int, str] | None:
         """Lines and date of the first record staged twice (same org, date and key), if any."""
-        row = self.conn.exec_driver_sql(
+        row = self._sql(
             "SELECT MIN(line), MAX(line), MIN(day) FROM meeting_stage "
             "GROUP BY org, month, day, key HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1"
         ).first()
         return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
 
-    def count_existing(self) -> int:
-        return int(
-            self.conn.exec_driver_sql(
-                f"SELECT COUNT(*) FROM meeting_stage i JOIN meeting m ON {_SAME_RECORD}"
-            ).scalar_one()
+    def _sql(self, statement: str) -> Any:
+        """Run one statement of plain SQL; its rows are untyped."""
+        return self.conn.exec_driver_sql(statement)
+
+    def _differs(self, a: str, b: str) -> str:
+        """SQL true when ``a`` and ``b`` differ, NULLs compared as values."""
+        operator = "IS DISTINCT FROM" if self.dialect == "postgresql" else "IS NOT"
+        return f"{a} {operator} {b}"
+
+    def match(self) -> tuple[int, int, int]:
+        """Match staged rows to stored records and mark what changes: (new, changed, unchanged).
+
+        A stored record that was deleted is left as it is (it counts as unchanged): an import
+        does not bring back what someone deleted with a reason.
+        """
+        name = "ix_meeting_stage_record"
+        attendance = "ix_attendance_stage_record"
+        if self.dialect == "postgresql":
+            self._sql(f"CREATE INDEX {name} ON meeting_stage (org, month, day, key)")
+            self._sql(
+                f"CREATE INDEX {attendance} ON attendance_stage (org, month, day, key, member_id)"
+            )
+            self._sql("ANALYZE meeting_stage")
+            self._sql("ANALYZE attendance_stage")
+        else:
+            self._sql(f"CREATE INDEX temp.{name} ON meeting_stage (org, month, day, key)")
+            self._sql(
+                f"CREATE INDEX temp.{attendance} ON attendance_stage "
+                "(org, month, day, key, member_id)"
+            )
+        self._sql(
+            "UPDATE meeting_stage SET id = (SELECT m.id FROM meeting m WHERE "
+            f"{_STAGED.format(t='m')})"
+        )
+        self._sql("UPDATE meeting_stage SET new = CASE WHEN id IS NULL THEN 1 ELSE 0 END")
+        fields = " OR ".join(self._differs(f"m.{c}", f"meeting_stage.{c}") for c in UPDATED_COLUMNS)
+        self._sql(
+            "UPDATE meeting_stage SET changed = 1 WHERE new = 0 AND EXISTS ("
+            "SELECT 1 FROM meeting m WHERE m.id = meeting_stage.id AND m.deleted_at IS NULL "
+            f"AND ({fields} "
+            f"OR EXISTS (SELECT 1 FROM attendance_stage a WHERE {_STAGED.format(t='a')} "
+            "AND NOT EXISTS (SELECT 1 FROM attendance t "
+            "WHERE t.meeting_id = meeting_stage.id AND t.member_id = a.member_id)) "
+            "OR EXISTS (SELECT 1 FROM attendance t WHERE t.meeting_id = meeting_stage.id "
+            "AND NOT EXISTS (SELECT 1 FROM attendance_stage a "
+            f"WHERE {_STAGED.format(t='a')} AND a.member_id = t.member_id))))"
+        )
+        total, new, changed = self._sql(
+            "SELECT COUNT(*), COALESCE(SUM(new), 0), COALESCE(SUM(changed), 0) FROM meeting_stage"
+        ).one()
+        return int(new), int(changed), int(total) - int(new) - int(changed)
+
+    def possible_duplicates(self) -> list[tuple[int, int]]:
+        """(line, record id) for each new row whose org already has a record of one of its
+        kinds in the same month: perhaps a corrected date or kind of that record."""
+        rows = self._sql(
+            "SELECT i.line, MIN(m.id) FROM meeting_stage i JOIN meeting m "
+            "ON m.org = i.org AND m.month = i.month AND (m.kinds & i.kinds) <> 0 "
+            "AND m.deleted_at IS NULL WHERE i.new = 1 GROUP BY i.line ORDER BY i.line"
+        )
+        return [(int(line), int(record)) for line, record in rows]
+
+    def changes(self) -> dict[int, dict[str, list[Any]]]:
+        """What this import changes of each stored record it changes: field → [old, new]."""
+        columns = ", ".join(f"m.{c}, i.{c}" for c in UPDATED_COLUMNS if c != "kinds")
+        found: dict[int, dict[str, list[Any]]] = {}
+        fields = [c for c in UPDATED_COLUMNS if c != "kinds"]
+        for row in self._sql(
+            f"SELECT i.id, {columns} FROM meeting_stage i JOIN meeting m ON m.id = i.id "
+            "WHERE i.changed = 1"
+        ):
+            values = list(row[1:])
+            found[int(row[0])] = {
+                field: [values[2 * n], values[2 * n + 1]]
+                for n, field in enumerate(fields)
+                if values[2 * n] != values[2 * n + 1]
+            }
+        if not found:
+            return found
+        before: dict[int, list[str]] = {}
+        for record, member in self._sql(
+            "SELECT t.meeting_id, t.member_id FROM attendance t JOIN meeting_stage i "
+            "ON i.id = t.meeting_id WHERE i.changed = 1 ORDER BY t.member_id"
+        ):
+            before.setdefault(int(record), []).append(str(member))
+        after: dict[int, list[str]] = {}
+        for record, member in self._sql(
+            "SELECT DISTINCT i.id, a.member_id FROM attendance_stage a JOIN meeting_stage i "
+            f"ON {_STAGED.format(t='a').replace('meeting_stage.', 'i.')} WHERE i.changed = 1 "
+            "ORDER BY a.member_id"
+        ):
+            after.setdefault(int(record), []).append(str(member))
+        for record, fields_changed in found.items():
+            old, new = before.get(record, []), after.get(record, [])
+            if old != new:
+                fields_changed["attendees"] = [old, new]
+        return found
+
+    def merge(self, now: dt.datetime | None, *, actor: str, reason: str | None) -> None:
+        """Insert the new records, update the changed ones, replace their attendance lists and
+        write a ``created`` event for each new record.
+
+        New records are stamped ``recorded_at = now`` (without ``now``: the start of their entry
+        day, or of their meeting day when they have none, in Beijing); stored records keep
+        their entry date and time.
+        """
+        columns = ", ".join(MEETING_COLUMNS)
+        stamp = ":now" if now is not None else _START_OF_ENTRY_DAY[self.dialect]
+        inserted = text(
+            f"INSERT INTO meeting ({columns}, recorded_at) SELECT {columns}, {stamp} "
+            "FROM meeting_stage WHERE new = 1 ORDER BY line"  # ids in the file's order
+        )
+        if now is not None:
+            inserted = inserted.bindparams(bindparam("now", now, type_=DateTime(timezone=True)))
+        self.conn.execute(inserted)
+        self._sql(
+            "UPDATE meeting_stage SET id = (SELECT m.id FROM meeting m WHERE "
+            f"{_STAGED.format(t='m')}) WHERE new = 1"
+        )
+        updates = ", ".join(f"{c} = i.{c}" for c in UPDATED_COLUMNS)
+        self._sql(
+            f"UPDATE meeting SET {updates} FROM meeting_stage i "
+            "WHERE meeting.id = i.id AND i.changed = 1"
+        )
+        self._sql(
+            "DELETE FROM attendance WHERE meeting_id IN "
+            "(SELECT id FROM meeting_stage WHERE changed = 1)"
+        )
+        self._sql(
+            "INSERT INTO attendance (meeting_id, member_id) SELECT DISTINCT m.id, i.member_id "
+            f"FROM attendance_stage i JOIN meeting_stage m ON {_SAME_RECORD} "
+            "WHERE m.new = 1 OR m.changed = 1"
+        )
+        # The event is dated with the record's entry time.
+        self.conn.execute(
+            text(
+                "INSERT INTO audit_event (at, actor, entity, entity_id, action, reason, changes) "
+                "SELECT m.recorded_at, :actor, 'meeting', CAST(m.id AS TEXT), 'created', "
+                ":reason, NULL FROM meeting_stage i JOIN meeting m ON m.id = i.id WHERE i.new = 1"
+            ).bindparams(bindparam("actor", actor), bindparam("reason", reason))
         )
 
-    def merge(self, existing: int) -> None:
-        """Upsert the staged records, then replace the attendance lists of every staged record."""
-        columns = ", ".join(MEETING_COLUMNS)
-        updates = ", ".join(
-            f"{c} = excluded.{c}"
-            for c in MEETING_COLUMNS
-            if c not in ("key", "org", "day", "month")
-        ).replace("recorded = excluded.recorded", f"recorded = {_EARLIEST_RECORDED}")
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
-        self.conn.exec_driver_sql(
-            f"INSERT INTO meeting ({columns}) SELECT {columns} FROM meeting_stage WHERE true "
-            f"ON CONFLICT (org, month, day, key) DO UPDATE SET {updates}"
-        )
-        if existing:
-            self.conn.exec_driver_sql(
-                "DELETE FROM attendance WHERE meeting_id IN "
-                f"(SELECT m.id FROM meeting m JOIN meeting_stage i ON {_SAME_RECORD})"
-            )
-        self.conn.exec_driver_sql(
-            "INSERT INTO attendance (meeting_id, member_id) SELECT DISTINCT m.id, i.member_id "
-            f"FROM attendance_stage i JOIN meeting m ON {_SAME_RECORD}"
-        )
+
+def lock_imports(conn: Connection) -> None:
+    """Serialise imports and record changes on PostgreSQL until the transaction ends, so two
+    imports of one file cannot both count its rows as new, nor an edit race an import to the
+    same natural key; SQLite serialises writers by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})"))
 
 
 def analyze(conn: Connection, *tables: str) -> None:

@@ -9,18 +9,18 @@ the audit trail in the same transaction. The evaluator receives the active ones 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.core.evaluator import ExemptionKey
 from monitor.core.periods import Period
 from monitor.core.rules import SUBJECT_ZH, Rule
 from monitor.store import Store
+from monitor.store.audit import record_event
 from monitor.store.moments import aware, utc
 from monitor.store.sql import CHUNK, ORG_TABLE, all_rows, chunks
 from monitor.store.tables import AuditEventRow, ExemptionRow
@@ -83,31 +83,6 @@ def _of(row: Any) -> Exemption:
         revoked_by=row.revoked_by,
         revoked_at=None if row.revoked_at is None else aware(row.revoked_at),
         revoke_reason=row.revoke_reason,
-    )
-
-
-def record_event(
-    conn: Connection,
-    *,
-    at: dt.datetime,
-    actor: str,
-    entity: str,
-    entity_id: str,
-    action: str,
-    reason: str | None,
-    changes: Mapping[str, Any] | None,
-) -> None:
-    """One row of the audit trail (the same shape as ``monitor.store.audit.record_event``)."""
-    conn.execute(
-        insert(AUDIT_TABLE).values(
-            at=utc(at),
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            reason=reason,
-            changes=None if changes is None else json.dumps(changes, ensure_ascii=False),
-        )
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Connection, delete, func, insert, select
 
 from monitor.store import Store
-from monitor.store.exemptions import record_event
+from monitor.store.audit import record_event
 from monitor.store.sql import MEETING_TABLE
 from monitor.store.tables import SettingRow
 

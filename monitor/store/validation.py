@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
 from monitor.core.errors import OrglifeError, RegisterError, RegisterErrorCode
@@ -43,6 +43,7 @@ __all__ = [
     "check_for_period",
     "check_member",
     "check_parent",
+    "check_type_changes",
     "duplicate_record_error",
     "groups_by_name",
     "org_tree",
@@ -103,8 +104,8 @@ def duplicate_record_error(source: RowSource, first: int, again: int, day: str) 
         again,
         "date",
         day,
-        f"this record repeats line {first} (same org, date, kind, topic and "
-        "lecturer); remove one of them or give them different topics",
+        f"与第{first}行是同一条记录（组织、日期、类型、主题和授课人都相同）；"
+        "请删去其中一行，或写明不同的主题",
     )
 
 
@@ -127,7 +128,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
                 line,
                 "parent",
                 "",
-                f"a {ORG_TYPE_ZH[org.type]} needs a parent org code (its 党支部)",
+                f"{ORG_TYPE_ZH[org.type]}须填写上级组织编码（所属党支部）",
             )
         return
     if org.parent not in known:
@@ -137,7 +138,7 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
             line,
             "parent",
             org.parent,
-            "no organisation by this code is in the file or already registered",
+            "文件中和已登记的组织里都没有这个组织编码",
         )
     parent_type = known[org.parent][0]
     if parent_type not in allowed:
@@ -147,8 +148,8 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
             line,
             "parent",
             org.parent,
-            f"a {ORG_TYPE_ZH[org.type]} cannot belong to a {ORG_TYPE_ZH[parent_type]}; "
-            f"allowed parents: {', '.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
+            f"{ORG_TYPE_ZH[org.type]}不能隶属于{ORG_TYPE_ZH[parent_type]}；上级只能是"
+            f"{'、'.join(ORG_TYPE_ZH[t] for t in allowed if t is not None)}",
         )
     seen = {org.code}
     current: str | None = org.parent
@@ -160,10 +161,83 @@ def check_parent(parsed: Parsed[Org], org: Org, line: int, known: OrgTree) -> No
                 line,
                 "parent",
                 org.parent,
-                "the parent chain loops back to this org",
+                "上级组织层层向上又回到了本组织，请检查上级组织编码",
             )
         seen.add(current)
         current = known.get(current, (None, None))[1]
+
+
+def _counts_by(conn: Connection, column: Any, codes: list[str]) -> dict[str, int]:
+    """How many members each of ``codes`` holds in ``column`` (their branch or their group)."""
+    found: dict[str, int] = {}
+    for chunk in chunks(codes, CHUNK):
+        query = select(column, func.count()).where(column.in_(chunk)).group_by(column)
+        found.update({str(code): int(n) for code, n in all_rows(conn, query)})
+    return found
+
+
+def check_type_changes(
+    conn: Connection,
+    parsed: Parsed[Org],
+    before: OrgTree,
+    after: OrgTree,
+) -> None:
+    """An org's type may change only when its members and its children stay valid.
+
+    ``before`` is the registered tree, ``after`` the tree with the file applied. A 党支部 with
+    members or 党小组 cannot become a 党委 or a 党小组; a 党小组 with members cannot become
+    anything else; every child must still be allowed under the new type.
+    """
+    changed = {
+        org.code: (line, before[org.code][0], org.type)
+        for org, line in zip(parsed.records, parsed.lines, strict=True)
+        if org.code in before and before[org.code][0] is not org.type
+    }
+    if not changed:
+        return
+    codes = sorted(changed)
+    members = _counts_by(conn, MEMBER_TABLE.c.org, codes)
+    grouped = _counts_by(conn, MEMBER_TABLE.c.grp, codes)
+    children: dict[str, list[tuple[str, OrgType]]] = {}
+    for code, (kind, parent) in after.items():
+        if parent in changed:
+            children.setdefault(parent, []).append((code, kind))
+    for code in codes:
+        line, old, new = changed[code]
+        change = f"“{code}”原为{ORG_TYPE_ZH[old]}，不能改为{ORG_TYPE_ZH[new]}"
+        if new is not OrgType.BRANCH and members.get(code):
+            raise row_error(
+                RegisterErrorCode.NOT_A_BRANCH,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：它有 {members[code]} 名党员，党员只能属于党支部；"
+                "请先把党员转到其他党支部",
+            )
+        if new is not OrgType.GROUP and grouped.get(code):
+            raise row_error(
+                RegisterErrorCode.NOT_A_BRANCH,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：它有 {grouped[code]} 名党小组成员；请先调整这些党员的所在党小组",
+            )
+        wrong = sorted(c for c, kind in children.get(code, []) if new not in ALLOWED_PARENTS[kind])
+        if wrong:
+            kinds = dict(children[code])
+            listed = "、".join(f"{c}（{ORG_TYPE_ZH[kinds[c]]}）" for c in wrong[:5])
+            more = f"等 {len(wrong)} 个" if len(wrong) > 5 else ""
+            raise row_error(
+                RegisterErrorCode.WRONG_PARENT_TYPE,
+                parsed,
+                line,
+                "type",
+                ORG_TYPE_ZH[new],
+                f"{change}：下级组织 {listed}{more}不能隶属于{ORG_TYPE_ZH[new]}；"
+                "请先调整这些下级组织",
+            )
 
 
 # --------------------------------------------------------------------------- members
@@ -199,7 +273,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
             line,
             "org",
             member.org,
-            "no organisation by this code is registered; import the orgs file first",
+            "没有登记这个组织编码；请先导入组织台账",
         )
     if org[0] is not OrgType.BRANCH:
         raise row_error(
@@ -208,7 +282,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
             line,
             "org",
             member.org,
-            f"a member belongs to a 党支部, but this org is a {ORG_TYPE_ZH[org[0]]}",
+            f"党员应属于党支部，而这个组织是{ORG_TYPE_ZH[org[0]]}",
         )
     if member.group is not None:
         group = orgs.get(member.group)
@@ -219,7 +293,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
                 line,
                 "group",
                 member.group,
-                "no 党小组 by this code (or by this name in the member's branch) is registered",
+                "没有登记这个党小组（按编码，或按该党员所在支部内的名称）",
             )
         if group[1] != member.org:
             raise row_error(
@@ -228,7 +302,7 @@ def check_member(parsed: Parsed[Member], member: Member, line: int, orgs: OrgTre
                 line,
                 "group",
                 member.group,
-                f"this 党小组 belongs to {group[1]}, not to the member's branch {member.org}",
+                f"这个党小组属于 {group[1]}，不属于该党员所在的党支部 {member.org}",
             )
     return member
 
@@ -244,7 +318,7 @@ def _ensure_kinds(conn: Connection, catalog: KindCatalog, used: set[str]) -> dic
         if bit > 62:
             raise RegisterError(
                 "meeting_kind",
-                "more than 63 meeting kinds are not supported",
+                "会议类型超过 63 种，系统无法记录",
                 code=RegisterErrorCode.TOO_MANY_KINDS,
             )
         name = catalog.get(kind_id).name if kind_id in catalog else kind_id
@@ -278,13 +352,12 @@ def _attendee_id(
         return candidates[0]
     if candidates:
         problem = (
-            f"{len(candidates)} members of {meeting.org} bear this name "
-            f"({', '.join(candidates)}); list them by member id"
+            f"{meeting.org} 有 {len(candidates)} 名党员同名（{'、'.join(candidates)}）；"
+            "请改用党员编号"
         )
     else:
         problem = (
-            "no member by this id (or by this name in the meeting's org) is registered; "
-            "import the members file first or correct the entry"
+            "没有登记这个党员（按编号，或按会议所属组织内的姓名）；请先导入党员台账，或更正这一项"
         )
     raise row_error(
         RegisterErrorCode.UNKNOWN_ATTENDEE, parsed, line, "attendees", attendee, problem
@@ -330,8 +403,7 @@ class MeetingResolver:
                     line,
                     "org",
                     meeting.org,
-                    "no organisation by this code is registered; import the orgs file "
-                    "first or correct the code",
+                    "没有登记这个组织编码；请先导入组织台账，或更正编码",
                 )
             mask = self.masks.get(meeting.kinds)
             if mask is None:

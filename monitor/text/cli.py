@@ -31,9 +31,14 @@ REGISTER_ZH = {"orgs": "组织", "members": "党员", "meetings": "会议记录"
 IMPORTING_MEETINGS = "导入会议记录"  # the progress bar's description
 
 
-def imported(*, kind: str, rows: int, inserted: int, updated: int, path: str) -> str:
+def imported(
+    *, kind: str, rows: int, inserted: int, updated: int, path: str, unchanged: int = 0
+) -> str:
     """One register file stored; ``kind`` is orgs, members or meetings."""
-    return f"已导入{REGISTER_ZH[kind]} {rows} 条（新增 {inserted}，更新 {updated}）：{path}"
+    return (
+        f"已导入{REGISTER_ZH[kind]} {rows} 条（新增 {inserted}，更新 {updated}，"
+        f"未变 {unchanged}）：{path}"
+    )
 
 
 # --- orglife check -------------------------------------------------------------------------
@@ -400,3 +405,94 @@ def template_written(*, kind: str, path: str) -> str:
     return (
         f"已生成{TEMPLATE_REGISTER_ZH[kind]}台账模板：{path}（填好后用 orglife import {kind} 导入）"
     )
+
+
+# --- orglife import meetings: possible duplicates, --historical -----------------------------
+
+POSSIBLE_DUPLICATES_SHOWN = 20  # lines named one by one; the rest are counted
+
+
+def possible_duplicate(*, line: int, record_id: int) -> str:
+    """A new row whose org already has a record of its kind in the same month."""
+    return f"第{line}行可能与记录 #{record_id} 重复；更正请用 orglife meetings edit"
+
+
+def more_possible_duplicates(*, more: int) -> str:
+    return f"另有 {more} 行可能与已有记录重复（用 orglife meetings list 查看）"
+
+
+def historical_import(*, inserted: int) -> str:
+    """After an import with --historical: the file's entry dates were kept for new records."""
+    return (
+        f"按历史台账导入：{inserted} 条新记录采用文件中的录入日期（空白按会议日期），已记入操作记录"
+    )
+
+
+# --- orglife meetings ----------------------------------------------------------------------
+
+RECORDS_COLUMNS = ("编号", "组织", "类型", "日期", "应到", "实到", "主题", "录入日期", "状态")
+RECORD_HISTORY_COLUMNS = ("时间（UTC）", "操作人", "操作", "修改内容", "原因")
+RECORD_DELETED = "已删除"
+RECORD_LIVE = "有效"
+HISTORY_ACTION_ZH = {
+    "created": "录入",
+    "edited": "修改",
+    "deleted": "删除",
+    "restored": "恢复",
+}
+
+
+def record_source(*, record_id: int) -> str:
+    """How errors about an edited record name it (in place of a file)."""
+    return f"记录 #{record_id}"
+
+
+def no_such_record(*, record_id: int) -> str:
+    return f"没有编号为 #{record_id} 的会议记录；用 orglife meetings list 查看记录编号"
+
+
+def record_is_deleted(*, record_id: int) -> str:
+    return f"记录 #{record_id} 已删除，不能修改；如需修改请先用 orglife meetings restore 恢复"
+
+
+def record_already_deleted(*, record_id: int) -> str:
+    return f"记录 #{record_id} 已经删除过了"
+
+
+def record_not_deleted(*, record_id: int) -> str:
+    return f"记录 #{record_id} 未被删除，无需恢复"
+
+
+def record_clash(*, record_id: int, other: int) -> str:
+    return (
+        f"修改后记录 #{record_id} 与记录 #{other} 的组织、日期、类型、主题和授课人完全相同；"
+        f"如果两条是同一次会议，请删除其中一条"
+    )
+
+
+def record_edited(*, record_id: int, fields: Iterable[str]) -> str:
+    changed = "、".join(fields)
+    return f"已修改记录 #{record_id}（{changed}）" if changed else f"记录 #{record_id} 没有变化"
+
+
+def record_deleted(*, record_id: int) -> str:
+    return f"已删除记录 #{record_id}（不再计入检查，操作记录保留）"
+
+
+def record_restored(*, record_id: int) -> str:
+    return f"已恢复记录 #{record_id}"
+
+
+def records_title(*, records: int) -> str:
+    return f"会议记录（{records} 条）"
+
+
+REASON_REQUIRED = "请用 --reason 说明修改或删除的原因"
+
+
+def bad_period_label() -> str:
+    return "不是期间：请写 2025、2025-H2、2025-Q4、2025-12 或 2025-B6"
+
+
+def period_after_meeting(*, period: str, day: dt.date) -> str:
+    return f"所属期间{period}晚于会议日期 {day}：记录只能计入会议当期或之前的期间"

@@ -269,7 +269,9 @@ class ChatCommands:
             meeting = parsed.records[0]
             if meeting.date > as_of:
                 return text.record_in_future(meeting.date, as_of)
-            result = self.store.import_meetings(parsed, catalog)
+            result = self.store.import_meetings(
+                parsed, catalog, now=self.clock(), actor=f"bot:{member.id}"
+            )
         except RegisterError as exc:
             return text.record_failed(refusal(exc, catalog))
         log.info(
@@ -290,7 +292,7 @@ class ChatCommands:
             attended=meeting.attended,
             topic=meeting.topic,
             lecturer=meeting.lecturer,
-            updated=bool(result.updated),
+            updated=bool(result.updated or result.unchanged),  # registered before
             after=self._after_record(org.code, meeting.kinds, meeting.date, as_of),
         )
 
