@@ -133,7 +133,7 @@ def test_a_historical_import_keeps_the_files_entry_date_for_new_records_and_is_l
 ):
     path = write(tmp_path, "old.csv", HEADER + LATE_ROW.format(recorded="2026-09-27"))
     demo_store.import_meetings(
-        readers.read_meetings(path, today=dt.date(2026, 11, 20)),
+        readers.read_meetings(path, today=dt.date(2026, 11, 20), historical=True),
         national.catalog,
         now=T2,
         historical=True,
