@@ -186,6 +186,7 @@ def test_higher_level_feeds_hold_only_all_day_deadlines(
     feeds: dict[str, RenderedFeed],
     parsed: dict[str, dict[str, Any]],
     workdays: WorkCalendar,
+    national: RulePack,
 ) -> None:
     events = parsed[code]["events"]
     assert events
@@ -193,9 +194,11 @@ def test_higher_level_feeds_hold_only_all_day_deadlines(
     for event in events:
         assert event["uid"].endswith(f".{code}.all@orglife"), event["uid"]
         assert "督导" in event["categories"]
-        period = Period.parse(event["uid"].split(".")[1])
-        # On the period's last workday, one day long.
-        day = workdays.last_workday(period.start, period.end)
+        rule_id, label = event["uid"].split(".")[:2]
+        period = Period.parse(label)
+        # On the deadline's last workday (the period's end, or the end of the make-up window
+        # of a rule with carry_over), one day long.
+        day = workdays.last_workday(period.start, national.rule(rule_id).deadline(period))
         assert (event["start"], event["end"]) == (day.isoformat(), (day + ONE_DAY).isoformat())
     # The sessions of the branches below are summed up as deadlines, never as timed events.
     assert any(e["uid"].startswith("themed_party_day.2026-12.") for e in events)

@@ -333,17 +333,20 @@ class _Words:
 
     def due(self) -> dt.date:
         """The day the requirement is due: a fixed-day session's day (until it has passed),
-        else the period's end."""
+        else the period's deadline (its end, or the end of its make-up window)."""
         period = self.finding.period
+        deadline = self.rule.deadline(period)
         if self.rule.schedule is not None and self.org is not None:
             day = scheduled_day(
                 self.rule.schedule, self.org, period.year, period.first_month, self.workdays
             ).day
-            return day if day >= self.as_of else period.end
-        return period.end
+            return day if day >= self.as_of else deadline
+        return deadline
 
     def missed(self, *, names: bool) -> str:
-        grace = self.finding.period.end + dt.timedelta(days=self.pack.grace_for(self.rule))
+        grace = self.rule.deadline(self.finding.period) + dt.timedelta(
+            days=self.pack.grace_for(self.rule)
+        )
         return render_text("alerts/missed.txt", grace=grace, **self._subject(names))
 
     def late(self, *, names: bool) -> str:

@@ -302,10 +302,12 @@ class _Builder:
         )
 
     def _deadline(self, finding: Finding, rule: Rule) -> FeedEvent:
-        """An all-day entry on the period's last workday saying what is still required."""
+        """An all-day entry on the deadline's last workday saying what is still required (the
+        deadline is the period's end, or the end of its make-up window: ``carry_over``)."""
         period = finding.period
+        end = rule.deadline(period)
         org = self.data.orgs.get(finding.org)
-        day = self.workdays.last_workday(period.start, period.end)
+        day = self.workdays.last_workday(period.start, end)
         verb = _verb(rule)
         scope = _scope(period)
         name = f"{self._who(finding)}{rule.name}"
@@ -316,20 +318,19 @@ class _Builder:
             summary = f"{_missed_mark(rule)}{scope}{name}"
         elif counted:
             summary = (
-                f"{scope}{name}已{verb}{counted}次，尚需{rule.count - counted}次，"
-                f"截止{_md(period.end)}"
+                f"{scope}{name}已{verb}{counted}次，尚需{rule.count - counted}次，截止{_md(end)}"
             )
         else:
-            summary = f"{scope}{name}尚未{verb}，截止{_md(period.end)}"
+            summary = f"{scope}{name}尚未{verb}，截止{_md(end)}"
         head = f"{org.name}（{org.code}）" if org is not None else finding.org
         if finding.member is not None:
             cadre = self.data.cadres.get(finding.member)
             head = f"{cadre.name if cadre else finding.member}（{finding.member}），{head}"
         lines = [f"{head}{period.label_zh}{rule.name}"]
-        if day != period.end:
-            lines.append(f"截止日期：{_ymd(period.end)}（最后一个工作日为{_ymd(day)}）")
+        if day != end:
+            lines.append(f"截止日期：{_ymd(end)}（最后一个工作日为{_ymd(day)}）")
         else:
-            lines.append(f"截止日期：{_ymd(period.end)}")
+            lines.append(f"截止日期：{_ymd(end)}")
         lines += self._rule_lines(finding, rule, org)
         return FeedEvent(
             uid=self._uid(finding),
@@ -343,7 +344,7 @@ class _Builder:
 
     def _rule_lines(self, finding: Finding, rule: Rule, org: Org | None) -> list[str]:
         period = finding.period
-        grace = period.end + dt.timedelta(days=self.pack.grace_for(rule))
+        grace = rule.deadline(period) + dt.timedelta(days=self.pack.grace_for(rule))
         return [
             f"要求：{rule.requirement_zh(self.names)}",
             f"期间：{period.label_zh}（{period.label}，{_md(period.start)}至{_md(period.end)}，"
@@ -439,18 +440,17 @@ class _Builder:
         total = len(findings)
         verb = _verb(rule)
         scope = _scope(period)
-        day = self.workdays.last_workday(period.start, period.end)
+        end = rule.deadline(period)
+        day = self.workdays.last_workday(period.start, end)
         if missed:
             summary = f"{_missed_mark(rule)}{scope}{rule.name}：{missed}{unit}未按期{verb}"
         elif open_:
-            summary = (
-                f"{scope}{rule.name}截止{_md(period.end)}：{open_}{unit}尚未{verb}（共{total}）"
-            )
+            summary = f"{scope}{rule.name}截止{_md(end)}：{open_}{unit}尚未{verb}（共{total}）"
         else:
             summary = f"{scope}{rule.name}：{total}{unit}均已{verb}"
         lines = [
             f"{self.subject.org.name}（{self.subject.org.code}）所辖{period.label_zh}{rule.name}",
-            f"截止日期：{_ymd(period.end)}",
+            f"截止日期：{_ymd(end)}",
             f"要求：{rule.requirement_zh(self.names)}",
             f"期间：{period.label_zh}（{period.label}）",
             f"合计：应{verb}{total}，已{verb}{held}，未按期{missed}，进行中{open_}",

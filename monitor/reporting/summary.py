@@ -309,6 +309,7 @@ def summarise(
     branch_of = _branch_of(check)
     rule_names = {rule.id: rule.name for rule in pack.rules}
     graces = {rule.id: dt.timedelta(days=pack.grace_for(rule)) for rule in pack.rules}
+    rules = {rule.id: rule for rule in pack.rules}
     min_gap = dt.timedelta(days=late_days)
 
     # Month index of each period's end, keyed by the period object's id: the evaluator shares
@@ -339,7 +340,9 @@ def summarise(
         records = finding.evidence.records
         late_entry = False
         if records:
-            deadline = period.end + graces.get(finding.rule, dt.timedelta())
+            rule = rules.get(finding.rule)
+            due = rule.deadline(period) if rule is not None else period.end
+            deadline = due + graces.get(finding.rule, dt.timedelta())
             found = [r for r in records if _is_late(late_records.get(r), deadline, min_gap)]
             late_entry = status is Status.HELD and len(found) == len(records)
             for record in found:

@@ -221,10 +221,11 @@ class ChatCommands:
         if f.member is not None:
             who = text.cadre_who(f.member, cadres.get(f.member, text.CADRE))
         if f.status is Status.OPEN:
-            if as_of <= f.period.end:
+            end = rule.deadline(f.period) if rule else f.period.end
+            if as_of <= end:
                 state = text.open_due(self._due(f, rule, org, as_of))
             else:
-                grace = f.period.end + dt.timedelta(
+                grace = end + dt.timedelta(
                     days=self.pack.grace_for(rule) if rule else self.pack.grace_days
                 )
                 state = text.open_in_grace(grace)
@@ -236,16 +237,19 @@ class ChatCommands:
         return text.status_line(mark, name, who, f.period.label_zh, state)
 
     def _due(self, f: Finding, rule: Rule | None, org: Org | None, as_of: dt.date) -> dt.date:
-        """A fixed-day session's day while it is ahead, else the period's end."""
-        if rule is None or rule.schedule is None or org is None:
+        """A fixed-day session's day while it is ahead, else the period's deadline."""
+        if rule is None:
             return f.period.end
+        deadline = rule.deadline(f.period)
+        if rule.schedule is None or org is None:
+            return deadline
         try:
             day = scheduled_day(
                 rule.schedule, org, f.period.year, f.period.first_month, self.workdays
             ).day
         except OrglifeError:
-            return f.period.end
-        return day if day >= as_of else f.period.end
+            return deadline
+        return day if day >= as_of else deadline
 
     # --- /record --------------------------------------------------------------------------
 
