@@ -410,7 +410,7 @@ def test_ledger_list_filters_by_subtree_and_status(
     assert listed("--status", "cleared") == []
     unknown = run("--db", db_url, "ledger", "list", "--org", "NOPE")
     assert unknown.exit_code == 1
-    assert "No organisation by the code 'NOPE'" in unknown.output
+    assert "组织台账中没有编码为“NOPE”的组织" in unknown.output
     table = run("--db", db_url, "ledger", "list", "--org", "JD01-06-01", "--status", "rectifying")
     assert "问题台账（1 项）" in table.stdout
     assert "整改中" in table.stdout
@@ -464,7 +464,7 @@ def test_an_inspector_adds_and_moves_an_item_on_the_command_line(demo_store: Sto
 
 
 REFUSED_ADDS = [
-    (("--org", "NOPE"), "No organisation by the code 'NOPE'"),
+    (("--org", "NOPE"), "组织台账中没有编码为“NOPE”的组织"),
     (("--org", "JD01-05", "--member", "M0001"), "属于JD01-01，不属于JD01-05"),
     (("--org", "JD01-05", "--member", "X9"), "党员台账中没有编号为“X9”的党员"),
     (("--org", "JD01-05", "--rule", "nope"), "现行规则中没有“nope”"),

@@ -155,6 +155,5 @@ class UnknownOrgError(OrglifeError):
     def __init__(self, code: str) -> None:
         self.code = code
         super().__init__(
-            f"No organisation by the code {code!r} is registered; "
-            "check the code or import it with `orglife import orgs FILE`"
+            f"组织台账中没有编码为“{code}”的组织：请核对编码，或先用 orglife import orgs 导入组织"
         )
