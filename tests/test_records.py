@@ -533,3 +533,35 @@ def test_a_historical_import_says_so(demo: str, tmp_path: Path):
     assert "按历史台账导入：1 条新记录采用文件中的录入日期" in result.output
     [record] = [r for r in listed(demo, "--org", "JD01-01-G2") if r["topic"] == "补录的党小组会"]
     assert record["recorded"] == "2026-09-27"
+
+
+def test_a_corrected_date_in_another_month_of_the_same_quarter_is_named_too(
+    db_url: str, tmp_path: Path
+):
+    orgs = write(
+        tmp_path,
+        "orgs.csv",
+        "组织编码,组织名称,组织类型,上级组织编码\nW,幸福街道党工委,党委,\nB1,幸福社区党支部,党支部,W\n",
+    )
+    ok("--db", db_url, "import", "orgs", str(orgs))
+    head = "组织编码,会议类型,日期,应到人数,实到人数,主题\n"
+    first = write(
+        tmp_path,
+        "first.csv",
+        head + "B1,支部党员大会,2026-08-20,30,25,学习\nB1,支部委员会会议,2026-08-21,5,5,部署\n",
+    )
+    ok("--db", db_url, "import", "meetings", str(first), "--today", "2026-11-20")
+    records = {r["kinds"][0]: r["id"] for r in listed(db_url)}
+    corrected = write(
+        tmp_path,
+        "corrected.csv",
+        head
+        # The quarterly general meeting moved to July: same quarter, so possibly the same one.
+        + "B1,支部党员大会,2026-07-20,30,25,学习\n"
+        # The monthly committee meeting in July is another month's: not a duplicate.
+        + "B1,支部委员会会议,2026-07-21,5,5,部署\n",
+    )
+    result = ok("--db", db_url, "import", "meetings", str(corrected), "--today", "2026-11-20")
+    general = records["general_meeting"]
+    assert f"第2行可能与记录 #{general} 重复；更正请用 orglife meetings edit" in result.output
+    assert "第3行可能与记录" not in result.output

@@ -362,3 +362,36 @@ def test_migrating_to_0007_stamps_old_records_at_the_start_of_their_entry_day(db
     stamped = {key: aware(at) if at is not None else None for key, at in rows}
     # 00:00 in Beijing on the entry day is 16:00 UTC the day before; no entry date, no stamp.
     assert stamped == {"k1": dt.datetime(2026, 3, 4, 16, tzinfo=dt.UTC), "k2": None}
+
+
+def test_a_member_may_name_the_party_group_by_its_short_name_within_the_branch(
+    store: Store, tmp_path: Path
+):
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text(
+        "组织编码,组织名称,组织类型,上级组织编码\n"
+        "W,幸福街道党工委,党委,\n"
+        "B1,幸福社区党支部,党支部,W\n"
+        "B1-G1,幸福社区第一党小组,党小组,B1\n"
+        "B1-G2,幸福社区第二党小组,党小组,B1\n"
+        "B2,和平社区党支部,党支部,W\n"
+        "B2-G1,和平社区第一党小组,党小组,B2\n",
+        encoding="utf-8",
+    )
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "党员编号,姓名,所在组织编码,所在党小组\nA1,张三,B1,第一党小组\nA2,李四,B2,第一党小组\n",
+        encoding="utf-8",
+    )
+    store.import_orgs(readers.read_orgs(orgs))
+    store.import_members(readers.read_members(members))
+    assert {m.id: m.group for m in store.members()} == {"A1": "B1-G1", "A2": "B2-G1"}
+
+    # A short name that ends two groups' names of the branch is ambiguous: refused, named.
+    members.write_text(
+        "党员编号,姓名,所在组织编码,所在党小组\nA3,王五,B1,党小组\n", encoding="utf-8"
+    )
+    with pytest.raises(RegisterError) as refused:
+        store.import_members(readers.read_members(members))
+    assert "党小组" in str(refused.value)
+    assert [m.id for m in store.members()] == ["A1", "A2"]

@@ -405,7 +405,7 @@ class Store:
                 if duplicate is not None:
                     raise duplicate_record_error(source, *duplicate)
                 new, changed, unchanged = stage.match()
-                hints = tuple(stage.possible_duplicates()) if new else ()
+                hints = tuple(stage.possible_duplicates(resolver.periods())) if new else ()
                 edits = stage.changes() if changed else {}
                 if new or changed:
                     stage.merge(now, actor=actor, reason=source.path.name)

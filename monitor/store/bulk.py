@@ -13,7 +13,7 @@ is inserted and never moved by a later import.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, text
@@ -171,12 +171,28 @@ class Stage:
         ).one()
         return int(new), int(changed), int(total) - int(new) - int(changed)
 
-    def possible_duplicates(self) -> list[tuple[int, int]]:
+    def possible_duplicates(
+        self, periods: Mapping[int, int] | None = None
+    ) -> list[tuple[int, int]]:
         """(line, record id) for each new row whose org already has a record of one of its
-        kinds in the same month: perhaps a corrected date or kind of that record."""
+        kinds in the same period: perhaps a corrected date or kind of that record.
+
+        ``periods`` maps a bitmask of kinds to the length in months of their period (the
+        shortest cadence of the rules that count them); kinds it leaves out compare by month.
+        Periods start in January, so ``month / length`` numbers them in both databases.
+        """
+        same: list[str] = []
+        covered = 0
+        for mask, months in sorted((periods or {}).items()):
+            same.append(
+                f"((m.kinds & i.kinds & {int(mask)}) <> 0 "
+                f"AND m.month / {int(months)} = i.month / {int(months)})"
+            )
+            covered |= int(mask)
+        same.append(f"((m.kinds & i.kinds & ~{covered}) <> 0 AND m.month = i.month)")
         rows = self._sql(
             "SELECT i.line, MIN(m.id) FROM meeting_stage i JOIN meeting m "
-            "ON m.org = i.org AND m.month = i.month AND (m.kinds & i.kinds) <> 0 "
+            f"ON m.org = i.org AND ({' OR '.join(same)}) "
             "AND m.deleted_at IS NULL WHERE i.new = 1 GROUP BY i.line ORDER BY i.line"
         )
         return [(int(line), int(record)) for line, record in rows]

@@ -244,18 +244,31 @@ def check_type_changes(
 
 
 def groups_by_name(conn: Connection) -> dict[tuple[str, str], list[str]]:
-    """Party-group codes by (branch code, group name)."""
+    """Party-group codes by (branch code, group name), and by (branch code, short name).
+
+    Registers often call a group by its short name ("第一党小组") where the org register gives
+    it in full ("幸福社区第一党小组"): every ending of two characters or more of a group's name
+    is a key too, so a short name that ends only one group's name in its branch finds it.
+    """
     query = select(ORG_TABLE.c.code, ORG_TABLE.c.name, ORG_TABLE.c.parent).where(
         ORG_TABLE.c.type == OrgType.GROUP.value
     )
-    found: dict[tuple[str, str], list[str]] = {}
+    exact: dict[tuple[str, str], list[str]] = {}
+    short: dict[tuple[str, str], set[str]] = {}
     for code, name, parent in all_rows(conn, query):
-        found.setdefault((str(parent), str(name)), []).append(str(code))
+        branch, name = str(parent), str(name)
+        exact.setdefault((branch, name), []).append(str(code))
+        for start in range(1, len(name) - 1):
+            short.setdefault((branch, name[start:]), set()).add(str(code))
+    found = dict(exact)
+    for key, codes in short.items():
+        found.setdefault(key, sorted(codes))  # a full name always wins over a suffix
     return found
 
 
 def with_group_code(member: Member, by_name: dict[tuple[str, str], list[str]]) -> Member:
-    """The member with its group given by code, when the register named a group of its branch."""
+    """The member with its group given by code, when the register named a group of its branch
+    (by its full name, or by a short name unique in the branch)."""
     if member.group is None:
         return member
     codes = by_name.get((member.org, member.group), [])
@@ -388,6 +401,20 @@ class MeetingResolver:
         self.member_ids: set[str] = set()
         self.by_name: dict[str, list[tuple[str, str, str]]] = {}
         self.names_looked_up: set[str] = set()
+
+    def periods(self) -> dict[int, int]:
+        """Bitmasks of the kinds seen, by the length in months of their shortest period among
+        the rules that count them (kinds no rule counts are left out)."""
+        shortest: dict[str, int] = {}
+        for rule in self.rules:
+            for kind in rule.kinds:
+                months = rule.period.months
+                shortest[kind] = min(months, shortest.get(kind, months))
+        masks: dict[int, int] = {}
+        for kind, bit in self.bits.items():
+            if kind in shortest:
+                masks[shortest[kind]] = masks.get(shortest[kind], 0) | (1 << bit)
+        return {mask: months for months, mask in masks.items()}
 
     def rows(
         self, chunk: list[tuple[int, Meeting]]
