@@ -104,9 +104,9 @@ def test_a_changed_party_day_moves_the_session_and_raises_its_sequence(
 def test_codes_that_have_no_feed_are_refused_with_a_reason(
     demo_store: Store, national: RulePack, workdays: WorkCalendar
 ):
-    with pytest.raises(UnknownSubjectError, match="neither an org code nor a member id"):
+    with pytest.raises(UnknownSubjectError, match="既不是台账中的组织编码，也不是党员编号"):
         feed_bytes(demo_store, national, workdays, "NOPE")
-    with pytest.raises(UnknownSubjectError, match="not a leading cadre"):
+    with pytest.raises(UnknownSubjectError, match="不是领导干部"):
         feed_bytes(demo_store, national, workdays, "M0001")
 
 
@@ -223,7 +223,7 @@ def test_calendar_to_stdout_and_for_a_cadre(cli_db: str):
 def test_calendar_errors_are_one_line(cli_db: str):
     result = run("--db", cli_db, "calendar", "NOPE", "--as-of", "2026-11-20")
     assert result.exit_code == 1
-    assert "neither an org code nor a member id" in result.stderr
+    assert "既不是台账中的组织编码，也不是党员编号" in result.stderr
     result = run(
         "--db", cli_db, "calendar", "JD01-01", "--from", "2026-05-01", "--to", "2026-04-01"
     )

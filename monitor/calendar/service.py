@@ -49,13 +49,13 @@ def subject(store: Store, code: str) -> FeedSubject:
     member = store.member(code)
     if member is None:
         raise UnknownSubjectError(
-            f"{code!r} is neither an org code nor a member id in the registers; "
-            "check the code with `orglife check --format json` or import the registers first"
+            f"“{code}”既不是台账中的组织编码，也不是党员编号；"
+            "请用 orglife check --format json 核对，或先导入台账"
         )
     if not member.leader:
         raise UnknownSubjectError(
-            f"member {code} ({member.name}) is not a leading cadre (领导干部): only leading cadres "
-            f"have a feed of their own; subscribe to their branch's feed ({member.org}) instead"
+            f"党员{code}（{member.name}）不是领导干部，只有领导干部有自己的日历；"
+            f"请订阅其所在支部（{member.org}）的日历"
         )
     return FeedSubject(FeedKind.CADRE, store.org(member.org), member)
 

@@ -24,7 +24,10 @@ from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=common.ChineseUsageGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--db",
     envvar="ORGLIFE_DATABASE_URL",

@@ -496,3 +496,46 @@ def bad_period_label() -> str:
 
 def period_after_meeting(*, period: str, day: dt.date) -> str:
     return f"所属期间{period}晚于会议日期 {day}：记录只能计入会议当期或之前的期间"
+
+
+# --- click's usage errors ----------------------------------------------------------------------
+
+ABORTED = "已取消。"
+PARAMETER_KINDS = {"option": "选项", "argument": "参数", "parameter": "参数"}
+
+
+def missing_parameter(*, what: str, name: str) -> str:
+    return f"缺少{what} {name}"
+
+
+def bad_value(*, name: str, problem: str) -> str:
+    return f"{name} 的值无效：{problem}"
+
+
+def no_such_option(*, name: str, alternatives: list[str]) -> str:
+    hint = f"（是否想用 {'、'.join(alternatives)}？）" if alternatives else ""
+    return f"没有选项 {name}{hint}"
+
+
+def option_needs_value(*, name: str) -> str:
+    return f"选项 {name} 后面需要写一个值"
+
+
+def no_such_command(*, name: str) -> str:
+    return f"没有“{name}”这个命令"
+
+
+def not_a_choice(*, value: str, choices: str) -> str:
+    return f"“{value}”不是可选的值，可选：{choices}"
+
+
+def out_of_range(*, value: str, bounds: str) -> str:
+    return f"{value} 超出允许范围（{bounds}）"
+
+
+def not_a_number(*, value: str) -> str:
+    return f"“{value}”不是数字"
+
+
+def path_missing(*, value: str) -> str:
+    return f"找不到“{value}”"
