@@ -80,7 +80,7 @@ def test_explain_words_each_requirement_in_chinese(national):
             "rules:\n  - {id: party_lesson, count: 0}\n",
             "party_lesson",
             "count",
-            "greater than or equal to 1",
+            "应不小于1",
         ),
         (
             "rules:\n  - {id: party_lesson, kinds: [tea_party]}\n",
@@ -92,9 +92,9 @@ def test_explain_words_each_requirement_in_chinese(national):
             "rules:\n  - {id: party_lesson, colour: red}\n",
             "party_lesson",
             "colour",
-            "unknown field",
+            "没有这个字段",
         ),
-        ("rules:\n  - {id: new_rule, name: 新规则}\n", "new_rule", "applies_to", "required"),
+        ("rules:\n  - {id: new_rule, name: 新规则}\n", "new_rule", "applies_to", "缺少必填字段"),
         (
             "rules:\n  - {id: general_meeting_x, name: x, applies_to: group, period: month,"
             " kinds: [general_meeting], source: s, requires_committee: true}\n",
@@ -131,13 +131,13 @@ def test_a_bad_rule_names_file_rule_and_field(tmp_path: Path, body, rule, field,
 
 def test_broken_yaml_names_the_line(tmp_path: Path):
     path = overlay(tmp_path, "rules:\n  - {id: party_lesson, count: [\n")
-    with pytest.raises(RulePackError, match="not valid YAML") as caught:
+    with pytest.raises(RulePackError, match="不是有效的 YAML") as caught:
         load_pack([path])
     assert caught.value.line is not None
 
 
 def test_a_missing_pack_file_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(RulePackError, match="no such rule pack file"):
+    with pytest.raises(RulePackError, match="找不到这个规则包文件"):
         load_pack([tmp_path / "nope.yaml"])
 
 

@@ -137,12 +137,12 @@ class RulePackError(OrglifeError):
         self.reason = message
         where = self.path
         if line is not None:
-            where += f", line {line}"
+            where += f" 第{line}行"
         if rule is not None:
-            where += f", rule {rule!r}"
+            where += f" 规则“{rule}”"
         if field is not None:
-            where += f", field {field!r}"
-        super().__init__(f"{where}: {message}")
+            where += f" 字段“{field}”"
+        super().__init__(f"{where}：{message}")
 
 
 class HolidayDataError(OrglifeError):

@@ -117,15 +117,15 @@ class Schedule(_Strict):
             return "party_day"
         if not _BYDAY_RE.match(value):
             raise ValueError(
-                f"{value!r} is not a day: use party_day, a day of month 1-31, "
-                "or BYDAY like 1FR, -1FR"
+                f"“{value}”不是日子：请写 party_day（各支部自己的主题党日）、"
+                "每月几号（1-31），或如 1FR（第一个周五）、-1FR（最后一个周五）"
             )
         return value
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Schedule:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be later than start {self.start}")
+            raise ValueError(f"结束时间{self.end}须晚于开始时间{self.start}")
         return self
 
 
@@ -173,7 +173,7 @@ class Rule(_Strict):
             return value
         m = _CARRY_RE.match(str(value).strip()) if isinstance(value, str) else None
         if m is None:
-            raise ValueError("carry_over is a number of months, e.g. `3 months` or `3个月`")
+            raise ValueError("carry_over 写补开期的月数，如 3 months 或 3个月")
         return int(m[1])
 
     @field_validator("applies_to", mode="before")
@@ -184,9 +184,9 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _coherent(self) -> Rule:
         if self.requires_committee and self.applies_to is not Subject.BRANCH:
-            raise ValueError("requires_committee only makes sense for applies_to: branch")
+            raise ValueError("requires_committee 只用于 applies_to: branch（党支部）的规则")
         if self.lecturer and self.applies_to.is_member:
-            raise ValueError("lecturer applies to org rules, not to leading_cadre")
+            raise ValueError("lecturer 只用于组织的规则，不用于 leading_cadre（领导干部）")
         return self
 
     def deadline(self, period: Period) -> dt.date:
@@ -286,7 +286,7 @@ def bundled_rules_dir() -> Path:
     for candidate in (package / "_rules", package.parent / "rules"):
         if (candidate / BASELINE_FILE).is_file():
             return candidate
-    raise RulePackError(package / "_rules", "the bundled baseline rule pack is missing; reinstall")
+    raise RulePackError(package / "_rules", "缺少内置的全国基线规则包，请重新安装 orglife")
 
 
 def baseline_path() -> Path:
@@ -330,7 +330,7 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
             line = lines.get(f"rules.{index}")
             if not isinstance(rule_id, str) or not rule_id:
                 raise RulePackError(
-                    path, f"rules[{index}] has no id; every rule needs `id:`", field="id", line=line
+                    path, f"第{index + 1}条规则没有 id，每条规则都要写 id:", field="id", line=line
                 )
             raw = {FIELD_ALIASES.get(k, k): v for k, v in raw.items()}
             merged[rule_id] = {**merged.get(rule_id, {}), **raw}
@@ -345,8 +345,7 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
             known = ", ".join(k.id for k in catalog)
             raise RulePackError(
                 path,
-                f"unknown meeting kind {unknown[0]!r}; use one of {known} "
-                "or declare it under kinds:",
+                f"没有“{unknown[0]}”这种会议类型；可用：{known}，或在 kinds: 下声明",
                 rule=rule_id,
                 field="kinds",
                 line=line,
@@ -374,26 +373,71 @@ def _validate_rule(path: Path, rule_id: str, raw: Mapping[str, Any], line: int |
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"]) or None
-        message = error["msg"]
         if error["type"] == "missing":
             message = (
-                "required field is missing (a new rule needs id, name, applies_to, period, "
-                "kinds and source; to change a baseline rule, use its exact id)"
+                "缺少必填字段（新规则须写 id、name、applies_to、period、kinds 和 source；"
+                "修改基线规则请用其原 id）"
             )
         elif error["type"] == "extra_forbidden":
-            message = f"unknown field; allowed: {', '.join(Rule.model_fields)}"
-        elif "input" in error and error["type"] != "missing":
-            message = f"{message} (value: {error['input']!r})"
+            message = f"没有这个字段；可用的字段：{', '.join(Rule.model_fields)}"
+        else:
+            message = validation_problem_zh(error)
         raise RulePackError(path, message, rule=rule_id, field=field, line=line) from None
+
+
+def validation_problem_zh(error: Mapping[str, Any]) -> str:
+    """A pydantic validation error of a rule pack said in Chinese, with the value given."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        problem = str(ctx.get("error", error["msg"]))
+    elif kind in ("enum", "literal_error"):
+        problem = f"不是允许的值（可选：{ctx.get('expected', '')}）"
+    elif kind in _LIMITS:
+        problem = f"应{_LIMITS[kind]}{ctx.get(_LIMIT_KEYS[kind], '')}"
+    else:
+        problem = _TYPES.get(kind, str(error["msg"]))
+    if "input" in error and kind != "value_error":
+        problem = f"{problem}（值：{error['input']!r}）"
+    return problem
+
+
+_LIMITS = {
+    "greater_than_equal": "不小于",
+    "greater_than": "大于",
+    "less_than_equal": "不大于",
+    "less_than": "小于",
+}
+_LIMIT_KEYS = {
+    "greater_than_equal": "ge",
+    "greater_than": "gt",
+    "less_than_equal": "le",
+    "less_than": "lt",
+}
+_TYPES = {
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字",
+    "list_type": "应为列表（如 [a, b]）",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "time_parsing": "应为时间（如 09:00）",
+    "time_type": "应为时间（如 09:00）",
+}
 
 
 def _read(path: Path) -> tuple[_PackFile, dict[str, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RulePackError(path, "no such rule pack file") from None
+        raise RulePackError(path, "找不到这个规则包文件") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulePackError(path, f"cannot read the file: {exc}") from None
+        raise RulePackError(path, f"无法读取文件：{exc}") from None
     try:
         data = yaml.safe_load(text)
         lines = _rule_lines(text)
@@ -401,9 +445,9 @@ def _read(path: Path) -> tuple[_PackFile, dict[str, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RulePackError(path, f"not valid YAML: {problem}", line=line) from None
+        raise RulePackError(path, f"不是有效的 YAML：{problem}", line=line) from None
     if not isinstance(data, dict):
-        raise RulePackError(path, "a rule pack is a mapping with pack:, title: and rules:")
+        raise RulePackError(path, "规则包应是含 pack:、title: 和 rules: 的映射")
     try:
         return _PackFile.model_validate(data), lines
     except ValidationError as exc:
@@ -415,7 +459,7 @@ def _read(path: Path) -> tuple[_PackFile, dict[str, int]]:
             rule = item.get("id") if isinstance(item, dict) else None
         raise RulePackError(
             path,
-            f"{error['msg']}",
+            "缺少必填字段" if error["type"] == "missing" else validation_problem_zh(error),
             rule=rule,
             field=".".join(loc) or None,
             line=lines.get(".".join(loc[:2])) if loc[:1] == ["rules"] else None,
