@@ -160,8 +160,8 @@ def test_rules_check_names_file_rule_and_field(tmp_path: Path):
     result = run("rules", "check", str(bad))
     assert result.exit_code == 1
     assert "bad.yaml" in result.stderr
-    assert '规则“party_lesson”' in result.stderr
-    assert '字段“period”' in result.stderr
+    assert "规则“party_lesson”" in result.stderr
+    assert "字段“period”" in result.stderr
 
 
 def test_chats_are_named_by_org_and_role_once(db: str):
