@@ -405,91 +405,91 @@ HOLIDAY = "year: 2027\nsource: notice\nholidays:\n"
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        pytest.param("year: [2027\n", ["not valid YAML", "line"], id="yaml-syntax"),
-        pytest.param("- 2027-01-01\n", ["must be a mapping", "2027.yaml.example"], id="not-map"),
+        pytest.param("year: [2027\n", ["不是有效的 YAML", "行"], id="yaml-syntax"),
+        pytest.param("- 2027-01-01\n", ["应是含 year", "2027.yaml.example"], id="not-map"),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01}\nholiday: []\n",
-            ["unknown key 'holiday'", "check the spelling"],
+            ["没有键 'holiday'", "请检查拼写"],
             id="unknown-key",
         ),
         pytest.param(
-            "source: notice\nholidays: []\n", ["'year' is missing", "Add it"], id="no-year"
+            "source: notice\nholidays: []\n", ["缺少键 'year'", "请补上"], id="no-year"
         ),
-        pytest.param("year: 2027\nholidays: []\n", ["'source' is missing"], id="no-source"),
-        pytest.param("year: 2027\nsource: notice\n", ["'holidays' is missing"], id="no-holidays"),
+        pytest.param("year: 2027\nholidays: []\n", ["缺少键 'source'"], id="no-source"),
+        pytest.param("year: 2027\nsource: notice\n", ["缺少键 'holidays'"], id="no-holidays"),
         pytest.param(
             "year: '2027'\nsource: notice\nholidays: []\n",
-            ["year must be a whole number", "'2027'", "year: 2027"],
+            ["year 应是整数", "'2027'", "year: 2027"],
             id="year-text",
         ),
         pytest.param(
             "year: 2028\nsource: notice\nholidays: []\n",
-            ["year 2028 disagrees with the file name 2027.yaml", "Rename the file to 2028.yaml"],
+            ["year 2028 与文件名 2027.yaml 不一致", "改名为 2028.yaml"],
             id="year-vs-name",
         ),
         pytest.param(
             "year: 2027\nsource: ' '\nholidays: []\n",
-            ["source must name the notice", "国务院办公厅"],
+            ["source 应写明安排出自哪份通知", "国务院办公厅"],
             id="blank-source",
         ),
         pytest.param(
             HOLIDAY.replace("holidays:\n", "holidays: 元旦\n"),
-            ["holidays must be a list", "'元旦'"],
+            ["holidays 应是一个列表", "'元旦'"],
             id="holidays-not-list",
         ),
         pytest.param(
             HOLIDAY + "  - 2027-01-01\n",
-            ["line 4", "holidays entry 1", "must be a mapping", "'2027-01-01'"],
+            ["第4行", "holidays 第1项", "应是含 name 和 date", "'2027-01-01'"],
             id="entry-not-map",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, day: 2027-01-01}\n",
-            ["holidays entry 1", "unknown field 'day'"],
+            ["holidays 第1项", "没有字段 'day'"],
             id="entry-unknown-field",
         ),
         pytest.param(
             HOLIDAY + "  - {date: 2027-01-01}\n",
-            ["holidays entry 1", "name must be", "name: 春节"],
+            ["holidays 第1项", "name 应是节日名称", "name: 春节"],
             id="entry-no-name",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01, to: 2027-01-03}\n",
-            ["holidays entry 1 (元旦)", "either date or from/to"],
+            ["holidays 第1项 (元旦)", "只能写 date 或 from/to 之一"],
             id="date-and-range",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦}\n",
-            ["holidays entry 1 (元旦)", "has no date", "date: YYYY-MM-DD"],
+            ["holidays 第1项 (元旦)", "没有日期", "date: YYYY-MM-DD"],
             id="no-date",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, from: 2027-01-01}\n",
-            ["'to' is missing", "inclusive"],
+            ["缺少 'to'", "含首尾两天"],
             id="range-without-to",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 清明节, date: 2027/04/05}\n",
-            ["holidays entry 1 (清明节), field 'date'", "not a date", "'2027/04/05'", "YYYY-MM-DD"],
+            ["holidays 第1项 (清明节) 字段 'date'", "不是日期", "'2027/04/05'", "YYYY-MM-DD"],
             id="date-format",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 春节, from: 2027-02-05, to: 2027-02-30}\n",
-            ["field 'to'", "no such day", "'2027-02-30'"],
+            ["字段 'to'", "日历上没有这一天", "'2027-02-30'"],
             id="impossible-date",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, from: 2026-12-31, to: 2027-01-01}\n",
-            ["field 'from'", "2026-12-31 is not in 2027", "2026.yaml"],
+            ["字段 'from'", "2026-12-31 不在2027年", "2026.yaml"],
             id="other-year",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 国庆节, from: 2027-10-07, to: 2027-10-01}\n",
-            ["holidays entry 1 (国庆节)", "ends (2027-10-01) before it starts", "Swap"],
+            ["holidays 第1项 (国庆节)", "结束日（2027-10-01）早于开始日", "对调"],
             id="reversed-range",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 国庆节, from: 2027-10-01, to: 2027-12-07}\n",
-            ["68 days is implausible", "'2027-12-07'", "month"],
+            ["放假68天不合常理", "'2027-12-07'", "月份"],
             id="range-too-long",
         ),
         pytest.param(
@@ -497,42 +497,42 @@ HOLIDAY = "year: 2027\nsource: notice\nholidays:\n"
             + "  - {name: 国庆节, from: 2027-10-01, to: 2027-10-07}\n"
             + "  - {name: 中秋节, date: 2027-10-03}\n",
             [
-                "line 5",
-                "holidays entry 2 (中秋节)",
-                "2027-10-03 is already listed in holidays entry 1",
+                "第5行",
+                "holidays 第2项 (中秋节)",
+                "2027-10-03 已列在 holidays 第1项",
             ],
             id="overlap",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01}\nworkdays: 2027-02-20\n",
-            ["workdays must be a list", "'2027-02-20'"],
+            ["workdays 应是日期列表", "'2027-02-20'"],
             id="workdays-not-list",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01}\nworkdays:\n  - 20 Feb\n",
-            ["line 6", "workdays entry 1", "not a date", "'20 Feb'"],
+            ["第6行", "workdays 第1项", "不是日期", "'20 Feb'"],
             id="workday-format",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n"
             "workdays:\n  - 2027-02-06\n",
-            ["workdays entry 1", "2027-02-06 is listed both as a holiday (春节)", "Remove it"],
+            ["workdays 第1项", "2027-02-06 既列为假日（春节）", "删去"],
             id="holiday-and-workday",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01}\nworkdays:\n  - 2027-02-20\n"
             "  - 2027-02-20\n",
-            ["workdays entry 2", "listed twice"],
+            ["workdays 第2项", "列了两次"],
             id="workday-twice",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01}\nholidays: []\n",
-            ["line 5", "'holidays' appears twice"],
+            ["第5行", "'holidays' 出现了两次"],
             id="duplicate-key",
         ),
         pytest.param(
             HOLIDAY + "  - {name: 元旦, date: 2027-01-01 09:00}\n",
-            ["field 'date'", "not a date", "'2027-01-01 09:00'"],
+            ["字段 'date'", "不是日期", "'2027-01-01 09:00'"],
             id="time-of-day",
         ),
     ],
@@ -553,7 +553,7 @@ def test_a_malformed_holiday_file_names_the_file_the_entry_the_value_and_the_fix
 def test_a_holiday_file_that_is_not_utf8_is_reported(holiday_dir: Path) -> None:
     path = holiday_dir / "2027.yaml"
     path.write_bytes(VALID_2027.encode("gb18030"))
-    with pytest.raises(HolidayDataError, match="not UTF-8") as caught:
+    with pytest.raises(HolidayDataError, match="不是 UTF-8") as caught:
         work_calendar([holiday_dir]).is_workday(D(2027, 3, 1))
     assert str(path) in str(caught.value)
 

@@ -75,11 +75,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
             duplicate = key in data
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain word", key_node.start_mark
+                None, None, "键应是一个普通的词", key_node.start_mark
             ) from None
         if duplicate:
             raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice", key_node.start_mark
+                None, None, f"键 {key!r} 出现了两次", key_node.start_mark
             )
         data[key] = loader.construct_object(value_node, deep=True)
     return data
@@ -112,13 +112,13 @@ def _fail(
 ) -> NoReturn:
     where = str(path)
     if line is not None:
-        where += f", line {line}"
+        where += f" 第{line}行"
     if entry is not None:
-        where += f", {entry}"
-    text = f"{where}: {problem}"
+        where += f" {entry}"
+    text = f"{where}：{problem}"
     if value is not _NO_VALUE:
-        text += f" (value: {value!r})"
-    raise HolidayDataError(f"{text}. {fix}")
+        text += f"（值：{value!r}）"
+    raise HolidayDataError(f"{text}。{fix}")
 
 
 def read_holiday_file(path: Path) -> HolidayArrangement:
@@ -126,64 +126,58 @@ def read_holiday_file(path: Path) -> HolidayArrangement:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        _fail(path, "the file is not UTF-8 text", "Save it as UTF-8")
+        _fail(path, "文件不是 UTF-8 文本", "请另存为 UTF-8 编码")
     except OSError as exc:
-        _fail(
-            path, f"cannot read the file ({exc.strerror})", "Check that it exists and is readable"
-        )
+        _fail(path, f"无法读取文件（{exc.strerror}）", "请确认文件存在且可读")
     try:
         doc = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         _fail(
             path,
-            f"not valid YAML: {exc.problem or exc.context}",
-            f"Fix the syntax; see {HOLIDAYS_README} for the format",
+            f"不是有效的 YAML：{exc.problem or exc.context}",
+            f"请修正语法，格式见 {HOLIDAYS_README}",
             line=mark.line + 1 if mark is not None else None,
         )
     except yaml.YAMLError as exc:
-        _fail(
-            path, f"not valid YAML: {exc}", f"Fix the syntax; see {HOLIDAYS_README} for the format"
-        )
+        _fail(path, f"不是有效的 YAML：{exc}", f"请修正语法，格式见 {HOLIDAYS_README}")
 
     if not isinstance(doc, _Mapping):
         _fail(
             path,
-            "the file must be a mapping with the keys year, source, holidays and workdays",
-            f"Start from calendars/holidays/2027.yaml.example; see {HOLIDAYS_README}",
+            "文件应是含 year、source、holidays 和 workdays 的映射",
+            f"可从 calendars/holidays/2027.yaml.example 改起，格式见 {HOLIDAYS_README}",
             value=doc,
         )
     unknown = [key for key in doc if key not in _TOP_KEYS]
     if unknown:
         _fail(
             path,
-            f"unknown key {unknown[0]!r}",
-            f"The keys are {', '.join(_TOP_KEYS)}; check the spelling",
+            f"没有键 {unknown[0]!r}",
+            f"可用的键：{', '.join(_TOP_KEYS)}，请检查拼写",
             line=doc.line,
         )
     for key in ("year", "source", "holidays"):
         if key not in doc:
-            _fail(
-                path, f"the key {key!r} is missing", f"Add it; see {HOLIDAYS_README}", line=doc.line
-            )
+            _fail(path, f"缺少键 {key!r}", f"请补上，格式见 {HOLIDAYS_README}", line=doc.line)
 
     year = doc["year"]
     if isinstance(year, bool) or not isinstance(year, int):
-        _fail(path, "year must be a whole number", "Write it like `year: 2027`", value=year)
+        _fail(path, "year 应是整数", "请写作 year: 2027", value=year)
     name_match = _FILE_NAME_RE.fullmatch(path.name)
     if name_match is not None and int(name_match[1]) != year:
         _fail(
             path,
-            f"year {year} disagrees with the file name {path.name}",
-            f"Rename the file to {year}.yaml or correct `year`",
+            f"year {year} 与文件名 {path.name} 不一致",
+            f"请把文件改名为 {year}.yaml，或改正 year",
             value=year,
         )
     source = doc["source"]
     if not isinstance(source, str) or not source.strip():
         _fail(
             path,
-            "source must name the notice the arrangement comes from",
-            "Write e.g. `source: 国务院办公厅关于2027年部分节假日安排的通知`",
+            "source 应写明安排出自哪份通知",
+            "如 source: 国务院办公厅关于2027年部分节假日安排的通知",
             value=source,
         )
 
@@ -202,20 +196,20 @@ def _read_holidays(path: Path, year: int, raw: object, line: int) -> dict[dt.dat
     if not isinstance(raw, _Sequence):
         _fail(
             path,
-            "holidays must be a list of entries",
-            "Write `holidays:` followed by lines like `  - {name: 元旦, date: 2027-01-01}`",
+            "holidays 应是一个列表",
+            "请写 holidays:，下面逐行如 `  - {name: 元旦, date: 2027-01-01}`",
             line=line,
             value=raw,
         )
     days: dict[dt.date, str] = {}
     seen_in: dict[dt.date, str] = {}
     for index, (item, item_line) in enumerate(zip(raw, raw.lines, strict=True), start=1):
-        label = f"holidays entry {index}"
+        label = f"holidays 第{index}项"
         if not isinstance(item, _Mapping):
             _fail(
                 path,
-                "an entry must be a mapping with name and date (or from and to)",
-                "Write it like `- {name: 清明节, date: 2027-04-05}`",
+                "每项应是含 name 和 date（或 from 与 to）的映射",
+                "请写作 `- {name: 清明节, date: 2027-04-05}`",
                 line=item_line,
                 entry=label,
                 value=item,
@@ -224,8 +218,8 @@ def _read_holidays(path: Path, year: int, raw: object, line: int) -> dict[dt.dat
         if unknown:
             _fail(
                 path,
-                f"unknown field {unknown[0]!r}",
-                f"The fields are {', '.join(_ENTRY_KEYS)}; check the spelling",
+                f"没有字段 {unknown[0]!r}",
+                f"可用的字段：{', '.join(_ENTRY_KEYS)}，请检查拼写",
                 line=item_line,
                 entry=label,
             )
@@ -233,8 +227,8 @@ def _read_holidays(path: Path, year: int, raw: object, line: int) -> dict[dt.dat
         if not isinstance(name, str) or not name.strip():
             _fail(
                 path,
-                "name must be the festival's name",
-                "Add e.g. `name: 春节`",
+                "name 应是节日名称",
+                "请补上，如 name: 春节",
                 line=item_line,
                 entry=label,
                 value=name,
@@ -247,8 +241,8 @@ def _read_holidays(path: Path, year: int, raw: object, line: int) -> dict[dt.dat
             if day in days:
                 _fail(
                     path,
-                    f"{day} is already listed in {seen_in[day]}",
-                    "List every day once; split a range if one day belongs to another festival",
+                    f"{day} 已列在 {seen_in[day]}",
+                    "每天只列一次；某天属于另一节日时请拆分日期范围",
                     line=item_line,
                     entry=label,
                 )
@@ -266,8 +260,8 @@ def _read_span(
     if "date" in item and has_range:
         _fail(
             path,
-            "an entry has either date or from/to, not both",
-            "Use `date:` for one day and `from:`/`to:` for a range",
+            "一项只能写 date 或 from/to 之一",
+            "单日用 date:，连续几天用 from: 和 to:",
             line=line,
             entry=label,
         )
@@ -277,8 +271,8 @@ def _read_span(
     if not has_range:
         _fail(
             path,
-            "the entry has no date",
-            "Add `date: YYYY-MM-DD`, or `from:` and `to:` for a range",
+            "这一项没有日期",
+            "请补上 date: YYYY-MM-DD，或用 from: 和 to: 写日期范围",
             line=line,
             entry=label,
         )
@@ -286,8 +280,8 @@ def _read_span(
         if key not in item:
             _fail(
                 path,
-                f"a range needs both from and to, and {key!r} is missing",
-                f"Add `{key}: YYYY-MM-DD` (the range is inclusive)",
+                f"日期范围要同时有 from 和 to，缺少 {key!r}",
+                f"请补上 {key}: YYYY-MM-DD（范围含首尾两天）",
                 line=line,
                 entry=label,
             )
@@ -296,16 +290,16 @@ def _read_span(
     if last < first:
         _fail(
             path,
-            f"the range ends ({last}) before it starts ({first})",
-            "Swap from and to, or correct the dates",
+            f"结束日（{last}）早于开始日（{first}）",
+            "请对调 from 和 to，或改正日期",
             line=line,
             entry=label,
         )
     if (last - first).days >= _MAX_HOLIDAY_SPAN_DAYS:
         _fail(
             path,
-            f"a holiday of {(last - first).days + 1} days is implausible",
-            "Check the month in `to`",
+            f"放假{(last - first).days + 1}天不合常理",
+            "请检查 to 的月份",
             line=line,
             entry=label,
             value=str(last),
@@ -321,28 +315,28 @@ def _read_workdays(
     if not isinstance(raw, _Sequence):
         _fail(
             path,
-            "workdays must be a list of dates",
-            "Write `workdays:` followed by lines like `  - 2027-02-20`, or `workdays: []`",
+            "workdays 应是日期列表",
+            "请写 workdays:，下面逐行如 `  - 2027-02-20`，没有调休写 workdays: []",
             line=line,
             value=raw,
         )
     days: set[dt.date] = set()
     for index, (item, item_line) in enumerate(zip(raw, raw.lines, strict=True), start=1):
-        label = f"workdays entry {index}"
+        label = f"workdays 第{index}项"
         day = _read_date(path, year, item, item_line, label, None)
         if day in holidays:
             _fail(
                 path,
-                f"{day} is listed both as a holiday ({holidays[day]}) and as a make-up workday",
-                "Remove it from one of the two lists",
+                f"{day} 既列为假日（{holidays[day]}）又列为调休上班日",
+                "请从其中一个列表删去",
                 line=item_line,
                 entry=label,
             )
         if day in days:
             _fail(
                 path,
-                f"{day} is listed twice",
-                "Remove the duplicate, or correct it if another day was meant",
+                f"{day} 列了两次",
+                "请删去重复的一项，或改正为本意的日期",
                 line=item_line,
                 entry=label,
             )
@@ -353,17 +347,17 @@ def _read_workdays(
 def _read_date(
     path: Path, year: int, raw: object, line: int, label: str, field: str | None
 ) -> dt.date:
-    entry = f"{label}, field {field!r}" if field else label
+    entry = f"{label} 字段 {field!r}" if field else label
     if isinstance(raw, dt.datetime):
-        _fail(path, "a day is expected, not a time", "Write YYYY-MM-DD", line=line, entry=entry)
+        _fail(path, "这里应写日期，不是时间", "请写作 YYYY-MM-DD", line=line, entry=entry)
     if isinstance(raw, dt.date):  # only reachable through an explicit !!timestamp tag
         day = raw
     else:
         if not isinstance(raw, str) or not _DATE_RE.fullmatch(raw):
             _fail(
                 path,
-                "not a date",
-                "Write dates as YYYY-MM-DD, e.g. 2027-04-05",
+                "不是日期",
+                "日期请写作 YYYY-MM-DD，如 2027-04-05",
                 line=line,
                 entry=entry,
                 value=raw,
@@ -373,8 +367,8 @@ def _read_date(
         except ValueError:
             _fail(
                 path,
-                "no such day in the calendar",
-                "Check the month and day",
+                "日历上没有这一天",
+                "请检查月和日",
                 line=line,
                 entry=entry,
                 value=raw,
@@ -382,9 +376,8 @@ def _read_date(
     if day.year != year:
         _fail(
             path,
-            f"{day} is not in {year}",
-            f"Put days of {day.year} in {day.year}.yaml (a holiday spanning New Year is split "
-            "between the two files)",
+            f"{day} 不在{year}年",
+            f"{day.year}年的日子请写在 {day.year}.yaml 中（跨年的假期分写在两个文件里）",
             line=line,
             entry=entry,
             value=str(day),

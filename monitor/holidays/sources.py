@@ -168,8 +168,8 @@ def default_holiday_dirs() -> list[Path]:
         folder = Path(part).expanduser()
         if not folder.is_dir():
             raise HolidayDataError(
-                f"{ENV_HOLIDAYS_DIR} names {part!r}, which is not a folder. "
-                f"Correct the variable or create the folder (see {HOLIDAYS_README})"
+                f"{ENV_HOLIDAYS_DIR} 指向的 {part!r} 不是文件夹。"
+                f"请改正该变量或建立文件夹（见 {HOLIDAYS_README}）"
             )
         folders.append(folder.resolve())
     for candidate in (
