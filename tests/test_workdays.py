@@ -412,9 +412,7 @@ HOLIDAY = "year: 2027\nsource: notice\nholidays:\n"
             ["没有键 'holiday'", "请检查拼写"],
             id="unknown-key",
         ),
-        pytest.param(
-            "source: notice\nholidays: []\n", ["缺少键 'year'", "请补上"], id="no-year"
-        ),
+        pytest.param("source: notice\nholidays: []\n", ["缺少键 'year'", "请补上"], id="no-year"),
         pytest.param("year: 2027\nholidays: []\n", ["缺少键 'source'"], id="no-source"),
         pytest.param("year: 2027\nsource: notice\n", ["缺少键 'holidays'"], id="no-holidays"),
         pytest.param(
