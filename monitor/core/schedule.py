@@ -55,7 +55,8 @@ def nominal_day(spec: str, year: int, month: int) -> dt.date:
     match = _BYDAY.match(spec)
     if match is None:
         raise OrglifeError(
-            f"Not a day of the month: {spec!r}; use a day number like 15 or BYDAY like 1FR, -1FR"
+            f"“{spec}”不是每月的某一天：请写几号（如 15），"
+            "或如 1FR（第一个周五）、-1FR（最后一个周五）"
         )
     ordinal, weekday = int(match[1]), _WEEKDAYS.index(match[2])
     days = [

@@ -24,8 +24,8 @@ def normalise_url(url: str) -> URL:
         parsed = make_url(url)
     except Exception:  # SQLAlchemy raises ArgumentError with a terse text
         raise OrglifeError(
-            f"Not a database URL: {url!r}; use e.g. sqlite:///./orglife.db or "
-            "postgresql://user@host:5432/dbname"
+            f"“{url}”不是数据库地址；请写作如 sqlite:///./orglife.db 或 "
+            "postgresql://用户@主机:5432/库名"
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -39,9 +39,7 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             folder = Path(database).expanduser().resolve().parent
             if not folder.is_dir():
-                raise OrglifeError(
-                    f"Cannot create the database {database!r}: folder {folder} does not exist"
-                )
+                raise OrglifeError(f"无法建立数据库“{database}”：文件夹 {folder} 不存在")
     engine = create_engine(parsed)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
