@@ -373,3 +373,55 @@ def test_report_errors_are_one_clear_line(demo: str, tmp_path: Path):
     text = report(demo, "--month", "2026-09", "--as-of", AS_OF, "-o", str(out)).stdout
     assert "已生成" in text
     assert out.read_text(encoding="utf-8").startswith("幸福街道党工委2026年9月")
+
+
+def test_the_word_report_is_an_official_notice_whose_figures_match_the_json(
+    demo: str, tmp_path: Path
+):
+    from docx import Document
+
+    path = tmp_path / "通报.docx"
+    result = run(
+        "--db", demo, "report", "--month", "2026-09", "--org", "JD01", "--as-of", AS_OF,
+        "--format", "docx", "-o", str(path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(
+        run(
+            "--db", demo, "report", "--month", "2026-09", "--org", "JD01", "--as-of", AS_OF,
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    document = Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    totals = data["totals"]
+    assert text.splitlines()[0] == "幸福街道党工委2026年9月组织生活检查通报"
+    headings = [
+        line
+        for line in text.splitlines()
+        if line[:2] in {"一、", "二、", "三、", "四、", "五、", "六、"}
+    ]
+    assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    rate = f"{totals['rate'] * 100:.1f}%"
+    assert (
+        f"本月应开展{totals['required']}项，已落实{totals['held']}项，"
+        f"未按期开展{totals['missed']}项，落实率{rate}"
+    ) in text
+    # The totals table holds the same figures, and every weak candidate is named.
+    first = document.tables[0]
+    assert [c.text for c in first.rows[1].cells][:4] == [
+        str(totals["required"]),
+        str(totals["held"]),
+        str(totals["missed"]),
+        rate,
+    ]
+    for branch in data["weak"]:
+        assert branch["name"] in text
+    trend = document.tables[-1]
+    assert len(trend.rows) == 1 + len(data["trend"])
+
+
+def test_a_docx_report_needs_an_output_file(demo: str):
+    result = run("--db", demo, "report", "--month", "2026-09", "--format", "docx")
+    assert result.exit_code == 2
+    assert "docx 格式须用 -o 指定输出文件" in result.output

@@ -12,12 +12,13 @@ import click
 
 from monitor.cli import common
 from monitor.core.rules import load_pack
-from monitor.reporting import render_html, render_json, render_md, render_xlsx
+from monitor.reporting import render_docx, render_html, render_json, render_md, render_xlsx
 from monitor.reporting.build import build_summary
 from monitor.reporting.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
 from monitor.text import cli as msg
 
-FORMATS = ("json", "md", "html", "xlsx")
+FORMATS = ("json", "md", "html", "xlsx", "docx")
+BINARY = ("xlsx", "docx")  # written to a file only
 
 
 @click.command("report")
@@ -39,13 +40,13 @@ FORMATS = ("json", "md", "html", "xlsx")
     default="md",
     show_default=True,
     help="json: every finding of the month and the figures; md: one Telegram message; "
-    "html: a printable page; xlsx: a workbook (needs -o).",
+    "html: a printable page; xlsx: a workbook; docx: a Word 通报 (xlsx and docx need -o).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout (required for xlsx).",
+    help="Write to this file instead of stdout (required for xlsx and docx).",
 )
 @click.option("--url", help="Link to the full report, shown at the end of the md message.")
 @click.option(
@@ -86,8 +87,8 @@ def report(
     (ceil(10%)) as weak-and-lax candidates, late-entered records, the problem ledger's figures
     and the trend of the last months. json, md and html go to stdout unless -o is given.
     """
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError(msg.XLSX_NEEDS_OUTPUT)
+    if fmt in BINARY and output is None:
+        raise click.UsageError(msg.needs_output(fmt=fmt))
     period = parse_month(month)
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     pack = load_pack(rule_paths)
@@ -100,9 +101,9 @@ def report(
         late_days=late_days,
         trend=trend,
     )
-    if fmt == "xlsx":
+    if fmt in BINARY:
         assert output is not None
-        output.write_bytes(render_xlsx(summary))
+        output.write_bytes(render_xlsx(summary) if fmt == "xlsx" else render_docx(summary))
     else:
         if fmt == "json":
             text = render_json(summary) + "\n"

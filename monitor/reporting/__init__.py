@@ -8,9 +8,10 @@ holidays, text and core; not calendar (its sibling) nor anything above.
 
 from __future__ import annotations
 
+from monitor.reporting.docx import render_docx
 from monitor.reporting.html import render_html
 from monitor.reporting.json import render_json, summary_json
 from monitor.reporting.md import render_md
 from monitor.reporting.xlsx import render_xlsx
 
-__all__ = ["render_html", "render_json", "render_md", "render_xlsx", "summary_json"]
+__all__ = ["render_docx", "render_html", "render_json", "render_md", "render_xlsx", "summary_json"]

@@ -188,6 +188,11 @@ def dispatched(*, report: str) -> str:
 XLSX_NEEDS_OUTPUT = "xlsx 格式须用 -o 指定输出文件，例如 -o 通报.xlsx"
 
 
+def needs_output(*, fmt: str) -> str:
+    """A workbook or a document goes to a file, not to the terminal."""
+    return f"{fmt} 格式须用 -o 指定输出文件，例如 -o 通报.{fmt}"
+
+
 def report_written(*, org_name: str, month: str, fmt: str, path: str) -> str:
     """``month`` is the month's Chinese label, e.g. 2026年10月."""
     return f"已生成{org_name}{month}检查通报（{fmt}）：{path}"
