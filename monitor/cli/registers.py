@@ -76,8 +76,8 @@ def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
     parsed = readers.read_orgs(file, sheet=sheet, today=common.today_in_shanghai())
     result = obj.store.import_orgs(parsed, now=now_utc(), actor=meetings.default_actor())
-    report_import(result, file)
     report_skipped(parsed.skipped)
+    report_import(result, file)
 
 
 @import_.command("members")
@@ -89,8 +89,8 @@ def import_members(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
     parsed = readers.read_members(file, sheet=sheet, today=common.today_in_shanghai())
     result = obj.store.import_members(parsed, now=now_utc(), actor=meetings.default_actor())
-    report_import(result, file)
     report_skipped(parsed.skipped)
+    report_import(result, file)
 
 
 @import_.command("meetings")
@@ -150,7 +150,7 @@ def import_meetings(
                 historical=historical,
                 actor=meetings.default_actor(),
             )
-    report_import(result, file)
     report_skipped(stream.skipped)
+    report_import(result, file)
     if historical:
         common.out.print(msg.historical_import(inserted=result.inserted), highlight=False)
