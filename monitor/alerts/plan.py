@@ -9,9 +9,11 @@ unique per chat, so a notice is enqueued once however often the cycle runs.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from monitor.core.domain import Finding, Member, Org, OrgType, Status
 from monitor.core.periods import Period
@@ -20,6 +22,28 @@ from monitor.core.schedule import scheduled_day
 from monitor.core.workdays import WorkCalendar
 from monitor.ledger.model import LedgerItem, LedgerStatus
 from monitor.text.render import render as render_text
+
+
+class Platform(StrEnum):
+    """Where a chat lives: Telegram (a chat id) or a group robot's webhook."""
+
+    TELEGRAM = "telegram"
+    WECOM = "wecom"  # 企业微信 (and 政务微信) group robot
+    DINGTALK = "dingtalk"  # 钉钉 (and 浙政钉/专有钉钉) custom robot
+    FEISHU = "feishu"  # 飞书 / Lark custom bot
+
+    @property
+    def label(self) -> str:
+        """The platform's name as users know it."""
+        return _PLATFORM_LABELS[self]
+
+
+_PLATFORM_LABELS = {
+    Platform.TELEGRAM: "Telegram",
+    Platform.WECOM: "企业微信",
+    Platform.DINGTALK: "钉钉",
+    Platform.FEISHU: "飞书",
+}
 
 
 class ChatRole(StrEnum):
@@ -38,15 +62,64 @@ class NoticeKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Chat:
-    """A chat linked to an org with a role; ``chat_id`` is Telegram's (negative for groups)."""
+    """A chat linked to an org with a role.
+
+    A Telegram chat is its ``chat_id`` (negative for groups); a group robot is its ``webhook``
+    (the whole URL: private deployments run on other hosts) and, when the robot signs, its
+    ``secret``. Both are credentials for a robot: never print them (see :meth:`redacted`).
+    """
 
     id: int  # the row id (stable when Telegram migrates the chat)
-    chat_id: int
+    chat_id: int | None
     org: str
     role: ChatRole
     enabled: bool = True
     show_names: bool = False  # may members' names appear in this branch chat
     disabled_reason: str | None = None
+    platform: Platform = Platform.TELEGRAM
+    webhook: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    address: str = ""  # one per destination (see :func:`address_of`); derived when empty
+
+    def __post_init__(self) -> None:
+        if not self.address:
+            object.__setattr__(
+                self, "address", address_of(self.platform, self.chat_id, self.webhook)
+            )
+
+    @property
+    def redacted(self) -> str:
+        """Where the chat is, safe to show: a Telegram id, or the webhook with its key hidden."""
+        if self.platform is Platform.TELEGRAM:
+            return str(self.chat_id)
+        return redact_webhook(self.webhook or "")
+
+
+def address_of(platform: Platform, chat_id: int | None, webhook: str | None) -> str:
+    """The destination's key: chats with one address share one robot and its rate limit.
+
+    ``telegram:<chat id>``, or the platform and a digest of the webhook (the URL is a secret,
+    so it is not spread into other tables).
+    """
+    if platform is Platform.TELEGRAM:
+        if chat_id is None:
+            raise ValueError("a Telegram chat needs a chat id")
+        return f"telegram:{chat_id}"
+    if not webhook:
+        raise ValueError(f"a {platform.value} chat needs a webhook URL")
+    digest = hashlib.sha256(webhook.strip().encode()).hexdigest()[:24]
+    return f"{platform.value}:{digest}"
+
+
+def redact_webhook(url: str) -> str:
+    """``url`` with its credential hidden: the query's values and the path's last part."""
+    parts = urlsplit(url.strip())
+    query = "&".join(f"{name}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    path = parts.path
+    if "/hook/" in path or not query:  # Feishu: the token is the last path segment
+        head, _, tail = path.rstrip("/").rpartition("/")
+        path = f"{head}/***" if tail else path
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +279,11 @@ def plan_summaries(
     per chat and month.
     """
     notices = []
-    seen: set[int] = set()
+    seen: set[str] = set()
     for chat in chats:
-        if chat.role is not ChatRole.INSPECTOR or not chat.enabled or chat.chat_id in seen:
+        if chat.role is not ChatRole.INSPECTOR or not chat.enabled or chat.address in seen:
             continue
-        seen.add(chat.chat_id)
+        seen.add(chat.address)
         rendered = render(chat)
         if rendered is None:
             continue
@@ -242,7 +315,7 @@ def _reminder(days_left: int, reminders: tuple[int, ...]) -> int | None:
 
 
 class _Router:
-    """Which enabled chats hear about an org or a cadre; one row per Telegram chat."""
+    """Which enabled chats hear about an org or a cadre; one row per destination (a Telegram chat or a robot)."""
 
     def __init__(self, chats: Sequence[Chat], orgs: Mapping[str, Org]) -> None:
         self.orgs = orgs
@@ -274,9 +347,9 @@ class _Router:
 
     @staticmethod
     def _once_per_chat(chats: Iterable[Chat]) -> list[Chat]:
-        seen: dict[int, Chat] = {}
+        seen: dict[str, Chat] = {}
         for chat in chats:
-            seen.setdefault(chat.chat_id, chat)
+            seen.setdefault(chat.address, chat)
         return list(seen.values())
 
     def for_miss(self, finding: Finding) -> list[Chat]:
@@ -286,7 +359,7 @@ class _Router:
         return self._once_per_chat([*self._branch_chats(finding.org), *inspectors])
 
     def inspectors_above(self, code: str) -> list[Chat]:
-        """Inspector chats of ``code`` and its ancestors, one per Telegram chat."""
+        """Inspector chats of ``code`` and its ancestors, one per destination."""
         return self._once_per_chat(
             c for ancestor in self._ancestors(code) for c in self.inspector.get(ancestor, ())
         )

@@ -1,13 +1,10 @@
-"""Where alert messages go: Telegram through python-telegram-bot, or the log when no token is set.
+"""Telegram through python-telegram-bot, its errors mapped to the dispatcher's outcomes.
 
-A :class:`Channel` sends one text to one chat and says what went wrong in terms the dispatcher
-acts on (:class:`DeliveryError` and its subclasses), not in HTTP or library terms:
-
-* :class:`RetryLater` — flood control (HTTP 429): wait ``seconds`` and send again;
-* :class:`Transient` — network trouble, timeouts, 5xx: try again later;
-* :class:`ChatGone` — the bot was removed or blocked, or the chat no longer exists;
-* :class:`ChatMoved` — the group became a supergroup with a new id;
-* :class:`Rejected` — Telegram refuses this message (any other 400): it can never be sent.
+* flood control (HTTP 429) is :class:`RetryLater`; network trouble, timeouts, 5xx are
+  :class:`Transient`;
+* the bot removed or blocked, or the chat gone, is :class:`ChatGone`;
+* a group that became a supergroup is :class:`ChatMoved`;
+* any other 400 is :class:`Rejected`: the message can never be sent.
 
 The bot token is a secret: it never appears in an exception raised from here, and the HTTP
 client's request log (which prints URLs, the token included) is silenced and redacted.
@@ -20,10 +17,19 @@ import datetime as dt
 import logging
 import os
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import structlog
+
+from monitor.alerts.channels.base import (
+    ChatGone,
+    ChatMoved,
+    Rejected,
+    RetryLater,
+    Transient,
+)
+from monitor.alerts.plan import Chat
 
 if TYPE_CHECKING:
     from telegram import Bot, Message
@@ -57,93 +63,6 @@ _URL_LOGGERS = (
     "telegram.BaseRequest",
     "telegram.HTTPXRequest",
 )
-
-
-class DeliveryError(Exception):
-    """A message was not delivered; the subclass says what to do about it."""
-
-
-class RetryLater(DeliveryError):
-    """Flood control: send again after ``seconds``."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"flood control: retry after {seconds:g} s")
-        self.seconds = seconds
-
-
-class Transient(DeliveryError):
-    """Network error, timeout or server error: try again later."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class ChatGone(DeliveryError):
-    """The bot can no longer write to this chat (removed, blocked, chat deleted)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class ChatMoved(DeliveryError):
-    """The group was upgraded to a supergroup: the same chat under ``new_chat_id``."""
-
-    def __init__(self, new_chat_id: int) -> None:
-        super().__init__(f"chat migrated to {new_chat_id}")
-        self.new_chat_id = new_chat_id
-
-
-class Rejected(DeliveryError):
-    """Telegram refuses this message; sending it again will not help."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@runtime_checkable
-class Channel(Protocol):
-    async def send(self, chat_id: int, text: str) -> int | None:
-        """Deliver ``text`` to ``chat_id``; the message id when the channel has one.
-
-        Raises :class:`DeliveryError` (a subclass of it) when the message was not delivered.
-        """
-        ...
-
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
-    ) -> int | None:
-        """Deliver a file (the monthly workbook); raises like :meth:`send`."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-class ConsoleChannel:
-    """No token configured: each message goes to ``emit`` (default: an INFO log event)."""
-
-    def __init__(self, emit: Callable[[int, str], None] | None = None) -> None:
-        self.emit = emit or _log_alert
-
-    async def send(self, chat_id: int, text: str) -> int | None:
-        self.emit(chat_id, text)
-        return None
-
-    async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
-    ) -> int | None:
-        size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
-        self.emit(chat_id, f"［文件：{filename}，{size}］{caption or ''}")
-        return None
-
-    async def aclose(self) -> None:
-        return None
-
-
-def _log_alert(chat_id: int, text: str) -> None:
-    log.info("console_alert", chat_id=chat_id, text=text)
 
 
 class TelegramChannel:
@@ -180,8 +99,10 @@ class TelegramChannel:
             self._ready = True
         return self._bot
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat: Chat, text: str) -> int | None:
         from telegram import LinkPreviewOptions
+
+        chat_id = _chat_id(chat)
 
         async def call(bot: Bot) -> Message:
             return await bot.send_message(
@@ -193,9 +114,11 @@ class TelegramChannel:
         return await self._call(call)
 
     async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
     ) -> int | None:
         from telegram import InputFile
+
+        chat_id = _chat_id(chat)
 
         async def call(bot: Bot) -> Message:
             return await bot.send_document(
@@ -251,18 +174,10 @@ class TelegramChannel:
         self._ready = False
 
 
-def channel_from_env(
-    environ: Mapping[str, str] = os.environ,
-    *,
-    console: Callable[[int, str], None] | None = None,
-) -> Channel:
-    """Telegram when ``ORGLIFE_TELEGRAM_TOKEN`` is set (at ``ORGLIFE_TELEGRAM_API_URL`` if
-    given), else the console (``console`` or the log)."""
-    token = environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        return ConsoleChannel(console)
-    base_url = environ.get(API_URL_ENV, "").strip() or None
-    return TelegramChannel(token, base_url)
+def _chat_id(chat: Chat) -> int:
+    if chat.chat_id is None:
+        raise Rejected(f"chat {chat.id} has no Telegram chat id")
+    return chat.chat_id
 
 
 def _seconds(exc: Exception) -> float:
