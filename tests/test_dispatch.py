@@ -30,6 +30,7 @@ from monitor.alerts.channels import (
     TelegramChannel,
     Transient,
     channel_from_env,
+    telegram_from_env,
 )
 from monitor.alerts.dispatch import Dispatcher, DispatchReport, backoff, compose, header
 from monitor.alerts.plan import (
@@ -52,6 +53,11 @@ BRANCH, INSPECTOR = -1001, -2002
 NOW = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)  # 10:00 in Shanghai
 AS_OF = dt.date(2026, 11, 24)
 CHILD = Path(__file__).parent / "dispatch_child.py"
+
+
+def to_chat(chat_id: int) -> Chat:
+    """A Telegram chat row to send to directly."""
+    return Chat(0, chat_id, "JD01", ChatRole.BRANCH)
 
 
 class FakeTime:
@@ -83,7 +89,9 @@ class Recorder:
         self.on_send: list[Callable[[], None]] = []
         self.closed = False
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat: Chat, text: str) -> int | None:
+        assert chat.chat_id is not None
+        chat_id = chat.chat_id
         queued = self.failures.get(chat_id)
         if queued:
             raise queued.pop(0)
@@ -93,9 +101,9 @@ class Recorder:
         return len(self.sent)
 
     async def send_document(
-        self, chat_id: int, filename: str, data: bytes, caption: str | None = None
+        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
     ) -> int | None:
-        return await self.send(chat_id, f"[{filename}, {len(data)} bytes] {caption or ''}")
+        return await self.send(chat, f"[{filename}, {len(data)} bytes] {caption or ''}")
 
     async def aclose(self) -> None:
         self.closed = True
@@ -636,7 +644,10 @@ def test_without_a_token_every_row_goes_to_the_console(linked: Store) -> None:
 
 def test_the_console_channel_logs_each_message_by_default() -> None:
     with capture_logs() as logs:
-        assert asyncio.run(ConsoleChannel().send(-7, "【组织生活到期提醒】共1项：\n• x")) is None
+        assert (
+            asyncio.run(ConsoleChannel().send(to_chat(-7), "【组织生活到期提醒】共1项：\n• x"))
+            is None
+        )
     assert logs == [
         {
             "event": "console_alert",
@@ -655,7 +666,7 @@ def test_the_token_never_appears_in_errors_or_logs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env = {"ORGLIFE_TELEGRAM_TOKEN": telegram.token, "ORGLIFE_TELEGRAM_API_URL": telegram.base_url}
-    channel = channel_from_env(env)
+    channel = telegram_from_env(env)
     assert isinstance(channel, TelegramChannel)
     assert telegram.token not in repr(channel)
     wrong = TelegramChannel("123456:" + "Wrong" * 8, telegram.base_url)  # 401 from the server
@@ -674,16 +685,16 @@ def test_the_token_never_appears_in_errors_or_logs(
         telegram.fail(-1, status=429, retry_after=5)
         for _ in range(5):
             try:
-                await channel.send(-1, "x")
+                await channel.send(to_chat(-1), "x")
             except DeliveryError as exc:
                 errors.append(exc)
         for other in (wrong, closed):
             try:
-                await other.send(-1, "x")
+                await other.send(to_chat(-1), "x")
             except DeliveryError as exc:
                 errors.append(exc)
             await other.aclose()
-        assert await channel.send(-1, "ok") == telegram.sent[-1].message_id
+        assert await channel.send(to_chat(-1), "ok") == telegram.sent[-1].message_id
         await channel.aclose()
 
     with capture_logs() as logs:

@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from monitor.alerts.channels import TelegramChannel
+from monitor.alerts.plan import Chat, ChatRole
 from monitor.calendar.feed import FeedInput, FeedKind, FeedSubject, build_feed
 from monitor.calendar.ical import render, stamp
 from monitor.check import Check
@@ -155,7 +156,7 @@ def test_telegram_gets_the_text_verbatim_and_without_a_parse_mode():
 
         async def send() -> None:
             try:
-                await channel.send(-100, text)
+                await channel.send(Chat(0, -100, "JD01", ChatRole.BRANCH), text)
             finally:
                 await channel.aclose()
 

@@ -7,7 +7,7 @@ the same dispatcher, right after the send returns; a row whose message was not a
 pending (deferred, or given back) and goes out on a later run.
 
 *Exactly once per chat*, with one exception: a message in flight when the process is killed
-between Telegram accepting it and the commit that marks its rows sent. Those rows are still
+between the platform accepting it and the commit that marks its rows sent. Those rows are still
 claimed by the dead dispatcher; once the lease expires they are claimed again and re-sent, so
 that one message arrives twice. (A send that times out after Telegram accepted it is the same
 case seen from the network: it is retried.) Nothing else is ever sent twice: a finished run
@@ -21,11 +21,19 @@ claims until its lease expires.
 Messages
 --------
 Per chat and kind, in the order missed (未按期), late records (补录), overdue ledger items
-(问题台账逾期), reminders (到期提醒): one digest with a header line and one ``• line`` per row;
-a digest longer than ``max_chars`` (Telegram's 4096) is split between lines, the continuation
-headers marked （续）. Then the monthly summary: its text as a message of its own, and its
-workbook as a document. At most
-``per_chat_per_minute`` messages go to one chat in any 60 seconds; chats take turns.
+(问题台账逾期), reminders (到期提醒): one digest with a header line and one line per row, in
+the chat's platform's :class:`~monitor.alerts.channels.style.Style` (Telegram plain text,
+WeCom/DingTalk markdown, a Feishu card); a digest longer than the platform allows (UTF-16
+units on Telegram, UTF-8 bytes elsewhere; ``max_chars`` overrides Telegram's 4096) is split
+between lines, the continuation headers marked （续）. Then the monthly summary: its text as a
+message of its own, and its files as documents where the platform takes files.
+
+Rate limits
+-----------
+Each destination (a Telegram chat, a robot's webhook) has its platform's limits (20 a minute;
+Feishu 100 a minute and 5 a second). Send slots are taken in the database
+(:meth:`AlertStore.reserve`), so replicas share one count per robot; a robot the platform
+throttled (DingTalk's 10-minute block) is blocked there for everyone. Chats take turns.
 """
 
 from __future__ import annotations
@@ -35,13 +43,13 @@ import contextlib
 import datetime as dt
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import ParamSpec, TypeVar
 
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from monitor.alerts.channels import (
+from monitor.alerts.channels.base import (
     Channel,
     ChatGone,
     ChatMoved,
@@ -49,7 +57,8 @@ from monitor.alerts.channels import (
     Rejected,
     RetryLater,
 )
-from monitor.alerts.plan import Chat, NoticeKind
+from monitor.alerts.channels.style import Rate, Style, style_for
+from monitor.alerts.plan import Chat, NoticeKind, Platform
 from monitor.alerts.store import AlertStore, Pending
 from monitor.store import Store
 from monitor.text.render import render
@@ -71,7 +80,6 @@ KIND_ORDER = (
 WHOLE = frozenset({NoticeKind.SUMMARY, NoticeKind.REPORT})
 CAPTION_MAX_CHARS = 1024
 
-BULLET = "• "
 TELEGRAM_MAX_CHARS = 4096
 
 BACKOFF_FIRST = 30.0  # seconds before the first retry after a transient failure
@@ -96,31 +104,23 @@ def text_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` UTF-16 units, ending in … when cut."""
-    if text_length(text) <= limit:
-        return text
-    out: list[str] = []
-    used = 0
-    for char in text:
-        size = text_length(char)
-        if used + size > limit - 1:
-            break
-        out.append(char)
-        used += size
-    return "".join(out) + "…"
-
-
-def compose(kind: NoticeKind, lines: Sequence[str], max_chars: int) -> list[tuple[str, range]]:
-    """Digest texts for ``lines`` of one kind, each at most ``max_chars`` long, with the index
-    range of the lines each carries. Lines are never split; a single line too long for a
-    message on its own (never the planner's) is cut short."""
+def compose(
+    kind: NoticeKind, lines: Sequence[str], limit: int | Style, style: Style | None = None
+) -> list[tuple[str, range]]:
+    """Digest texts for ``lines`` of one kind in ``style`` (default Telegram's), each at most
+    ``limit`` units long, with the index range of the lines each carries. Lines are never
+    split; a single line too long for a message on its own (never the planner's) is cut
+    short. ``limit`` may be given as the style alone (its own limit)."""
+    if isinstance(limit, Style):
+        style, limit = limit, limit.limit
+    style = style or Style()
     total = len(lines)
     if total == 0:
         return []
+    newline = style.measure(style.newline)
     # Budget the headers at their longest (every number as wide as the total).
-    first_room = max_chars - text_length(header(kind, total))
-    later_room = max_chars - text_length(header(kind, total, total, total))
+    first_room = limit - style.measure(style.heading(header(kind, total)))
+    later_room = limit - style.measure(style.heading(header(kind, total, total, total)))
     parts: list[tuple[int, list[str]]] = []
     i = 0
     while i < total:
@@ -128,21 +128,21 @@ def compose(kind: NoticeKind, lines: Sequence[str], max_chars: int) -> list[tupl
         start, used = i, 0
         chunk: list[str] = []
         while i < total:
-            bullet = BULLET + lines[i]
-            cost = 1 + text_length(bullet)  # the newline before it
+            item = style.item(lines[i])
+            cost = newline + style.measure(item)
             if chunk and used + cost > room:
                 break
             if not chunk and cost > room:
-                bullet = _truncate(bullet, room - 1)
-                cost = 1 + text_length(bullet)
-            chunk.append(bullet)
+                item = style.truncate(item, room - newline)
+                cost = newline + style.measure(item)
+            chunk.append(item)
             used += cost
             i += 1
         parts.append((start, chunk))
     result: list[tuple[str, range]] = []
     for start, chunk in parts:
-        head = header(kind, total, start + 1, start + len(chunk))
-        result.append(("\n".join([head, *chunk]), range(start, start + len(chunk))))
+        head = style.heading(header(kind, total, start + 1, start + len(chunk)))
+        result.append((style.newline.join([head, *chunk]), range(start, start + len(chunk))))
     return result
 
 
@@ -228,7 +228,18 @@ class Dispatcher:
         self.batch = batch
         # No send starts this close to the end of the lease: a send and a flood wait fit.
         self.margin = min(dt.timedelta(seconds=max_wait + 30), lease / 2)
-        self._sent_at: dict[int, deque[dt.datetime]] = {}  # Telegram chat id → recent sends
+        # Destinations known to be at their limit until then (saves asking the database).
+        self._not_before: dict[str, dt.datetime] = {}
+
+    def style(self, platform: Platform) -> Style:
+        """The platform's style; Telegram's with this dispatcher's ``max_chars`` and rate."""
+        if platform is Platform.TELEGRAM:
+            return replace(
+                style_for(platform),
+                limit=self.max_chars,
+                rates=(Rate(self.per_chat_per_minute, WINDOW.total_seconds()),),
+            )
+        return style_for(platform)
 
     # --- the run ---------------------------------------------------------------------------
 
@@ -257,7 +268,7 @@ class Dispatcher:
                 if _stopping(stop):
                     break
                 now = self.clock()
-                pick, wait = self._next(turns, now)
+                pick, wait = await self._next(turns, queues, now)
                 if now + dt.timedelta(seconds=wait) >= deadline:
                     log.warning("lease_ending", worker=self.worker, chats_left=len(turns))
                     break
@@ -300,99 +311,127 @@ class Dispatcher:
 
     # --- planning ------------------------------------------------------------------------
 
-    def _messages(self, rows: Sequence[Pending]) -> dict[int, deque[_Message]]:
-        """Digests per Telegram chat id: per chat row, then by kind, oldest rows first."""
+    def _messages(self, rows: Sequence[Pending]) -> dict[str, deque[_Message]]:
+        """Digests per destination: per chat row, then by kind, oldest rows first."""
         by_row: dict[int, list[Pending]] = {}
         for row in rows:
             by_row.setdefault(row.chat.id, []).append(row)
-        queues: dict[int, deque[_Message]] = {}
+        queues: dict[str, deque[_Message]] = {}
         for chat_rows in by_row.values():
             chat = chat_rows[0].chat
-            queue = queues.setdefault(chat.chat_id, deque())
+            style = self.style(chat.platform)
+            queue = queues.setdefault(chat.address, deque())
             for kind in KIND_ORDER:
                 of_kind = [r for r in chat_rows if r.kind is kind]
                 if kind in WHOLE:
                     for row in of_kind:
-                        limit = CAPTION_MAX_CHARS if row.document is not None else self.max_chars
-                        text = _truncate(row.line, limit)
+                        limit = style.limit
+                        if row.document is not None and chat.platform is Platform.TELEGRAM:
+                            limit = CAPTION_MAX_CHARS
+                        text = style.truncate(row.line, limit)
                         queue.append(_Message(chat, kind, text, [row], row.document, row.filename))
                     continue
-                for text, span in compose(kind, [r.line for r in of_kind], self.max_chars):
+                for text, span in compose(kind, [r.line for r in of_kind], style):
                     queue.append(_Message(chat, kind, text, [of_kind[i] for i in span]))
         return queues
 
-    def _next(self, turns: deque[int], now: dt.datetime) -> tuple[int | None, float]:
-        """The first chat in turn that may be sent to now; else how long until one may."""
+    async def _next(
+        self, turns: deque[str], queues: dict[str, deque[_Message]], now: dt.datetime
+    ) -> tuple[str | None, float]:
+        """The first destination in turn that has a send slot now (taken for it); else how
+        long until one may."""
         soonest: float | None = None
-        for chat_id in turns:
-            wait = self._rate_wait(chat_id, now)
-            if wait <= 0:
-                return chat_id, 0.0
+        for address in turns:
+            known = self._not_before.get(address)
+            if known is not None and known > now:
+                wait = (known - now).total_seconds()
+            else:
+                style = self.style(queues[address][0].chat.platform)
+                wait = await _db(
+                    AlertStore(self.store).reserve, address, now=now, rates=style.rates
+                )
+                if wait <= 0:
+                    self._not_before.pop(address, None)
+                    return address, 0.0
+                self._not_before[address] = now + dt.timedelta(seconds=wait)
             soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest or 0.0
-
-    def _rate_wait(self, chat_id: int, now: dt.datetime) -> float:
-        sent = self._sent_at.get(chat_id)
-        if not sent:
-            return 0.0
-        while sent and sent[0] <= now - WINDOW:
-            sent.popleft()
-        if len(sent) < self.per_chat_per_minute:
-            return 0.0
-        return max((sent[0] + WINDOW - now).total_seconds(), 0.001)
 
     # --- one message ----------------------------------------------------------------------
 
     async def _deliver(
         self,
-        chat_id: int,
-        queues: dict[int, deque[_Message]],
+        address: str,
+        queues: dict[str, deque[_Message]],
         report: DispatchReport,
         stop: asyncio.Event | None,
         deadline: dt.datetime,
-    ) -> int | None:
-        """Send the head of ``chat_id``'s queue and settle its rows. Returns the id under which
-        the chat's queue goes on (it changes when the chat moved), or None when it is done."""
-        queue = queues[chat_id]
+    ) -> str | None:
+        """Send the head of ``address``'s queue and settle its rows. Returns the address under
+        which the queue goes on (it changes when a Telegram chat moved), or None when done."""
+        queue = queues[address]
         message = queue[0]
         migrations = 0
         while True:
             try:
                 if message.document is not None:
                     message_id = await self.channel.send_document(
-                        chat_id, message.filename or "report.xlsx", message.document, message.text
+                        message.chat,
+                        message.filename or "report.xlsx",
+                        message.document,
+                        message.text,
                     )
                 else:
-                    message_id = await self.channel.send(chat_id, message.text)
+                    message_id = await self.channel.send(message.chat, message.text)
             except RetryLater as exc:
                 now = self.clock()
                 resume = now + dt.timedelta(seconds=exc.seconds)
-                if exc.seconds <= self.max_wait and resume < deadline:
-                    log.info("flood_wait", chat_id=chat_id, seconds=exc.seconds)
+                if exc.robot:  # the platform blocked the robot: every replica must wait
+                    await _db(AlertStore(self.store).block, address, resume)
+                    self._not_before[address] = resume
+                elif exc.seconds <= self.max_wait and resume < deadline:
+                    log.info(
+                        "flood_wait",
+                        chat_id=message.chat.chat_id,
+                        address=address,
+                        seconds=exc.seconds,
+                    )
                     await self._pause(exc.seconds, stop)
                     if _stopping(stop):
-                        return chat_id  # unsent: given back with the rest
+                        return address  # unsent: given back with the rest
                     continue
-                await self._defer(queues.pop(chat_id), resume, str(exc), report)
-                log.warning("flood_deferred", chat_id=chat_id, seconds=exc.seconds)
+                await self._defer(queues.pop(address), resume, str(exc), report)
+                log.warning(
+                    "flood_deferred",
+                    chat_id=message.chat.chat_id,
+                    address=address,
+                    seconds=exc.seconds,
+                )
                 return None
             except ChatMoved as exc:
                 migrations += 1
                 if migrations > MAX_MIGRATIONS:
-                    await self._transient(chat_id, queues, message, str(exc), report)
+                    await self._transient(address, queues, message, str(exc), report)
                     return None
-                chat_id = await self._migrate(chat_id, exc.new_chat_id, queues, message)
+                address = await self._migrate(address, exc.new_chat_id, queues, message)
+                message = queues[address][0]
+                queue = queues[address]
                 report.chats_migrated += 1
                 continue
             except ChatGone as exc:
-                ids = [i for m in queues.pop(chat_id) for i in m.ids]
+                ids = [i for m in queues.pop(address) for i in m.ids]
                 now = self.clock()
-                await _db(AlertStore(self.store).disable_chat, chat_id, exc.reason, now=now)
+                await _db(AlertStore(self.store).disable_chat, address, exc.reason, now=now)
                 await _db(AlertStore(self.store).release, ids, worker=self.worker)
                 report.chats_disabled += 1
                 report.rows_released += len(ids)
                 log.warning(
-                    "chat_disabled", chat_id=chat_id, org=message.chat.org, reason=exc.reason
+                    "chat_disabled",
+                    chat_id=message.chat.chat_id,
+                    address=address,
+                    platform=message.chat.platform.value,
+                    org=message.chat.org,
+                    reason=exc.reason,
                 )
                 return None
             except Rejected as exc:
@@ -408,19 +447,19 @@ class Dispatcher:
                 report.rows_dropped += len(message.ids)
                 log.warning(
                     "message_rejected",
-                    chat_id=chat_id,
+                    chat_id=message.chat.chat_id,
+                    address=address,
                     org=message.chat.org,
                     rows=len(message.ids),
                     reason=exc.reason,
                 )
-                return chat_id
+                return address
             except DeliveryError as exc:  # Transient, and anything not more specific
-                await self._transient(chat_id, queues, message, str(exc), report)
+                await self._transient(address, queues, message, str(exc), report)
                 return None
             break
-        # Telegram accepted it: mark at once, whatever else is going on.
+        # The platform accepted it: mark at once, whatever else is going on.
         now = self.clock()
-        self._sent_at.setdefault(chat_id, deque()).append(now)
         await _db(
             AlertStore(self.store).mark_sent,
             message.ids,
@@ -431,25 +470,26 @@ class Dispatcher:
         queue.popleft()
         report.messages += 1
         report.rows_sent += len(message.ids)
-        return chat_id
+        return address
 
     async def _transient(
         self,
-        chat_id: int,
-        queues: dict[int, deque[_Message]],
+        address: str,
+        queues: dict[str, deque[_Message]],
         message: _Message,
         error: str,
         report: DispatchReport,
     ) -> None:
-        """Retry the chat's rows later, backing off by the attempts so far."""
+        """Retry the destination's rows later, backing off by the attempts so far."""
         attempts = max(r.attempts for r in message.rows)
         delay = backoff(attempts)
         await self._defer(
-            queues.pop(chat_id), self.clock() + dt.timedelta(seconds=delay), error, report
+            queues.pop(address), self.clock() + dt.timedelta(seconds=delay), error, report
         )
         log.warning(
             "delivery_failed",
-            chat_id=chat_id,
+            chat_id=message.chat.chat_id,
+            address=address,
             org=message.chat.org,
             error=error,
             attempts=attempts,
@@ -475,23 +515,32 @@ class Dispatcher:
         report.rows_deferred += len(ids)
 
     async def _migrate(
-        self, old: int, new: int, queues: dict[int, deque[_Message]], message: _Message
-    ) -> int:
-        try:
-            await _db(AlertStore(self.store).migrate_chat, old, new)
-        except IntegrityError:
-            # The new id is already linked to the same org and role: send there this time;
-            # the old link keeps redirecting until it is removed.
-            log.warning("chat_migration_conflict", old=old, new=new, org=message.chat.org)
-        else:
-            log.warning("chat_migrated", old=old, new=new, org=message.chat.org)
-        queue = queues.pop(old)
+        self, old: str, new_chat_id: int, queues: dict[str, deque[_Message]], message: _Message
+    ) -> str:
+        """A Telegram group became a supergroup: re-address its queue to the new id."""
+        old_id = message.chat.chat_id
+        new = f"telegram:{new_chat_id}"
+        if old_id is not None:
+            try:
+                await _db(AlertStore(self.store).migrate_chat, old_id, new_chat_id)
+            except IntegrityError:
+                # The new id is already linked to the same org and role: send there this
+                # time; the old link keeps redirecting until it is removed.
+                log.warning(
+                    "chat_migration_conflict", old=old_id, new=new_chat_id, org=message.chat.org
+                )
+            else:
+                log.warning("chat_migrated", old=old_id, new=new_chat_id, org=message.chat.org)
+        queue = deque(
+            replace(m, chat=replace(m.chat, chat_id=new_chat_id, address=new))
+            for m in queues.pop(old)
+        )
         existing = queues.get(new)
         if existing is not None:
             queue.extend(existing)
         queues[new] = queue
-        if old in self._sent_at:
-            self._sent_at.setdefault(new, deque()).extend(self._sent_at.pop(old))
+        if old in self._not_before:
+            self._not_before[new] = self._not_before.pop(old)
         return new
 
     async def _pause(self, seconds: float, stop: asyncio.Event | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -80,6 +80,7 @@ class Chat:
     webhook: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
     address: str = ""  # one per destination (see :func:`address_of`); derived when empty
+    welcomed: bool = True  # had its first digest of what was outstanding when it was linked
 
     def __post_init__(self) -> None:
         if not self.address:
@@ -169,6 +170,7 @@ class Notice:
 class AlertPlan:
     states: dict[FindingKey, FindingState] = field(default_factory=dict)  # new or changed
     notices: list[Notice] = field(default_factory=list)
+    welcomed: frozenset[int] = frozenset()  # chats given their first digest by this plan
 
 
 def plan(
@@ -183,6 +185,7 @@ def plan(
     workdays: WorkCalendar,
     as_of: dt.date,
     reminders: bool = True,
+    cleared: Set[FindingKey] = frozenset(),
 ) -> AlertPlan:
     """What this cycle records and announces.
 
@@ -190,10 +193,15 @@ def plan(
     each miss (a 补录 goes to exactly those). Orgs must include every ancestor of the judged
     orgs so inspector chats higher up are found. ``reminders`` off leaves reminders out (the
     service sends them once a day, at 09:00).
+
+    A chat linked since the last cycle (not yet ``welcomed``) first catches up: every miss
+    in its scope that was announced before it came, unless its ledger item was cleared
+    (``cleared``), goes to it in the same digest as the new ones.
     """
     router = _Router(chats, orgs)
     rules = {r.id: r for r in pack.rules}
-    result = AlertPlan()
+    fresh = frozenset(c.id for c in chats if c.enabled and not c.welcomed)
+    result = AlertPlan(welcomed=fresh)
     for finding in findings:
         rule = rules.get(finding.rule)
         if rule is None:
@@ -204,6 +212,14 @@ def plan(
         if finding.status is Status.MISSED and before is None:
             result.states[key] = FindingState.MISSED
             for chat in router.for_miss(finding):
+                line = words.missed(names=chat.role is ChatRole.INSPECTOR or chat.show_names)
+                result.notices.append(
+                    Notice(f"missed:{key.token}", chat.id, NoticeKind.MISSED, key, line)
+                )
+        elif finding.status is Status.MISSED and fresh and key not in cleared:
+            for chat in router.for_miss(finding):
+                if chat.id not in fresh:
+                    continue
                 line = words.missed(names=chat.role is ChatRole.INSPECTOR or chat.show_names)
                 result.notices.append(
                     Notice(f"missed:{key.token}", chat.id, NoticeKind.MISSED, key, line)
@@ -315,7 +331,7 @@ def _reminder(days_left: int, reminders: tuple[int, ...]) -> int | None:
 
 
 class _Router:
-    """Which enabled chats hear about an org or a cadre; one row per destination (a Telegram chat or a robot)."""
+    """Which enabled chats hear about an org or a cadre; one row per destination."""
 
     def __init__(self, chats: Sequence[Chat], orgs: Mapping[str, Org]) -> None:
         self.orgs = orgs

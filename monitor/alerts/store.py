@@ -16,11 +16,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from monitor.alerts.plan import AlertPlan, Chat, ChatRole, FindingKey, FindingState, NoticeKind
+from monitor.alerts.channels.style import Rate
+from monitor.alerts.plan import (
+    AlertPlan,
+    Chat,
+    ChatRole,
+    FindingKey,
+    FindingState,
+    NoticeKind,
+    Platform,
+    address_of,
+)
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.store import Store
 from monitor.store.moments import aware, utc
@@ -32,6 +42,8 @@ from monitor.store.tables import (
     MemberRow,
     OrgRow,
     OutboxRow,
+    RobotRow,
+    RobotSendRow,
     TelegramUserRow,
 )
 
@@ -43,6 +55,8 @@ OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
 ORG = OrgRow.__table__  # type: ignore[attr-defined]
 MEMBER = MemberRow.__table__  # type: ignore[attr-defined]
+ROBOT = RobotRow.__table__  # type: ignore[attr-defined]
+SEND = RobotSendRow.__table__  # type: ignore[attr-defined]
 
 CODE_TTL = dt.timedelta(minutes=10)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
@@ -87,26 +101,49 @@ class AlertStore:
     # --- chats ----------------------------------------------------------------------------
 
     def add_chat(
-        self, org: str, chat_id: int, role: ChatRole, *, now: dt.datetime, show_names: bool = False
+        self,
+        org: str,
+        chat_id: int | None,
+        role: ChatRole,
+        *,
+        now: dt.datetime,
+        show_names: bool = False,
+        platform: Platform = Platform.TELEGRAM,
+        webhook: str | None = None,
+        secret: str | None = None,
     ) -> Chat:
-        """Link ``chat_id`` to ``org`` with ``role``; linking again re-enables the chat."""
+        """Link a chat to ``org`` with ``role``: a Telegram ``chat_id``, or a robot's
+        ``webhook`` (and signing ``secret``). Linking again re-enables the chat and takes the
+        new secret."""
         with self.engine.begin() as conn:
-            return self._add_chat(conn, org, chat_id, role, now, show_names)
+            return self._add_chat(
+                conn, org, chat_id, role, now, show_names, platform, webhook, secret
+            )
 
     def _add_chat(
         self,
         conn: Connection,
         org: str,
-        chat_id: int,
+        chat_id: int | None,
         role: ChatRole,
         now: dt.datetime,
         show_names: bool,
+        platform: Platform = Platform.TELEGRAM,
+        webhook: str | None = None,
+        secret: str | None = None,
     ) -> Chat:
         if conn.execute(select(ORG.c.code).where(ORG.c.code == org)).first() is None:
             raise UnknownOrgError(org)
+        if platform is not Platform.TELEGRAM:
+            chat_id = None
+            webhook = (webhook or "").strip()
+            secret = (secret or "").strip() or None
+        else:
+            webhook = secret = None
+        address = address_of(platform, chat_id, webhook)
         found = conn.execute(
             select(CHAT.c.id).where(
-                and_(CHAT.c.chat_id == chat_id, CHAT.c.org == org, CHAT.c.role == role.value)
+                and_(CHAT.c.address == address, CHAT.c.org == org, CHAT.c.role == role.value)
             )
         ).first()
         if found is None:
@@ -114,6 +151,10 @@ class AlertStore:
                 insert(CHAT)
                 .values(
                     chat_id=chat_id,
+                    platform=platform.value,
+                    address=address,
+                    webhook=webhook,
+                    secret=secret,
                     org=org,
                     role=role.value,
                     show_names=show_names,
@@ -126,24 +167,35 @@ class AlertStore:
             conn.execute(
                 update(CHAT)
                 .where(CHAT.c.id == row_id)
-                .values(disabled=None, disabled_reason=None, show_names=show_names)
+                .values(
+                    disabled=None,
+                    disabled_reason=None,
+                    show_names=show_names,
+                    webhook=webhook,
+                    secret=secret,
+                )
             )
         row = conn.execute(select(CHAT).where(CHAT.c.id == row_id)).one()
         return _chat(row)
 
-    def chats(self, *, chat_id: int | None = None) -> list[Chat]:
-        query = select(CHAT).order_by(CHAT.c.org, CHAT.c.role, CHAT.c.chat_id)
+    def chats(self, *, chat_id: int | None = None, id: int | None = None) -> list[Chat]:
+        """Linked chats (with a Telegram ``chat_id``, or the row ``id``), by org and role."""
+        query = select(CHAT).order_by(CHAT.c.org, CHAT.c.role, CHAT.c.id)
         if chat_id is not None:
             query = query.where(CHAT.c.chat_id == chat_id)
+        if id is not None:
+            query = query.where(CHAT.c.id == id)
         with self.engine.connect() as conn:
             return [_chat(r) for r in conn.execute(query)]
 
-    def disable_chat(self, chat_id: int, reason: str, *, now: dt.datetime) -> int:
-        """Stop sending to a Telegram chat (bot removed, chat gone). Its pending rows stay and
-        go out if the chat is linked again (`orglife chats add` re-enables it)."""
+    def disable_chat(self, where: str | int, reason: str, *, now: dt.datetime) -> int:
+        """Stop sending to a destination (an address, or a Telegram chat id): bot removed,
+        webhook invalid, wrong secret. Its pending rows stay and go out if the chat is linked
+        again (`orglife chats add` re-enables it)."""
+        address = where if isinstance(where, str) else f"telegram:{where}"
         statement = (
             update(CHAT)
-            .where(and_(CHAT.c.chat_id == chat_id, CHAT.c.disabled.is_(None)))
+            .where(and_(CHAT.c.address == address, CHAT.c.disabled.is_(None)))
             .values(disabled=utc(now), disabled_reason=reason[:500])
         )
         with self.engine.begin() as conn:
@@ -153,7 +205,67 @@ class AlertStore:
         """Telegram turned a group into a supergroup: the same chat, a new id."""
         with self.engine.begin() as conn:
             return int(
-                conn.execute(update(CHAT).where(CHAT.c.chat_id == old).values(chat_id=new)).rowcount
+                conn.execute(
+                    update(CHAT)
+                    .where(CHAT.c.address == f"telegram:{old}")
+                    .values(chat_id=new, address=f"telegram:{new}")
+                ).rowcount
+            )
+
+    # --- the shared rate limit of each destination ------------------------------------------
+
+    def reserve(self, address: str, *, now: dt.datetime, rates: Sequence[Rate]) -> float:
+        """Take a send slot on ``address`` now, or say how many seconds until one is free.
+
+        The slots live in the database, so every replica sees the same count: a robot's
+        20 messages a minute are 20 across the province, not 20 per process. Returns 0.0 when
+        the slot was taken.
+        """
+        now = utc(now)
+        longest = max((r.seconds for r in rates), default=60.0)
+        with self.engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(dialect.insert(ROBOT).values(address=address).on_conflict_do_nothing())
+            lock = select(ROBOT.c.blocked_until).where(ROBOT.c.address == address)
+            if conn.dialect.name == "postgresql":
+                lock = lock.with_for_update()  # one replica counts and takes a slot at a time
+            blocked = conn.execute(lock).scalar_one_or_none()
+            if blocked is not None and aware(blocked) > now:
+                return max((aware(blocked) - now).total_seconds(), 0.001)
+            conn.execute(
+                delete(SEND).where(
+                    and_(
+                        SEND.c.address == address,
+                        SEND.c.at <= now - dt.timedelta(seconds=longest),
+                    )
+                )
+            )
+            taken: list[Any] = list(
+                conn.execute(select(SEND.c.at).where(SEND.c.address == address)).scalars()
+            )
+            recent = sorted(aware(at) for at in taken)
+            wait = 0.0
+            for rate in rates:
+                inside = [at for at in recent if at > now - dt.timedelta(seconds=rate.seconds)]
+                if len(inside) >= rate.messages:
+                    oldest = inside[len(inside) - rate.messages]
+                    free = oldest + dt.timedelta(seconds=rate.seconds)
+                    wait = max(wait, (free - now).total_seconds(), 0.001)
+            if wait > 0:
+                return wait
+            conn.execute(insert(SEND).values(address=address, at=now))
+        return 0.0
+
+    def block(self, address: str, until: dt.datetime) -> None:
+        """Nothing goes to ``address`` before ``until`` (the platform throttled the robot)."""
+        with self.engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(ROBOT).values(address=address, blocked_until=utc(until))
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["address"],
+                    set_={"blocked_until": statement.excluded.blocked_until},
+                )
             )
 
     # --- one-time codes -------------------------------------------------------------------
@@ -264,14 +376,24 @@ class AlertStore:
                     found.setdefault(by_key[str(key)], set()).add(int(chat))
         return {k: frozenset(v) for k, v in found.items()}
 
-    def record(self, plan: AlertPlan, *, now: dt.datetime) -> Counter[NoticeKind]:
-        """Record the plan's finding states and enqueue its notices in one transaction.
+    def record(
+        self, plan: AlertPlan, *, now: dt.datetime, welcomed: Iterable[int] = ()
+    ) -> Counter[NoticeKind]:
+        """Record the plan's finding states and enqueue its notices in one transaction; the
+        chats in ``welcomed`` (row ids) have had their first digest with it.
 
         Returns the new outbox rows by kind; a notice already in the outbox for its chat is
         skipped.
         """
         now = utc(now)
         with self.engine.begin() as conn:
+            fresh = sorted(set(welcomed))
+            if fresh:
+                conn.execute(
+                    update(CHAT)
+                    .where(and_(CHAT.c.id.in_(fresh), CHAT.c.welcomed.is_(None)))
+                    .values(welcomed=now)
+                )
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             if plan.states:
                 statement = dialect.insert(STATE)
@@ -453,34 +575,35 @@ class AlertStore:
 
 
 def _chat(row: Any) -> Chat:
+    return _chat_of(row._mapping, CHAT.c)
+
+
+def _chat_of(m: Any, c: Any) -> Chat:
+    """A :class:`Chat` from a row mapping ``m`` whose chat columns are ``c``."""
     return Chat(
-        id=int(row.id),
-        chat_id=int(row.chat_id),
-        org=str(row.org),
-        role=ChatRole(row.role),
-        enabled=row.disabled is None,
-        show_names=bool(row.show_names),
-        disabled_reason=row.disabled_reason,
+        id=int(m[c.id]),
+        chat_id=None if m[c.chat_id] is None else int(m[c.chat_id]),
+        org=str(m[c.org]),
+        role=ChatRole(m[c.role]),
+        enabled=m[c.disabled] is None,
+        show_names=bool(m[c.show_names]),
+        disabled_reason=m[c.disabled_reason],
+        platform=Platform(m[c.platform]),
+        webhook=m[c.webhook],
+        secret=m[c.secret],
+        address=str(m[c.address]),
+        welcomed=m[c.welcomed] is not None,
     )
 
 
 def _pending(row: Any) -> Pending:
     m = row._mapping
-    chat = Chat(
-        id=int(m[CHAT.c.id]),
-        chat_id=int(m[CHAT.c.chat_id]),
-        org=str(m[CHAT.c.org]),
-        role=ChatRole(m[CHAT.c.role]),
-        enabled=m[CHAT.c.disabled] is None,
-        show_names=bool(m[CHAT.c.show_names]),
-        disabled_reason=m[CHAT.c.disabled_reason],
-    )
     return Pending(
         id=int(m[OUTBOX.c.id]),
         key=str(m[OUTBOX.c.key]),
         kind=NoticeKind(m[OUTBOX.c.kind]),
         line=str(m[OUTBOX.c.line]),
-        chat=chat,
+        chat=_chat_of(m, CHAT.c),
         attempts=int(m[OUTBOX.c.attempts]),
         document=None if m[OUTBOX.c.document] is None else bytes(m[OUTBOX.c.document]),
         filename=m[OUTBOX.c.filename],

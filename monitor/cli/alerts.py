@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import click
 
-from monitor.alerts.plan import ChatRole, NoticeKind
+from monitor.alerts.plan import ChatRole, NoticeKind, Platform, redact_webhook
 from monitor.alerts.store import AlertStore
 from monitor.cli import common
+from monitor.core.errors import OrglifeError
 from monitor.core.rules import load_pack
 from monitor.holidays import default_holiday_dirs, work_calendar
 from monitor.text import cli as msg
@@ -41,39 +44,148 @@ _role_option = click.option(
 
 @click.group("chats")
 def chats() -> None:
-    """Chats (Telegram groups) linked to orgs: add, list, make a link code."""
+    """Chats linked to orgs (Telegram groups, WeCom/DingTalk/Feishu robots): add, list, test."""
+
+
+_PLATFORMS = [p.value for p in Platform]
+
+# What each platform's webhook must contain (the credential), and how to say so.
+_WEBHOOK_SHAPES = {
+    Platform.WECOM: ("key", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"),
+    Platform.DINGTALK: ("access_token", "https://oapi.dingtalk.com/robot/send?access_token=…"),
+    Platform.FEISHU: ("/hook/", "https://open.feishu.cn/open-apis/bot/v2/hook/…"),
+}
+
+
+def _check_webhook(platform: Platform, webhook: str) -> None:
+    """A webhook that cannot be the platform's is refused before it is stored.
+
+    Only the scheme and the credential's place are checked: private deployments (政务微信,
+    专有钉钉) run the same API on their own hosts.
+    """
+    marker, expected = _WEBHOOK_SHAPES[platform]
+    parts = urlsplit(webhook)
+    if marker.startswith("/"):
+        found = marker in parts.path and not parts.path.endswith(marker)
+    else:
+        found = bool(dict(parse_qsl(parts.query)).get(marker))
+    if parts.scheme not in ("http", "https") or not parts.netloc or not found:
+        raise OrglifeError(
+            msg.bad_webhook(
+                platform=platform.label, where=redact_webhook(webhook), expected=expected
+            )
+        )
 
 
 @chats.command("add")
 @click.option("--org", "org", required=True, help="The org code the chat belongs to.")
-@click.option("--chat", "chat_id", required=True, type=int, help="Telegram chat id (groups < 0).")
 @_role_option
+@click.option(
+    "--channel",
+    "platform",
+    type=click.Choice(_PLATFORMS),
+    default=Platform.TELEGRAM.value,
+    show_default=True,
+    help="Where the chat lives: a Telegram chat, or a WeCom/DingTalk/Feishu group robot.",
+)
+@click.option("--chat", "chat_id", type=int, help="Telegram chat id (groups < 0).")
+@click.option("--webhook", help="The robot's whole webhook URL (wecom, dingtalk, feishu).")
+@click.option("--secret", help="The robot's signing secret (加签), for dingtalk and feishu.")
 @click.option("--show-names", is_flag=True, help="Allow members' names in this branch chat.")
 @click.pass_obj
 @common.handles_errors
-def chats_add(obj: common.Context, org: str, chat_id: int, role: str, show_names: bool) -> None:
-    """Link a chat to an org (again: re-enables a disabled chat)."""
+def chats_add(
+    obj: common.Context,
+    org: str,
+    role: str,
+    platform: str,
+    chat_id: int | None,
+    webhook: str | None,
+    secret: str | None,
+    show_names: bool,
+) -> None:
+    """Link a chat to an org and print its id (again: re-enables a disabled chat)."""
+    where = Platform(platform)
+    if where is Platform.TELEGRAM:
+        if webhook is not None or secret is not None:
+            raise OrglifeError(msg.TELEGRAM_NO_WEBHOOK)
+        if chat_id is None:
+            raise OrglifeError(msg.CHAT_NEEDS_ID)
+    else:
+        if chat_id is not None:
+            raise OrglifeError(msg.ROBOT_NO_CHAT_ID.format(platform=where.label))
+        if not (webhook or "").strip():
+            raise OrglifeError(msg.ROBOT_NEEDS_WEBHOOK.format(platform=where.label))
+        webhook = (webhook or "").strip()
+        _check_webhook(where, webhook)
     chat = AlertStore(obj.store).add_chat(
-        org.strip(), chat_id, _role(role), now=_now(), show_names=show_names
+        org.strip(),
+        chat_id,
+        _role(role),
+        now=_now(),
+        show_names=show_names,
+        platform=where,
+        webhook=webhook,
+        secret=secret,
     )
     name = obj.store.org(chat.org).name
-    common.out.print(
-        msg.chat_linked(
+    click.echo(chat.id)
+    if chat.platform is Platform.TELEGRAM and chat.chat_id is not None:
+        line = msg.chat_linked(
             chat_id=chat.chat_id, org_code=chat.org, org_name=name, role=chat.role.value
-        ),
-        highlight=False,
-    )
+        )
+    else:
+        line = msg.robot_linked(
+            id=chat.id,
+            platform=chat.platform.label,
+            where=chat.redacted,
+            org_code=chat.org,
+            org_name=name,
+            role=chat.role.value,
+            signed=chat.secret is not None,
+        )
+    common.err.print(line, highlight=False, markup=False)
 
 
 @chats.command("list")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one tab-separated line per chat; json: an array of objects.",
+)
 @click.pass_obj
 @common.handles_errors
-def chats_list(obj: common.Context) -> None:
-    """One line per linked chat: chat id, org, role, and `disabled` with the reason."""
+def chats_list(obj: common.Context, fmt: str) -> None:
+    """One line per linked chat: id, platform, where (webhooks redacted), org, role, state."""
     found = AlertStore(obj.store).chats()
     names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
+    if fmt == "json":
+        listed = [
+            {
+                "id": chat.id,
+                "channel": chat.platform.value,
+                "org": chat.org,
+                "org_name": names.get(chat.org, ""),
+                "role": chat.role.value,
+                "disabled": not chat.enabled,
+                "reason": chat.disabled_reason if not chat.enabled else None,
+                "chat_id": chat.chat_id,
+                "webhook": None if chat.webhook is None else chat.redacted,
+                "signed": chat.secret is not None,
+                "show_names": chat.show_names,
+            }
+            for chat in found
+        ]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+        return
     for chat in found:
-        line = f"{chat.chat_id}\t{chat.org}\t{names.get(chat.org, '')}\t{chat.role.value}"
+        line = (
+            f"{chat.id}\t{chat.platform.value}\t{chat.redacted}\t{chat.org}"
+            f"\t{names.get(chat.org, '')}\t{chat.role.value}"
+        )
         if chat.show_names:
             line += "\tshow-names"
         if not chat.enabled:
@@ -81,6 +193,56 @@ def chats_list(obj: common.Context) -> None:
         click.echo(line)
     if not found:
         common.err.print(msg.NO_CHATS, highlight=False)
+
+
+@chats.command("test")
+@click.argument("chat", type=int)
+@click.pass_obj
+@common.handles_errors
+def chats_test(obj: common.Context, chat: int) -> None:
+    """Send a test message to chat CHAT (its id in `chats list`) and print the answer."""
+    from monitor.alerts.channels import ConsoleChannel, DeliveryError, channel_from_env
+    from monitor.alerts.channels.style import style_for
+
+    found = AlertStore(obj.store).chats(id=chat)
+    if not found:
+        raise OrglifeError(msg.no_such_chat(chat))
+    (target,) = found
+    name = obj.store.org(target.org).name
+    style = style_for(target.platform)
+    text = style.plain(
+        msg.chat_test_text(org_code=target.org, org_name=name, role=target.role.value)
+    )
+    channels = channel_from_env(os.environ, console=_print_message)
+    if target.platform is Platform.TELEGRAM and isinstance(
+        channels.for_platform(Platform.TELEGRAM), ConsoleChannel
+    ):
+        common.err.print(msg.NO_TELEGRAM_TOKEN, highlight=False)
+
+    async def send() -> str:
+        # The test takes a slot of the robot's shared rate limit like any message.
+        store = AlertStore(obj.store)
+        for _ in range(3):
+            wait = await asyncio.to_thread(
+                store.reserve, target.address, now=_now(), rates=style.rates
+            )
+            if wait <= 0:
+                break
+            await asyncio.sleep(min(wait, 60.0))
+        try:
+            return str(await channels.probe(target, text))
+        finally:
+            await channels.aclose()
+
+    label = target.platform.label
+    try:
+        answer = asyncio.run(send())
+    except DeliveryError as exc:
+        said = None if exc.answer is None else str(exc.answer)
+        common.fail(msg.chat_test_failed(platform=label, answer=said, reason=str(exc)))
+    common.out.print(msg.chat_test_sent(platform=label, answer=answer), highlight=False)
+    if not target.enabled:
+        common.err.print(msg.chat_test_disabled(target.disabled_reason), highlight=False)
 
 
 @chats.command("code")

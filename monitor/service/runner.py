@@ -35,6 +35,7 @@ from monitor.core.domain import Status
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
+from monitor.ledger.model import LedgerStatus
 from monitor.ledger.store import LedgerStore
 from monitor.reporting.build import monthly_summary
 from monitor.store import Store
@@ -84,6 +85,14 @@ def run_cycle(
         if f.status is Status.HELD and states.get(planner.FindingKey.of(f)) is FindingState.MISSED
     ]
     chats = AlertStore(store).chats()
+    fresh = [c for c in chats if c.enabled and not c.welcomed]
+    cleared: frozenset[planner.FindingKey] = frozenset()
+    if fresh:  # what was cleared does not belong in a new chat's first digest
+        cleared = frozenset(
+            planner.FindingKey(i.org, i.member or "", i.rule, i.period)
+            for i in LedgerStore(store).items(status=LedgerStatus.CLEARED)
+            if i.rule is not None and i.period is not None
+        )
     cadres = {m.id: m for m in check.registers.cadres}
     result = planner.plan(
         check.findings,
@@ -96,6 +105,7 @@ def run_cycle(
         workdays=workdays,
         as_of=as_of,
         reminders=reminders,
+        cleared=cleared,
     )
     ledger = update_ledger(store, pack, check, today=as_of, now=now)
     # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
@@ -108,9 +118,17 @@ def run_cycle(
         cadres=cadres,
         rule_names={r.id: r.name for r in pack.rules},
     )
-    plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
-    enqueued = AlertStore(store).record(plan, now=now)
     alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
+    if fresh:  # a new chat also hears of the items already overdue in its scope
+        overdue_notices += planner.plan_overdue(
+            LedgerStore(store).items(status=LedgerStatus.OVERDUE),
+            chats=fresh,
+            orgs=check.registers.orgs,
+            cadres=cadres,
+            rule_names={r.id: r.name for r in pack.rules},
+        )
+    plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
+    enqueued = AlertStore(store).record(plan, now=now, welcomed=result.welcomed)
     LedgerStore(store).mark_alerted(sorted(alerted), now=now)
     missed = sum(1 for f in check.findings if f.status is Status.MISSED)
     return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)

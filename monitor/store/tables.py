@@ -133,13 +133,30 @@ class FeedEventRow(SQLModel, table=True):
 
 
 class ChatRow(SQLModel, table=True):
-    """A chat linked to an org with a role (branch or inspector)."""
+    """A chat linked to an org with a role (branch or inspector): a Telegram chat or a robot.
+
+    ``address`` names the destination (``telegram:<id>`` or the platform and a digest of the
+    webhook); ``webhook`` and ``secret`` are credentials and never leave the store unredacted.
+    """
 
     __tablename__ = "chat"
-    __table_args__ = (Index("uq_chat_link", "chat_id", "org", "role", unique=True),)
+    __table_args__ = (Index("uq_chat_address", "address", "org", "role", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    chat_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, index=True)
+    )
+    platform: str = Field(
+        default="telegram",
+        sa_column=Column(String(20), nullable=False, server_default="telegram"),
+    )
+    address: str = Field(sa_column=Column(String(80), nullable=False, index=True))
+    webhook: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the chat got its first digest of what was already outstanding (None: not yet).
+    welcomed: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     org: str = Field(sa_column=Column(String(64), ForeignKey("org.code"), nullable=False))
     role: str = Field(max_length=20)
     show_names: bool = False
@@ -187,6 +204,28 @@ class FindingStateRow(SQLModel, table=True):
     period: str = Field(primary_key=True, max_length=16)
     state: str = Field(max_length=10)
     changed: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class RobotRow(SQLModel, table=True):
+    """A destination's shared throttle: blocked until a time (DingTalk's 10-minute block)."""
+
+    __tablename__ = "robot"
+
+    address: str = Field(primary_key=True, max_length=80)
+    blocked_until: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class RobotSendRow(SQLModel, table=True):
+    """One send slot taken on a destination: the per-robot rate limit, shared by replicas."""
+
+    __tablename__ = "robot_send"
+    __table_args__ = (Index("ix_robot_send_address_at", "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=80)
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class OutboxRow(SQLModel, table=True):

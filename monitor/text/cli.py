@@ -150,6 +150,63 @@ def chat_linked(*, chat_id: int, org_code: str, org_name: str, role: str) -> str
     return f"已绑定：群聊 {chat_id} → {org_code} {chat_label(org_name, role)}"
 
 
+def robot_linked(
+    *, id: int, platform: str, where: str, org_code: str, org_name: str, role: str, signed: bool
+) -> str:
+    """A group robot linked: ``platform`` as users name it, ``where`` the redacted webhook."""
+    signing = "已配置加签密钥" if signed else "未配置加签密钥"
+    return (
+        f"已绑定：{platform}群机器人 {where}（{signing}）→ {org_code} "
+        f"{chat_label(org_name, role)}，编号 {id}。可用 orglife chats test {id} 发送一条测试消息。"
+    )
+
+
+CHAT_NEEDS_ID = "绑定 Telegram 群聊需要 --chat（群聊编号，群组为负数）。"
+ROBOT_NEEDS_WEBHOOK = (
+    "绑定{platform}群机器人需要 --webhook（机器人设置中复制的完整 webhook 地址）。"
+)
+ROBOT_NO_CHAT_ID = "--chat 只用于 Telegram；{platform}群机器人用 --webhook 绑定。"
+TELEGRAM_NO_WEBHOOK = (
+    "--webhook 和 --secret 只用于群机器人，请同时指定 --channel wecom、dingtalk 或 feishu。"
+)
+
+
+def bad_webhook(*, platform: str, where: str, expected: str) -> str:
+    """A webhook URL that is not one of the platform's (``where`` is redacted)."""
+    return (
+        f"webhook 地址“{where}”不像{platform}群机器人的地址：应为 {expected}。"
+        "请在群机器人设置中复制完整地址。"
+    )
+
+
+def no_such_chat(chat: int) -> str:
+    return f"没有编号为 {chat} 的群聊，请用 orglife chats list 查看编号。"
+
+
+def chat_test_text(*, org_code: str, org_name: str, role: str) -> str:
+    """The test message `orglife chats test` sends (its first line is the title)."""
+    return (
+        "【组织生活提醒】测试消息\n"
+        f"本群已绑定为 {org_code} {chat_label(org_name, role)}，今后的组织生活提醒将发到这里。"
+    )
+
+
+def chat_test_sent(*, platform: str, answer: str) -> str:
+    return f"测试消息已发送（{platform}）。平台应答：{answer}"
+
+
+def chat_test_failed(*, platform: str, answer: str | None, reason: str) -> str:
+    said = f"平台应答：{answer}；" if answer else ""
+    return f"测试消息未能发送（{platform}）。{said}{reason}"
+
+
+def chat_test_disabled(reason: str | None) -> str:
+    return (
+        f"注意：该群聊已停用（{reason or '原因未知'}），"
+        "修正后用 orglife chats add 重新绑定即可恢复。"
+    )
+
+
 def link_chat_hint(*, org_name: str, role: str, code: str) -> str:
     """How to use a chat's one-time link code (printed on stderr, the code on stdout)."""
     return (

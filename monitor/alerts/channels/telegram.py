@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import warnings
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
