@@ -17,9 +17,9 @@ from monitor.alerts.plan import (
     NoticeKind,
     plan,
     plan_overdue,
-    plan_summaries,
 )
 from monitor.alerts.store import AlertStore
+from monitor.alerts.summaries import SummaryBundle, plan_summaries
 from monitor.core.domain import Evidence, Finding, Member, Org, OrgType, Status
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
@@ -394,9 +394,11 @@ def test_summaries_go_once_to_each_inspector_chat_with_text_and_workbook() -> No
     disabled = Chat(4, -902, "C01", ChatRole.INSPECTOR, enabled=False)
     asked: list[str] = []
 
-    def render(chat: Chat) -> tuple[str, bytes, str] | None:
+    def render(chat: Chat) -> SummaryBundle | None:
         asked.append(chat.org)
-        return (f"{chat.org} 十月小结", b"PK\x03\x04", f"{chat.org}-2026-10.xlsx")
+        return SummaryBundle(
+            f"{chat.org} 十月小结", b"PK\x03\x04", f"{chat.org}-2026-10.xlsx", b"PK", "x.docx"
+        )
 
     notices = plan_summaries((BRANCH_CHAT, INSPECTOR_CHAT, twin, disabled), "2026-10", render)
     assert asked == ["C01"]

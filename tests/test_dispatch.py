@@ -40,9 +40,9 @@ from monitor.alerts.plan import (
     FindingKey,
     Notice,
     NoticeKind,
-    plan_summaries,
 )
 from monitor.alerts.store import AlertStore
+from monitor.alerts.summaries import SummaryBundle, plan_summaries
 from monitor.core.rules import RulePack
 from monitor.holidays import work_calendar
 from monitor.service.runner import run_cycle
@@ -745,7 +745,8 @@ def test_a_summary_goes_as_a_message_and_its_workbook_as_a_document_once(
     workbook = bytes(range(256)) * 40  # binary, and larger than one TCP segment
     text = "【2026年10月组织生活检查通报】\n" + "\n".join(f"第{i}行" for i in range(50))
     chats = AlertStore(linked).chats()
-    notices = plan_summaries(chats, "2026-10", lambda chat: (text, workbook, "通报-2026-10.xlsx"))
+    bundle = SummaryBundle(text, workbook, "通报-2026-10.xlsx", b"PK", "通报-2026-10.docx")
+    notices = plan_summaries(chats, "2026-10", lambda chat: bundle)
     assert AlertStore(linked).record(AlertPlan(notices=notices), now=NOW)[NoticeKind.REPORT] == 1
     dispatch(linked, tg(telegram))
     sent = telegram.sent[before:]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -280,42 +280,6 @@ def plan_overdue(
         for chat in router.inspectors_above(item.org):
             key = f"overdue:{item.id}:{item.reopened}"
             notices.append(Notice(key, chat.id, NoticeKind.OVERDUE, None, line))
-    return notices
-
-
-def plan_summaries(
-    chats: Sequence[Chat],
-    month: str,
-    render: Callable[[Chat], tuple[str, bytes, str] | None],
-) -> list[Notice]:
-    """The monthly summary for each enabled inspector chat: its text, then its workbook.
-
-    ``render(chat)`` gives (text, workbook bytes, file name) for the chat's org, or None when
-    there is nothing to report. Keys ``summary:YYYY-MM`` and ``report:YYYY-MM`` make it once
-    per chat and month.
-    """
-    notices = []
-    seen: set[str] = set()
-    for chat in chats:
-        if chat.role is not ChatRole.INSPECTOR or not chat.enabled or chat.address in seen:
-            continue
-        seen.add(chat.address)
-        rendered = render(chat)
-        if rendered is None:
-            continue
-        text, workbook, filename = rendered
-        notices.append(Notice(f"summary:{month}", chat.id, NoticeKind.SUMMARY, None, text))
-        notices.append(
-            Notice(
-                f"report:{month}",
-                chat.id,
-                NoticeKind.REPORT,
-                None,
-                render_text("alerts/report_caption.txt", month=Period.parse(month)),
-                document=workbook,
-                filename=filename,
-            )
-        )
     return notices
 
 

@@ -316,7 +316,12 @@ def alerts_run(
             common.err.print(msg.summary_not_due(day=day), highlight=False)
         else:
             enqueued[NoticeKind.SUMMARY] += send_summaries(
-                store, pack, month=month, as_of=day, now=_now()
+                store,
+                pack,
+                month=month,
+                as_of=day,
+                now=_now(),
+                public_url=os.environ.get("ORGLIFE_PUBLIC_URL", "").strip() or None,
             )
     shown = [k for k in NoticeKind if enqueued[k] or k in DEFAULT_KINDS]
     common.out.print(
@@ -331,7 +336,7 @@ def alerts_run(
     if no_send:
         return
     channel = channel_from_env(os.environ, console=_print_message)
-    if isinstance(channel, ConsoleChannel):
+    if isinstance(channel.for_platform(Platform.TELEGRAM), ConsoleChannel):
         common.err.print(msg.NO_TELEGRAM_TOKEN, highlight=False)
     dispatcher = Dispatcher(store, channel, worker=f"cli-{os.getpid()}", clock=_now)
 

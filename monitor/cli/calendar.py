@@ -213,6 +213,7 @@ def serve(
 
     from monitor.alerts.bot import build_application
     from monitor.alerts.channels import TelegramChannel, channel_from_env
+    from monitor.alerts.plan import Platform
     from monitor.service.runner import Service
     from monitor.service.runner import serve as run_service
 
@@ -225,7 +226,8 @@ def serve(
     channel = channel_from_env(os.environ)
     bot = None
     token = os.environ.get("ORGLIFE_TELEGRAM_TOKEN", "").strip()
-    if token and not no_bot and isinstance(channel, TelegramChannel):
+    telegram = channel.for_platform(Platform.TELEGRAM)
+    if token and not no_bot and isinstance(telegram, TelegramChannel):
         bot = build_application(
             obj.store,
             pack,
@@ -247,5 +249,6 @@ def serve(
         refresh=dt.timedelta(hours=refresh_hours),
         summary_delay=summary_delay,
         dispatch_every=dt.timedelta(seconds=dispatch_seconds),
+        public_url=base_url,
     )
     run_service(service)

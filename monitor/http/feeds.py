@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
+from urllib.parse import quote
 
 import structlog
 from aiohttp import web
@@ -33,9 +34,11 @@ from monitor.calendar.service import (
     subject,
 )
 from monitor.calendar.store import FeedStore
+from monitor.core.errors import OrglifeError
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
+from monitor.reporting.links import ReportLink, link_key, valid
 from monitor.store import Store
 
 log = structlog.get_logger("orglife.web")
@@ -76,6 +79,32 @@ class FeedService:
         # build); different feeds build in parallel on the worker threads.
         self._building: dict[str, threading.Lock] = {}
         self.builds = 0  # feeds generated (not served from the cache), for tests and metrics
+
+    def report(self, link: ReportLink, signature: str) -> bytes | None:
+        """The summary a signed link names, rendered now; None unless the link is valid."""
+        from monitor.reporting import render_docx, render_html, render_xlsx
+        from monitor.reporting.build import build_summary
+        from monitor.reporting.summary import parse_month
+
+        now = self.clock()
+        if not valid(link_key(self.store), link, signature, now=now):
+            return None
+        try:
+            month = parse_month(link.month)
+            as_of = now.astimezone(SHANGHAI).date()
+            summary = build_summary(self.store, self.pack, org=link.org, month=month, as_of=as_of)
+        except OrglifeError:
+            return None
+        if link.fmt == "docx":
+            return render_docx(summary)
+        if link.fmt == "xlsx":
+            return render_xlsx(summary)
+        key = link_key(self.store)
+        files = {
+            fmt: ReportLink(link.org, link.month, fmt, link.expires).path(key)
+            for fmt in ("docx", "xlsx")
+        }
+        return render_html(summary, files=files).encode()
 
     def _cached(self, code: str, key: tuple[int, dt.date]) -> RenderedFeed | None:
         with self._guard:
@@ -146,7 +175,49 @@ def make_app(service: FeedService) -> web.Application:
     app[SERVICE] = service
     app.router.add_get("/feeds/{name}", _feed)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/reports/{org}/{name}", _report)
     return app
+
+
+REPORT_NOT_FOUND = "该通报链接无效或已过期，请在群里查看最新的月度通报，或向组织部门索取。\n"
+_REPORT_TYPES = {
+    "html": ("text/html", "inline"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "attachment",
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment"),
+}
+
+
+async def _report(request: web.Request) -> web.StreamResponse:
+    """A monthly summary behind a signed, expiring link (sent to DingTalk and Feishu groups).
+
+    Every failure (bad signature, expired, unknown org, nothing to report) is the same 404,
+    so a link reveals nothing about orgs it does not name.
+    """
+    service = request.app[SERVICE]
+    month, _, fmt = request.match_info["name"].partition(".")
+    try:
+        expires = int(request.query.get("expires", ""))
+    except ValueError:
+        expires = -1
+    link = ReportLink(request.match_info["org"], month, fmt, expires)
+    body = await asyncio.to_thread(service.report, link, request.query.get("sig", ""))
+    if body is None:
+        return web.Response(
+            status=404, text=REPORT_NOT_FOUND, content_type="text/plain", charset="utf-8"
+        )
+    content_type, disposition = _REPORT_TYPES[fmt]
+    filename = quote(f"{link.org}-{link.month}-月度检查通报.{fmt}")
+    headers = {
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{filename}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",  # the link is the credential: keep it out of referers
+    }
+    charset = "utf-8" if fmt == "html" else None
+    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
 
 
 async def _feed(request: web.Request) -> web.StreamResponse:

@@ -10,7 +10,7 @@ for A4. Every finding is in the JSON and XLSX forms; the page lists the misses, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.ledger.export import subject_label
@@ -179,8 +179,11 @@ def _weak_rows(branches: Sequence[BranchFigures]) -> list[list[object]]:
     ]
 
 
-def render_html(summary: MonthlySummary, url: str | None = None) -> str:
-    """The full report as a standalone page (``url``: where it is published, shown as a link)."""
+def render_html(
+    summary: MonthlySummary, url: str | None = None, *, files: Mapping[str, str] | None = None
+) -> str:
+    """The full report as a standalone page (``url``: where it is published, shown as a link;
+    ``files``: links to the same report as ``docx`` and ``xlsx`` downloads)."""
     t = summary.totals
     cards = [
         Card("应开展", f"{t.required}项"),
@@ -282,5 +285,6 @@ def render_html(summary: MonthlySummary, url: str | None = None) -> str:
         ledger_rate=pct(summary.ledger.clearance_rate),
         ledger_rows=ledger_rows,
         url=url,
+        files=dict(files or {}),
     )
     return page + "\n"

@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.alerts import plan as planner
 from monitor.alerts.plan import FindingState, NoticeKind
 from monitor.alerts.store import AlertStore
+from monitor.alerts.summaries import SummaryBundle, plan_summaries
 from monitor.calendar.ical import DEFAULT_REFRESH
 from monitor.check import LedgerUpdate, run_check, update_ledger
 from monitor.core.domain import Status
@@ -37,7 +38,10 @@ from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
 from monitor.ledger.model import LedgerStatus
 from monitor.ledger.store import LedgerStore
-from monitor.reporting.build import monthly_summary
+from monitor.reporting import render_docx, render_md, render_xlsx
+from monitor.reporting.build import build_summary
+from monitor.reporting.links import LINK_DAYS, link_key, signed_url
+from monitor.reporting.summary import parse_month
 from monitor.store import Store
 
 if TYPE_CHECKING:
@@ -155,9 +159,12 @@ def send_summaries(
     month: str,
     as_of: dt.date,
     now: dt.datetime,
+    public_url: str | None = None,
 ) -> int:
-    """Enqueue ``month``'s summary (text and workbook) for each inspector chat that has not had
-    it; returns how many chats it was enqueued for. Each org's summary is built once."""
+    """Enqueue ``month``'s summary for each inspector chat that has not had it, as its platform
+    takes it (:mod:`monitor.alerts.summaries`); returns how many chats it was enqueued for.
+    Each org's summary is built once; DingTalk and Feishu get a signed link on
+    ``public_url`` (ORGLIFE_PUBLIC_URL)."""
     done = AlertStore(store).enqueued(f"summary:{month}")
     chats = [
         c
@@ -166,16 +173,32 @@ def send_summaries(
     ]
     if not chats:
         return 0
-    rendered: dict[str, tuple[str, bytes, str] | None] = {}
+    bundles: dict[str, SummaryBundle | None] = {}
+    period = parse_month(month)
 
-    def render(chat: planner.Chat) -> tuple[str, bytes, str] | None:
-        if chat.org not in rendered:
-            rendered[chat.org] = monthly_summary(
-                store, pack, org=chat.org, month=month, as_of=as_of
+    def bundle(chat: planner.Chat) -> SummaryBundle | None:
+        if chat.org not in bundles:
+            summary = build_summary(store, pack, org=chat.org, month=period, as_of=as_of)
+            if not summary.rows:
+                bundles[chat.org] = None
+                return None
+            link = None
+            if public_url:
+                key = link_key(store)
+                link = signed_url(public_url, key, org=chat.org, month=month, now=now)
+            name = f"{summary.org}-{period.label}-月度检查通报"
+            bundles[chat.org] = SummaryBundle(
+                text=render_md(summary),
+                workbook=render_xlsx(summary),
+                workbook_name=f"{name}.xlsx",
+                document=render_docx(summary),
+                document_name=f"{name}.docx",
+                link=link,
+                link_days=LINK_DAYS,
             )
-        return rendered[chat.org]
+        return bundles[chat.org]
 
-    notices = planner.plan_summaries(chats, month, render)
+    notices = plan_summaries(chats, month, bundle)
     added = AlertStore(store).record(planner.AlertPlan(notices=notices), now=now)
     return added[NoticeKind.SUMMARY]
 
@@ -207,6 +230,7 @@ class Service:
         evaluate_every: dt.timedelta = dt.timedelta(hours=1),
         dispatch_every: dt.timedelta = dt.timedelta(seconds=30),
         summary_delay: int = 0,
+        public_url: str | None = None,
     ) -> None:
         self.store = store
         self.pack = pack
@@ -221,6 +245,7 @@ class Service:
         self.evaluate_every = evaluate_every
         self.dispatch_every = dispatch_every
         self.summary_delay = summary_delay  # workdays after the month's first one
+        self.public_url = public_url  # where signed summary links point (ORGLIFE_PUBLIC_URL)
         self.stopping = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -281,6 +306,7 @@ class Service:
                 month=month,
                 as_of=self.as_of(),
                 now=self.clock(),
+                public_url=self.public_url,
             )
         if chats:
             log.info("summaries_enqueued", month=month, chats=chats)

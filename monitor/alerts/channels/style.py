@@ -87,8 +87,13 @@ class Style:
         return head, body
 
     def plain(self, text: str) -> str:
-        """A whole plain message (several lines), its first line the heading."""
+        """A whole plain message (several lines), its first line the heading.
+
+        Where lines are separated by a blank line already (DingTalk), empty lines are dropped.
+        """
         head, *rest = text.split("\n")
+        if self.newline != "\n":
+            rest = [line for line in rest if line.strip()]
         return self.newline.join([self.heading(head), *(self.escape(line) for line in rest)])
 
     def truncate(self, text: str, limit: int | None = None) -> str:
