@@ -101,6 +101,7 @@ class RobotChannel:
         self.upload_timeout = upload_timeout
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._guarded: set[str] = set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -134,7 +135,10 @@ class RobotChannel:
         url = (chat.webhook or "").strip()
         if not url:
             raise ChatGone(f"{self.platform.label}机器人未配置 webhook 地址，请重新添加")
-        guard_logs(*self._secrets(chat))
+        fresh = [secret for secret in self._secrets(chat) if secret not in self._guarded]
+        if fresh:  # once per secret: guard_logs also resets the HTTP loggers' levels
+            guard_logs(*fresh)
+            self._guarded.update(fresh)
         return url
 
     def _secrets(self, chat: Chat) -> list[str]:
