@@ -199,7 +199,7 @@ def _redact(text: str, token: str) -> str:
 
 
 class _Redact(logging.Filter):
-    """Replaces bot tokens in log records (a second line of defence behind the levels)."""
+    """Replaces registered secrets in log records (a second line of defence behind the levels)."""
 
     def __init__(self) -> None:
         super().__init__("orglife-redact")
@@ -213,7 +213,8 @@ class _Redact(logging.Filter):
         except Exception:
             return True
         redacted = message
-        for token in self.tokens:
+        # Longest first: a webhook URL is redacted whole before the key inside it.
+        for token in sorted(self.tokens, key=len, reverse=True):
             redacted = _redact(redacted, token)
         if redacted != message:
             record.msg, record.args = redacted, None
@@ -223,10 +224,14 @@ class _Redact(logging.Filter):
 _REDACT = _Redact()
 
 
-def guard_logs(token: str) -> None:
-    """Silence httpx's per-request INFO lines (URLs with the token) and redact the token from
-    the loggers that could print the API URL."""
-    _REDACT.tokens.add(token)
+def guard_logs(*secrets: str) -> None:
+    """Silence httpx's per-request INFO lines (URLs with the token) and redact each of
+    ``secrets`` from the loggers that could print a URL.
+
+    A secret is a bot token or any other string (a robot's webhook URL, its key, its signing
+    secret); empty strings are ignored (replacing "" would garble every line).
+    """
+    _REDACT.tokens.update(secret for secret in secrets if secret)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     for name in _URL_LOGGERS:
