@@ -40,6 +40,7 @@ from monitor.alerts.plan import (
     FindingKey,
     Notice,
     NoticeKind,
+    Platform,
 )
 from monitor.alerts.store import AlertStore
 from monitor.alerts.summaries import SummaryBundle, plan_summaries
@@ -630,8 +631,8 @@ def test_two_dispatchers_on_postgresql_never_send_the_same_row(
 
 
 def test_without_a_token_every_row_goes_to_the_console(linked: Store) -> None:
-    assert isinstance(channel_from_env({}), ConsoleChannel)
-    assert isinstance(channel_from_env({"ORGLIFE_TELEGRAM_TOKEN": "  "}), ConsoleChannel)
+    assert isinstance(channel_from_env({}).for_platform(Platform.TELEGRAM), ConsoleChannel)
+    assert isinstance(telegram_from_env({"ORGLIFE_TELEGRAM_TOKEN": "  "}), ConsoleChannel)
     emitted: list[tuple[int, str]] = []
     channel = channel_from_env({}, console=lambda chat_id, text: emitted.append((chat_id, text)))
     report = dispatch(linked, channel)

@@ -212,7 +212,7 @@ def test_alerts_run_sends_once_and_exits_zero_even_when_a_chat_fails(
     assert "JD01-06-01 众创园区联合党支部 · 支部党员大会 2026年第三季度" in inspector
     assert telegram.messages_to(BRANCH) == []
     listed = CliRunner().invoke(main, ["--db", db_url, "chats", "list"])
-    (branch_line,) = [line for line in listed.output.splitlines() if line.startswith(str(BRANCH))]
+    (branch_line,) = [line for line in listed.output.splitlines() if f"\t{BRANCH}\t" in line]
     assert "disabled" in branch_line
     count = len(telegram.sent)
     again = CliRunner().invoke(
