@@ -42,7 +42,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import ParamSpec, TypeVar
 
@@ -211,6 +211,7 @@ class Dispatcher:
         max_wait: float = 30.0,
         max_chars: int = TELEGRAM_MAX_CHARS,
         batch: int = 500,
+        rates: Mapping[Platform, tuple[Rate, ...]] | None = None,
     ) -> None:
         if max_chars < 200:
             raise ValueError("max_chars must leave room for a header and a line")
@@ -226,20 +227,25 @@ class Dispatcher:
         self.max_wait = max_wait
         self.max_chars = max_chars
         self.batch = batch
+        self.rates = dict(rates or {})  # per platform, instead of the platform's documented
         # No send starts this close to the end of the lease: a send and a flood wait fit.
         self.margin = min(dt.timedelta(seconds=max_wait + 30), lease / 2)
         # Destinations known to be at their limit until then (saves asking the database).
         self._not_before: dict[str, dt.datetime] = {}
 
     def style(self, platform: Platform) -> Style:
-        """The platform's style; Telegram's with this dispatcher's ``max_chars`` and rate."""
+        """The platform's style; Telegram's with this dispatcher's ``max_chars`` and rate, and
+        any platform's rates replaced by ``rates`` when given."""
+        style = style_for(platform)
         if platform is Platform.TELEGRAM:
-            return replace(
-                style_for(platform),
+            style = replace(
+                style,
                 limit=self.max_chars,
                 rates=(Rate(self.per_chat_per_minute, WINDOW.total_seconds()),),
             )
-        return style_for(platform)
+        if platform in self.rates:
+            style = replace(style, rates=self.rates[platform])
+        return style
 
     # --- the run ---------------------------------------------------------------------------
 
