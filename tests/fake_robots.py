@@ -202,10 +202,13 @@ class FakeRobots:
             raise RuntimeError(f"the fake {self.name} server did not start")
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+        """Stop serving (again is fine: a test may stop the fake to simulate an outage)."""
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(10)
 
     # --- the platform (subclasses) -----------------------------------------------------------
 

@@ -128,6 +128,23 @@ class RobotChannel:
                 )
         self._loop = None
 
+    # --- the Channel interface -----------------------------------------------------------------
+
+    async def deliver(self, chat: Chat, text: str) -> Answer:
+        """Send ``text`` and return the platform's answer; raises :class:`DeliveryError`."""
+        raise NotImplementedError
+
+    async def send(self, chat: Chat, text: str) -> int | None:
+        """Deliver ``text``; robots have no message ids, so None."""
+        await self.deliver(chat, text)
+        return None
+
+    async def send_document(
+        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        """Robots that cannot send files refuse, before any request."""
+        raise self.reject(chat, f"{self.platform.label}机器人不能发送文件")
+
     # --- credentials and wording -------------------------------------------------------------
 
     def webhook(self, chat: Chat) -> str:
@@ -143,10 +160,8 @@ class RobotChannel:
 
     def _secrets(self, chat: Chat) -> list[str]:
         url = (chat.webhook or "").strip()
-        found = [url, *credentials(url)] if url else []
-        if chat.secret and len(chat.secret) >= _MIN_SECRET:
-            found.append(chat.secret)
-        return found
+        found = [url, *credentials(url), chat.secret or ""]
+        return [secret for secret in found if len(secret) >= _MIN_SECRET]
 
     def where(self, chat: Chat) -> str:
         """The robot as messages may name it: the platform and the redacted webhook."""

@@ -92,10 +92,6 @@ class WeComChannel(RobotChannel):
         body = encode_json({"msgtype": "markdown", "markdown": {"content": text}})
         return self.judge(chat, await self.post(chat, url, content=body))
 
-    async def send(self, chat: Chat, text: str) -> int | None:
-        await self.deliver(chat, text)
-        return None
-
     async def send_document(
         self, chat: Chat, filename: str, data: bytes, caption: str | None = None
     ) -> int | None:
