@@ -39,7 +39,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from aiohttp import web
 
@@ -169,7 +169,7 @@ class FakeRobots:
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    def __enter__(self) -> FakeRobots:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
