@@ -151,7 +151,8 @@ class RobotChannel:
         """The chat's webhook, its credentials registered for log redaction."""
         url = (chat.webhook or "").strip()
         if not url:
-            raise ChatGone(f"{self.platform.label}机器人未配置 webhook 地址，请重新添加")
+            gone = ChatGone(f"{self.platform.label}机器人未配置 webhook 地址，请重新添加")
+            raise self.failed(chat, gone, None)
         fresh = [secret for secret in self._secrets(chat) if secret not in self._guarded]
         if fresh:  # once per secret: guard_logs also resets the HTTP loggers' levels
             guard_logs(*fresh)

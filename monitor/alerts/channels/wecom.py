@@ -69,7 +69,11 @@ def upload_url(webhook: str) -> str:
     head, _, last = parts.path.rpartition("/")
     if last != "send":
         raise ValueError("not a WeCom send webhook")
-    query = [(name, value) for name, value in parse_qsl(parts.query) if name != "type"]
+    query = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name != "type"
+    ]
     query.append(("type", "file"))
     return urlunsplit(
         (parts.scheme, parts.netloc, f"{head}/upload_media", urlencode(query), parts.fragment)
