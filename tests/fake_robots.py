@@ -39,7 +39,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from aiohttp import web
 
@@ -169,7 +169,7 @@ class FakeRobots:
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    def __enter__(self) -> FakeRobots:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -202,10 +202,13 @@ class FakeRobots:
             raise RuntimeError(f"the fake {self.name} server did not start")
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+        """Stop serving (again is fine: a test may stop the fake to simulate an outage)."""
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(10)
 
     # --- the platform (subclasses) -----------------------------------------------------------
 

@@ -119,16 +119,6 @@ class DingTalkChannel(RobotChannel):
         reply = await self.post(chat, self.signed(url, chat.secret), content=body)
         return self.judge(chat, reply)
 
-    async def send(self, chat: Chat, text: str) -> int | None:
-        await self.deliver(chat, text)
-        return None
-
-    async def send_document(
-        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
-    ) -> int | None:
-        """Always :class:`Rejected`: custom robots cannot send files."""
-        raise self.reject(chat, "钉钉机器人不能发送文件")
-
     def error_for(self, chat: Chat, answer: Answer) -> DeliveryError:
         where, code = self.where(chat), answer.code
         if code == THROTTLED:

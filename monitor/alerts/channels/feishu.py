@@ -125,16 +125,6 @@ class FeishuChannel(RobotChannel):
             )
         return self.judge(chat, await self.post(chat, url, content=content))
 
-    async def send(self, chat: Chat, text: str) -> int | None:
-        await self.deliver(chat, text)
-        return None
-
-    async def send_document(
-        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
-    ) -> int | None:
-        """Always :class:`Rejected`: custom bots cannot send files."""
-        raise self.reject(chat, "飞书机器人不能发送文件")
-
     def answer(self, body: Mapping[str, Any], status: int) -> Answer:
         """``code``/``msg``, or the older ``StatusCode``/``StatusMessage``."""
         if "code" in body:

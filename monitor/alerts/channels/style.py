@@ -42,9 +42,19 @@ _FULL_WIDTH = str.maketrans(
         "\\": "＼",
         "&": "＆",
         "!": "！",
+        # Every character str.splitlines breaks at (renderers differ on which they honour),
+        # and the tab: user data stays on its line.
         "\r": " ",
         "\n": " ",
         "\t": " ",
+        "\v": " ",
+        "\f": " ",
+        "\x1c": " ",
+        "\x1d": " ",
+        "\x1e": " ",
+        "\x85": " ",
+        "\u2028": " ",
+        "\u2029": " ",
     }
 )
 
@@ -97,11 +107,13 @@ class Style:
         return self.newline.join([self.heading(head), *(self.escape(line) for line in rest)])
 
     def truncate(self, text: str, limit: int | None = None) -> str:
-        """``text`` cut to ``limit`` (default :attr:`limit`) units, ending in … when cut."""
+        """``text`` cut to ``limit`` (default :attr:`limit`) units, ending in … when cut (and
+        the … fits: below its own size the cut is unmarked, never over ``limit``)."""
         limit = self.limit if limit is None else limit
         if self.measure(text) <= limit:
             return text
-        room = limit - self.measure("…")
+        mark = "…" if self.measure("…") <= limit else ""
+        room = limit - self.measure(mark)
         low, high = 0, len(text)
         while low < high:  # the longest prefix that fits
             middle = (low + high + 1) // 2
@@ -109,7 +121,7 @@ class Style:
                 low = middle
             else:
                 high = middle - 1
-        return text[:low] + "…"
+        return text[:low] + mark
 
 
 @dataclass(frozen=True)

@@ -128,13 +128,31 @@ class RobotChannel:
                 )
         self._loop = None
 
+    # --- the Channel interface -----------------------------------------------------------------
+
+    async def deliver(self, chat: Chat, text: str) -> Answer:
+        """Send ``text`` and return the platform's answer; raises :class:`DeliveryError`."""
+        raise NotImplementedError
+
+    async def send(self, chat: Chat, text: str) -> int | None:
+        """Deliver ``text``; robots have no message ids, so None."""
+        await self.deliver(chat, text)
+        return None
+
+    async def send_document(
+        self, chat: Chat, filename: str, data: bytes, caption: str | None = None
+    ) -> int | None:
+        """Robots that cannot send files refuse, before any request."""
+        raise self.reject(chat, f"{self.platform.label}机器人不能发送文件")
+
     # --- credentials and wording -------------------------------------------------------------
 
     def webhook(self, chat: Chat) -> str:
         """The chat's webhook, its credentials registered for log redaction."""
         url = (chat.webhook or "").strip()
         if not url:
-            raise ChatGone(f"{self.platform.label}机器人未配置 webhook 地址，请重新添加")
+            gone = ChatGone(f"{self.platform.label}机器人未配置 webhook 地址，请重新添加")
+            raise self.failed(chat, gone, None)
         fresh = [secret for secret in self._secrets(chat) if secret not in self._guarded]
         if fresh:  # once per secret: guard_logs also resets the HTTP loggers' levels
             guard_logs(*fresh)
@@ -143,10 +161,8 @@ class RobotChannel:
 
     def _secrets(self, chat: Chat) -> list[str]:
         url = (chat.webhook or "").strip()
-        found = [url, *credentials(url)] if url else []
-        if chat.secret and len(chat.secret) >= _MIN_SECRET:
-            found.append(chat.secret)
-        return found
+        found = [url, *credentials(url), chat.secret or ""]
+        return [secret for secret in found if len(secret) >= _MIN_SECRET]
 
     def where(self, chat: Chat) -> str:
         """The robot as messages may name it: the platform and the redacted webhook."""

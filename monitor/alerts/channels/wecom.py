@@ -69,7 +69,11 @@ def upload_url(webhook: str) -> str:
     head, _, last = parts.path.rpartition("/")
     if last != "send":
         raise ValueError("not a WeCom send webhook")
-    query = [(name, value) for name, value in parse_qsl(parts.query) if name != "type"]
+    query = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name != "type"
+    ]
     query.append(("type", "file"))
     return urlunsplit(
         (parts.scheme, parts.netloc, f"{head}/upload_media", urlencode(query), parts.fragment)
@@ -91,10 +95,6 @@ class WeComChannel(RobotChannel):
             )
         body = encode_json({"msgtype": "markdown", "markdown": {"content": text}})
         return self.judge(chat, await self.post(chat, url, content=body))
-
-    async def send(self, chat: Chat, text: str) -> int | None:
-        await self.deliver(chat, text)
-        return None
 
     async def send_document(
         self, chat: Chat, filename: str, data: bytes, caption: str | None = None
