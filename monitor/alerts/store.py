@@ -451,6 +451,43 @@ class AlertStore:
                 dict(r._mapping) for r in conn.execute(select(DELIVERY).order_by(DELIVERY.c.id))
             ]
 
+    # --- escalation (三色预警): rows no longer to be sent -------------------------------------
+
+    def cancel(self, prefixes: Iterable[str], *, reason: str, now: dt.datetime) -> int:
+        """Drop the pending rows whose key starts with one of ``prefixes`` (the repeats of a
+        ledger item just cleared, say), ``reason`` their last error, with a delivery record each;
+        rows a dispatcher holds right now are left to it. Returns how many were dropped."""
+        starts = tuple(prefixes)
+        if not starts:
+            return 0
+        now = utc(now)
+        free = and_(
+            OUTBOX.c.state == "pending",
+            or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+        )
+        with self.engine.begin() as conn:
+            query = select(OUTBOX.c.id, OUTBOX.c.key).where(free)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows: list[Any] = list(conn.execute(query))
+            ids = sorted(int(r.id) for r in rows if str(r.key).startswith(starts))
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                conn.execute(
+                    update(OUTBOX)
+                    .where(and_(OUTBOX.c.id.in_(chunk), free))
+                    .values(state="dropped", last_error=reason[:2000])
+                )
+                conn.execute(
+                    insert(DELIVERY),
+                    [
+                        {"outbox": i, "at": now, "worker": "ledger", "outcome": "dropped",
+                         "detail": reason}
+                        for i in chunk
+                    ],
+                )
+        return len(ids)
+
 
 def _chat(row: Any) -> Chat:
     return Chat(

@@ -37,6 +37,7 @@ from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
 from monitor.ledger.store import LedgerStore
 from monitor.reporting.build import monthly_summary
+from monitor.service.escalation import escalate
 from monitor.store import Store
 
 if TYPE_CHECKING:
@@ -112,6 +113,20 @@ def run_cycle(
     enqueued = AlertStore(store).record(plan, now=now)
     alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
     LedgerStore(store).mark_alerted(sorted(alerted), now=now)
+    # Escalation (三色预警, monitor.service.escalation): pending rows of items rectified or
+    # cleared are dropped; unrectified items are repeated (with the morning reminders) and red
+    # ones go one level further up.
+    enqueued += escalate(
+        store,
+        pack,
+        workdays,
+        orgs=check.registers.orgs,
+        cadres=cadres,
+        chats=chats,
+        as_of=as_of,
+        now=now,
+        repeats=reminders,
+    )
     missed = sum(1 for f in check.findings if f.status is Status.MISSED)
     return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
 
