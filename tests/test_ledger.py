@@ -405,6 +405,8 @@ def test_ledger_list_filters_by_subtree_and_status(
         "cleared": None,
         "reopened": 0,
         "status_zh": "整改中",
+        "warning": "yellow",  # 三色预警: outstanding, neither overdue nor missed twice in a row
+        "warning_zh": "黄色",
     }
     assert len(listed("--org", "JD01-06", "--status", "open")) == len(under) - 1
     assert listed("--status", "cleared") == []
@@ -513,6 +515,7 @@ def test_the_ledger_exports_to_excel(
         "整改情况",
         "销号日期",
         "重新打开次数",
+        "预警",
     ]
     assert sheet.max_row == len(under) + 1
     (row,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == item.id]
@@ -530,10 +533,11 @@ def test_the_ledger_exports_to_excel(
         "书面说明",
         None,
         0,
+        "黄色",
     ]
     assert row[7].number_format == "yyyy-mm-dd"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:M{len(under) + 1}"
+    assert sheet.auto_filter.ref == f"A1:N{len(under) + 1}"
     assert sheet.column_dimensions["E"].width == 40
     assert sheet["A1"].font.bold
     trail = book["整改记录"]

@@ -70,9 +70,7 @@ def settled_prefixes(items: Iterable[LedgerItem]) -> dict[LedgerStatus, list[str
     found: dict[LedgerStatus, list[str]] = {}
     for item in items:
         if item.status in (LedgerStatus.RECTIFYING, LedgerStatus.CLEARED):
-            found.setdefault(item.status, []).extend(
-                (f"repeat:{item.id}:", f"red:{item.id}:")
-            )
+            found.setdefault(item.status, []).extend((f"repeat:{item.id}:", f"red:{item.id}:"))
     return found
 
 

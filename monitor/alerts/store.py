@@ -481,8 +481,13 @@ class AlertStore:
                 conn.execute(
                     insert(DELIVERY),
                     [
-                        {"outbox": i, "at": now, "worker": "ledger", "outcome": "dropped",
-                         "detail": reason}
+                        {
+                            "outbox": i,
+                            "at": now,
+                            "worker": "ledger",
+                            "outcome": "dropped",
+                            "detail": reason,
+                        }
                         for i in chunk
                     ],
                 )

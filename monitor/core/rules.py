@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -312,7 +313,7 @@ class RulePack:
     files: tuple[Path, ...]
     origin: Mapping[str, str]  # rule id -> the pack that last defined or changed it
     reminders: tuple[int, ...] = (7, 1)  # days before a due date that calendars remind
-    escalation: Escalation = Escalation()  # 三色预警: repeats and colours of ledger items
+    escalation: Escalation = dataclass_field(default_factory=Escalation)  # 三色预警 (ledger items)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -379,8 +380,8 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
         if pack.escalation is not None:
             escalation = {**escalation, **pack.escalation}
             for key in ("", *pack.escalation):
-                field = f"escalation.{key}" if key else "escalation"
-                escalation_at[key] = (path, lines.get(field, lines.get("escalation")))
+                dotted = f"escalation.{key}" if key else "escalation"
+                escalation_at[key] = (path, lines.get(dotted, lines.get("escalation")))
         try:
             catalog = catalog.with_extra((k.id, k.name, k.aliases) for k in pack.kinds)
         except ValueError as exc:
@@ -442,8 +443,8 @@ def _validate_escalation(
             message = f"没有这个字段；escalation 可用的字段：{', '.join(Escalation.model_fields)}"
         else:
             message = validation_problem_zh(error)
-        field = f"escalation.{name}" if name else "escalation"
-        raise RulePackError(path, message, field=field, line=line) from None
+        dotted = f"escalation.{name}" if name else "escalation"
+        raise RulePackError(path, message, field=dotted, line=line) from None
 
 
 def _validate_rule(path: Path, rule_id: str, raw: Mapping[str, Any], line: int | None) -> Rule:
@@ -561,8 +562,8 @@ def _rule_lines(text: str) -> dict[str, int]:
         elif key.value == "escalation":
             lines["escalation"] = key.start_mark.line + 1
             if isinstance(value, yaml.MappingNode):
-                for field, _ in value.value:
-                    lines[f"escalation.{field.value}"] = field.start_mark.line + 1
+                for name, _ in value.value:
+                    lines[f"escalation.{name.value}"] = name.start_mark.line + 1
     return lines
 
 

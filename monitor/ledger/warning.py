@@ -104,9 +104,10 @@ def warnings(
     missed: set[tuple[str, str | None, str, Period]] = set()
     for item in items:
         period = _period(item.period)
-        if item.source is LedgerSource.FINDING and item.rule is not None and period is not None:
-            if item.opened <= today:
-                missed.add((item.org, item.member, item.rule, period))
+        finding = item.source is LedgerSource.FINDING and item.rule is not None
+        if finding and period is not None and item.opened <= today:
+            assert item.rule is not None
+            missed.add((item.org, item.member, item.rule, period))
     need = escalation.red_after_consecutive
     found: dict[int, ItemWarning] = {}
     for item in items:
@@ -123,7 +124,9 @@ def warnings(
                 before = before.previous()
         consecutive = need >= 2 and streak >= need
         red = consecutive or (escalation.red_when_overdue and overdue)
-        found[item.id] = ItemWarning(Colour.RED if red else Colour.YELLOW, overdue, streak, consecutive)
+        found[item.id] = ItemWarning(
+            Colour.RED if red else Colour.YELLOW, overdue, streak, consecutive
+        )
     return found
 
 

@@ -254,6 +254,7 @@ def render_html(summary: MonthlySummary, url: str | None = None) -> str:
             i.deadline.isoformat(),
             STATUS_LABELS[i.status],
             i.cleared.isoformat() if i.cleared else "",
+            summary.warnings[i.id].label if i.id in summary.warnings else "",
         ]
         for i in summary.ledger_items
     ]
@@ -281,6 +282,10 @@ def render_html(summary: MonthlySummary, url: str | None = None) -> str:
         ledger=summary.ledger,
         ledger_rate=pct(summary.ledger.clearance_rate),
         ledger_rows=ledger_rows,
+        ledger_classes=[
+            summary.warnings[i.id].colour.value if i.id in summary.warnings else ""
+            for i in summary.ledger_items
+        ],
         url=url,
     )
     return page + "\n"
