@@ -83,15 +83,23 @@ def _names(store: Store, items: Sequence[LedgerItem]) -> tuple[dict[str, Org], d
     return orgs, members
 
 
+_colour_day_option = click.option(
+    "--as-of", "as_of", help="Judge the warning colours (三色预警) as at this day (default: today)."
+)
+
+
 def _coloured(
-    store: Store, codes: list[str] | None, status: str | None, rule_paths: Sequence[Path]
+    store: Store,
+    codes: list[str] | None,
+    status: str | None,
+    rule_paths: Sequence[Path],
+    as_of: str | None,
 ) -> tuple[list[LedgerItem], dict[int, ItemWarning]]:
-    """The items (of ``codes``, with ``status``) and the warning colours (三色预警) of today;
-    colours are judged on every item of the orgs (earlier periods' items count)."""
+    """The items (of ``codes``, with ``status``) and their warning colours (三色预警) on
+    ``as_of``; colours are judged on every item of the orgs (earlier periods' items count)."""
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     every = LedgerStore(store).items(codes)
-    colours = warnings(
-        every, today=common.today_in_shanghai(), escalation=load_pack(rule_paths).escalation
-    )
+    colours = warnings(every, today=day, escalation=load_pack(rule_paths).escalation)
     items = [i for i in every if status is None or i.status.value == status]
     return items, colours
 
@@ -135,6 +143,7 @@ def item_json(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@_colour_day_option
 @common.rules_option
 @click.pass_obj
 @common.handles_errors
@@ -143,11 +152,12 @@ def ledger_list(
     org: str | None,
     status: str | None,
     fmt: str,
+    as_of: str | None,
     rule_paths: Sequence[Path],
 ) -> None:
-    """The ledger's items, oldest first, with today's warning colour (三色预警)."""
+    """The ledger's items, oldest first, with their warning colour (三色预警)."""
     store = obj.store
-    items, colours = _coloured(store, _codes(store, org), status, rule_paths)
+    items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     orgs, members = _names(store, items)
     if fmt == "json":
         rows = [item_json(i, orgs, members, colours.get(i.id)) for i in items]
@@ -376,6 +386,7 @@ def ledger_history(obj: common.Context, item_id: int) -> None:
 @click.option(
     "-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx"
 )
+@_colour_day_option
 @common.rules_option
 @click.pass_obj
 @common.handles_errors
@@ -384,6 +395,7 @@ def ledger_export(
     org: str | None,
     status: str | None,
     output: Path,
+    as_of: str | None,
     rule_paths: Sequence[Path],
 ) -> None:
     """Export the ledger to Excel: sheets 问题台账 (with today's 预警 colour) and 整改记录."""
@@ -392,7 +404,7 @@ def ledger_export(
     if not output.parent.resolve().is_dir():
         raise OrglifeError(f"无法写入 {output}：文件夹 {output.parent} 不存在")
     store = obj.store
-    items, colours = _coloured(store, _codes(store, org), status, rule_paths)
+    items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     events = LedgerStore(store).events(items=[i.id for i in items])
     orgs, members = _names(store, items)
     export_ledger(output, items, events, orgs, members, colours)
