@@ -695,3 +695,19 @@ def test_escalation_and_its_end_when_the_item_is_cleared(
     assert listed.exit_code == 0, listed.output
     colour = {r["id"]: r["warning"] for r in json.loads(listed.stdout)}
     assert colour == {september.id: "yellow", october.id: None}
+
+
+def test_every_notice_kind_has_its_words_and_its_place_in_the_digest_order():
+    from monitor.alerts.dispatch import KIND_ORDER, header
+    from monitor.text.cli import NOTICE_KIND_ZH, alerts_cycle
+
+    assert set(KIND_ORDER) == set(NoticeKind)
+    assert set(NOTICE_KIND_ZH) == {k.value for k in NoticeKind}
+    assert header(NoticeKind.REPEAT, 3) == "【问题整改提醒】以下3项问题尚未整改："
+    assert header(NoticeKind.RED, 1) == "【红色预警通报】以下1项问题升为红色预警，请督促整改："
+    assert header(NoticeKind.RED, 40, 21, 40) == "【红色预警通报（续）】第21—40项，共40项："
+    line = alerts_cycle(
+        as_of=dt.date(2026, 11, 13), findings=9, missed=2, enqueued=[("repeat", 2), ("red", 1)]
+    )
+    assert "整改提醒 2" in line
+    assert "红色预警 1" in line
