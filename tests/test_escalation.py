@@ -711,3 +711,82 @@ def test_every_notice_kind_has_its_words_and_its_place_in_the_digest_order():
     )
     assert "整改提醒 2" in line
     assert "红色预警 1" in line
+
+
+def test_cancel_drops_only_pending_unclaimed_rows_with_the_prefixes(store: Store, tmp_path: Path):
+    from monitor.alerts.plan import AlertPlan, Notice
+
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text(ORGS_CSV, encoding="utf-8")
+    store.import_orgs(read_orgs(orgs))
+    now = moment(dt.date(2026, 11, 13))
+    alerts = AlertStore(store)
+    chat = alerts.add_chat("B", BRANCH_ID, ChatRole.BRANCH, now=now)
+    keys = ["repeat:12:0:1", "repeat:12:0:2", "red:12:0", "repeat:120:0:1", "overdue:12:0"]
+    alerts.record(
+        AlertPlan(notices=[Notice(k, chat.id, NoticeKind.REPEAT, None, k) for k in keys]), now=now
+    )
+    (claimed,) = alerts.claim("busy", now=now, lease=dt.timedelta(minutes=5), limit=1)
+    assert claimed.key == "repeat:12:0:1"
+    dropped = alerts.cancel(["repeat:12:", "red:12:"], reason="已销号", now=now)
+    assert dropped == 2
+    states = {r["key"]: (r["state"], r["last_error"]) for r in alerts.outbox()}
+    assert states == {
+        "repeat:12:0:1": ("pending", None),  # in a dispatcher's hands: left to it
+        "repeat:12:0:2": ("dropped", "已销号"),
+        "red:12:0": ("dropped", "已销号"),
+        "repeat:120:0:1": ("pending", None),  # another item whose id starts the same
+        "overdue:12:0": ("pending", None),
+    }
+    assert [d["outcome"] for d in alerts.deliveries()] == ["dropped", "dropped"]
+    assert alerts.cancel([], reason="x", now=now) == 0
+
+
+def test_the_monthly_report_shows_the_colours(
+    district: tuple[Store, RulePack], workdays: WorkCalendar, db_url: str, tmp_path: Path
+):
+    store, pack = district
+    for day in (dt.date(2026, 10, 12), dt.date(2026, 11, 6)):
+        run_cycle(store, pack, workdays, as_of=day, now=moment(day))
+    september, october = LedgerStore(store).items()
+
+    def report(*args: str) -> str:
+        result = CliRunner().invoke(
+            main,
+            ["--db", db_url, "report", "--month", "2026-10", "--as-of", "2026-11-06", *args],
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    data = json.loads(report("--format", "json"))
+    ledger = data["ledger"]
+    assert (ledger["red"], ledger["yellow"], ledger["outstanding"]) == (1, 1, 2)
+    warned = {i["id"]: (i["warning"], i["warning_zh"]) for i in ledger["items"]}
+    assert warned == {september.id: ("yellow", "黄色"), october.id: ("red", "红色")}
+    # The contract's keys are all still there, in front.
+    assert list(data)[:4] == ["month", "org", "totals", "rows"]
+    assert "三色预警：在账问题中红色预警1条、黄色预警1条" in report("--format", "md")
+    html = report("--format", "html")
+    assert "三色预警：红色预警1条，黄色预警1条" in html
+    assert '<tr class="red">' in html
+    book_path = tmp_path / "r.xlsx"
+    report("--format", "xlsx", "-o", str(book_path))
+    from openpyxl import load_workbook
+
+    book = load_workbook(book_path)
+    sheet = book["问题台账"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("预警")
+    assert {r[0].value: r[column].value for r in sheet.iter_rows(min_row=2)} == {
+        september.id: "黄色",
+        october.id: "红色",
+    }
+    assert "红色预警1条，黄色预警1条" in book["汇总"]["A2"].value
+    docx_path = tmp_path / "r.docx"
+    report("--format", "docx", "-o", str(docx_path))
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
+    assert "三色预警：在账问题中红色预警1条，黄色预警1条。" in text
+    red = f"众创园区联合党支部：支部党员大会 2026年10月 未按期开展（问题台账第{october.id}号）"
+    assert f"红色预警问题：{red}。" in text

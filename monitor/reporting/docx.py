@@ -151,7 +151,7 @@ def render_docx(summary: MonthlySummary) -> bytes:
         ]
         if red:
             names = "；".join(
-                f"{_org_name(summary, i.org)}{i.issue}（问题台账第{i.id}号）"
+                f"{_org_name(summary, i.org)}：{i.issue}（问题台账第{i.id}号）"
                 for i in red[:RED_SHOWN]
             )
             more = f"等{len(red)}条" if len(red) > RED_SHOWN else ""
