@@ -375,7 +375,9 @@ def test_ledger_list_filters_by_subtree_and_status(
     LedgerStore(demo_store).rectify(item.id, "已补上党课", by="李书记", now=LATER)
 
     def listed(*args: str) -> list[dict[str, object]]:
-        result = run("--db", db_url, "ledger", "list", "--format", "json", *args)
+        result = run(
+            "--db", db_url, "ledger", "list", "--format", "json", "--as-of", "2026-11-26", *args
+        )
         assert result.exit_code == 0, result.output
         rows: list[dict[str, object]] = json.loads(result.stdout)
         return rows
@@ -405,6 +407,8 @@ def test_ledger_list_filters_by_subtree_and_status(
         "cleared": None,
         "reopened": 0,
         "status_zh": "整改中",
+        "warning": "yellow",  # 三色预警: outstanding, neither overdue nor missed twice in a row
+        "warning_zh": "黄色",
     }
     assert len(listed("--org", "JD01-06", "--status", "open")) == len(under) - 1
     assert listed("--status", "cleared") == []
@@ -492,7 +496,10 @@ def test_the_ledger_exports_to_excel(
     item = find(demo_store, "JD01-05", "dual_org_life", "2026-Q3")
     LedgerStore(demo_store).rectify(item.id, "书面说明", by="赵海涛", now=LATER)
     out = tmp_path / "ledger.xlsx"
-    result = run("--db", db_url, "ledger", "export", "--org", "JD01-05", "-o", str(out))
+    result = run(
+        "--db", db_url, "ledger", "export", "--org", "JD01-05", "--as-of", "2026-11-26",
+        "-o", str(out),
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     under = LedgerStore(demo_store).items(demo_store.subtree("JD01-05"))
     assert f"已导出问题 {len(under)} 项、整改记录 {len(under) + 1} 条" in result.stdout
@@ -513,6 +520,7 @@ def test_the_ledger_exports_to_excel(
         "整改情况",
         "销号日期",
         "重新打开次数",
+        "预警",
     ]
     assert sheet.max_row == len(under) + 1
     (row,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == item.id]
@@ -530,10 +538,11 @@ def test_the_ledger_exports_to_excel(
         "书面说明",
         None,
         0,
+        "黄色",
     ]
     assert row[7].number_format == "yyyy-mm-dd"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:M{len(under) + 1}"
+    assert sheet.auto_filter.ref == f"A1:N{len(under) + 1}"
     assert sheet.column_dimensions["E"].width == 40
     assert sheet["A1"].font.bold
     trail = book["整改记录"]

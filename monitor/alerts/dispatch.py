@@ -72,6 +72,8 @@ KIND_ORDER = (
     NoticeKind.MISSED,
     NoticeKind.LATE,
     NoticeKind.OVERDUE,
+    NoticeKind.RED,  # escalation (三色预警)
+    NoticeKind.REPEAT,  # escalation (三色预警)
     NoticeKind.REMINDER,
     NoticeKind.SUMMARY,
     NoticeKind.REPORT,

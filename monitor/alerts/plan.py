@@ -56,6 +56,8 @@ class NoticeKind(StrEnum):
     MISSED = "missed"
     LATE = "late"  # a miss turned held by a late record (补录)
     OVERDUE = "overdue"  # a ledger item past its rectification deadline
+    REPEAT = "repeat"  # an unrectified ledger item, again, to the branch (三色预警; escalation.py)
+    RED = "red"  # a ledger item turned red, one level further up (三色预警; escalation.py)
     SUMMARY = "summary"  # the monthly summary's text, a message of its own
     REPORT = "report"  # the monthly summary's workbook, sent as a document
 

@@ -573,6 +573,63 @@ class AlertStore:
                 dict(r._mapping) for r in conn.execute(select(DELIVERY).order_by(DELIVERY.c.id))
             ]
 
+    # --- escalation (三色预警): rows no longer to be sent -------------------------------------
+
+    def cancel(self, prefixes: Iterable[str], *, reason: str, now: dt.datetime) -> int:
+        """Drop the pending rows whose key starts with one of ``prefixes`` (each a whole key or a
+        key's start up to a ``:``, e.g. ``repeat:12:``, the repeats of ledger item 12), with
+        ``reason`` as their last error and a delivery record each; rows a dispatcher holds right
+        now are left to it. Returns how many were dropped."""
+        wanted = set(prefixes)
+        if not wanted:
+            return 0
+        now = utc(now)
+        free = and_(
+            OUTBOX.c.state == "pending",
+            or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+        )
+        # Read only the rows whose key starts like one of the prefixes (up to its first ":").
+        heads = sorted({p.split(":", 1)[0] + (":" if ":" in p else "") for p in wanted})
+        with self.engine.begin() as conn:
+            query = select(OUTBOX.c.id, OUTBOX.c.key).where(
+                and_(free, or_(*(OUTBOX.c.key.startswith(h, autoescape=True) for h in heads)))
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows: list[Any] = list(conn.execute(query))
+            ids = sorted(int(r.id) for r in rows if _starts_with_one(str(r.key), wanted))
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                conn.execute(
+                    update(OUTBOX)
+                    .where(and_(OUTBOX.c.id.in_(chunk), free))
+                    .values(state="dropped", last_error=reason[:2000])
+                )
+                conn.execute(
+                    insert(DELIVERY),
+                    [
+                        {
+                            "outbox": i,
+                            "at": now,
+                            "worker": "ledger",
+                            "outcome": "dropped",
+                            "detail": reason,
+                        }
+                        for i in chunk
+                    ],
+                )
+        return len(ids)
+
+
+def _starts_with_one(key: str, prefixes: set[str]) -> bool:
+    """Whether ``key`` is in ``prefixes`` or starts with one of them that ends at a ``:``."""
+    colon = key.find(":")
+    while colon != -1:
+        if key[: colon + 1] in prefixes:
+            return True
+        colon = key.find(":", colon + 1)
+    return key in prefixes
+
 
 def _chat(row: Any) -> Chat:
     return _chat_of(row._mapping, CHAT.c)

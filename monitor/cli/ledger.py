@@ -35,9 +35,12 @@ from monitor.ledger.model import (
     review_start,
 )
 from monitor.ledger.store import LedgerStore
+from monitor.ledger.warning import COLOUR_LABELS, Colour, ItemWarning, warnings
+from monitor.service.escalation import drop_settled
 from monitor.store import Store
 from monitor.text import cli as msg
 
+WARNING_STYLE = {Colour.RED: "bold red", Colour.YELLOW: "bold yellow"}
 STATUS_STYLE = {
     LedgerStatus.OPEN: "yellow",
     LedgerStatus.RECTIFYING: "cyan",
@@ -80,11 +83,35 @@ def _names(store: Store, items: Sequence[LedgerItem]) -> tuple[dict[str, Org], d
     return orgs, members
 
 
+_colour_day_option = click.option(
+    "--as-of", "as_of", help="Judge the warning colours (三色预警) as at this day (default: today)."
+)
+
+
+def _coloured(
+    store: Store,
+    codes: list[str] | None,
+    status: str | None,
+    rule_paths: Sequence[Path],
+    as_of: str | None,
+) -> tuple[list[LedgerItem], dict[int, ItemWarning]]:
+    """The items (of ``codes``, with ``status``) and their warning colours (三色预警) on
+    ``as_of``; colours are judged on every item of the orgs (earlier periods' items count)."""
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
+    every = LedgerStore(store).items(codes)
+    colours = warnings(every, today=day, escalation=load_pack(rule_paths).escalation)
+    items = [i for i in every if status is None or i.status.value == status]
+    return items, colours
+
+
 def item_json(
-    item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]
+    item: LedgerItem,
+    orgs: Mapping[str, Org],
+    members: Mapping[str, Member],
+    warning: ItemWarning | None = None,
 ) -> dict[str, Any]:
     """The JSON shape of `orglife ledger list --format json` (subject, rule, period, status and
-    deadline are the contract)."""
+    deadline are the contract); ``warning`` is the colour, "red", "yellow" or null."""
     org = orgs.get(item.org)
     member = members.get(item.member) if item.member is not None else None
     return {
@@ -105,6 +132,8 @@ def item_json(
         "cleared": item.cleared.isoformat() if item.cleared is not None else None,
         "reopened": item.reopened,
         "status_zh": STATUS_LABELS[item.status],
+        "warning": warning.colour.value if warning is not None else None,
+        "warning_zh": warning.label if warning is not None else None,
     }
 
 
@@ -114,31 +143,50 @@ def item_json(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@_colour_day_option
+@common.rules_option
 @click.pass_obj
 @common.handles_errors
-def ledger_list(obj: common.Context, org: str | None, status: str | None, fmt: str) -> None:
-    """The ledger's items, oldest first."""
+def ledger_list(
+    obj: common.Context,
+    org: str | None,
+    status: str | None,
+    fmt: str,
+    as_of: str | None,
+    rule_paths: Sequence[Path],
+) -> None:
+    """The ledger's items, oldest first, with their warning colour (三色预警)."""
     store = obj.store
-    items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
+    items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     orgs, members = _names(store, items)
     if fmt == "json":
-        rows = [item_json(i, orgs, members) for i in items]
+        rows = [item_json(i, orgs, members, colours.get(i.id)) for i in items]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title=msg.ledger_title(items=len(items)))
     for header in msg.LEDGER_COLUMNS:
         table.add_column(header, overflow="fold")
     for item in items:
-        table.add_row(*_cells(item, orgs, members))
+        table.add_row(*_cells(item, orgs, members, colours.get(item.id)))
     common.out.print(table)
     counts = {s: sum(i.status is s for i in items) for s in LedgerStatus}
     common.out.print(msg.tally((STATUS_LABELS[s], n) for s, n in counts.items()), highlight=False)
+    shown = [colours[i.id].colour for i in items if i.id in colours]
+    if shown:
+        tally = ((f"{COLOUR_LABELS[c]}预警", shown.count(c)) for c in Colour)
+        common.out.print(msg.tally(tally), highlight=False)
 
 
-def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member]) -> list[str]:
+def _cells(
+    item: LedgerItem,
+    orgs: Mapping[str, Org],
+    members: Mapping[str, Member],
+    warning: ItemWarning | None = None,
+) -> list[str]:
     org = orgs.get(item.org)
     style = STATUS_STYLE[item.status]
     reopened = msg.reopened_times(times=item.reopened)
+    colour = f"[{WARNING_STYLE[warning.colour]}]{warning.label}[/]" if warning is not None else ""
     return [
         f"#{item.id}",
         escape(msg.with_code(org.name if org else item.org, item.org)),
@@ -149,6 +197,7 @@ def _cells(item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Memb
         item.opened.isoformat(),
         item.deadline.isoformat(),
         f"[{style}]{STATUS_LABELS[item.status]}[/]{reopened}",
+        colour,
         escape(item.rectification or ""),
     ]
 
@@ -222,6 +271,7 @@ def ledger_add(
 def ledger_rectify(obj: common.Context, item_id: int, note: str, by: str) -> None:
     """Record the rectification of an item (the secretary): it moves to 整改中."""
     item = LedgerStore(obj.store).rectify(item_id, note, by=by, now=_now())
+    drop_settled(obj.store, [item], now=_now())  # its pending repeats (三色预警) stop
     common.out.print(
         escape(
             msg.problem_rectified(
@@ -243,6 +293,7 @@ def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -
     item = LedgerStore(obj.store).clear(
         item_id, by=by, today=common.today_in_shanghai(), now=_now(), note=note
     )
+    drop_settled(obj.store, [item], now=_now())  # its pending repeats (三色预警) stop
     common.out.print(
         escape(msg.problem_cleared(item_id=item.id, cleared=item.cleared, issue=item.issue)),
         highlight=False,
@@ -335,19 +386,28 @@ def ledger_history(obj: common.Context, item_id: int) -> None:
 @click.option(
     "-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx"
 )
+@_colour_day_option
+@common.rules_option
 @click.pass_obj
 @common.handles_errors
-def ledger_export(obj: common.Context, org: str | None, status: str | None, output: Path) -> None:
-    """Export the ledger to Excel: sheets 问题台账 and 整改记录."""
+def ledger_export(
+    obj: common.Context,
+    org: str | None,
+    status: str | None,
+    output: Path,
+    as_of: str | None,
+    rule_paths: Sequence[Path],
+) -> None:
+    """Export the ledger to Excel: sheets 问题台账 (with today's 预警 colour) and 整改记录."""
     if output.suffix.lower() != ".xlsx":
         raise OrglifeError(f"无法导出到 {output}：文件名须以 .xlsx 结尾")
     if not output.parent.resolve().is_dir():
         raise OrglifeError(f"无法写入 {output}：文件夹 {output.parent} 不存在")
     store = obj.store
-    items = LedgerStore(store).items(_codes(store, org), LedgerStatus(status) if status else None)
+    items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     events = LedgerStore(store).events(items=[i.id for i in items])
     orgs, members = _names(store, items)
-    export_ledger(output, items, events, orgs, members)
+    export_ledger(output, items, events, orgs, members, colours)
     common.out.print(
         escape(msg.ledger_exported(items=len(items), events=len(events), path=str(output))),
         highlight=False,

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -230,6 +231,57 @@ class Rule(_Strict):
         return text + (f"（{'；'.join(extras)}）" if extras else "")
 
 
+class Escalation(_Strict):
+    """Escalation until fixed (三色预警): how unrectified ledger items are repeated and coloured.
+
+    Pack level (``escalation:``); an overlay may change any field. The defaults are the
+    national pack's, which follow common local practice (荣县 三色预警), not a national text.
+    """
+
+    enabled: bool = Field(
+        default=True, description="false: no colours, no repeats and no red escalations"
+    )
+    repeat_every_days: int = Field(
+        default=7,
+        ge=0,
+        le=366,
+        description="re-announce an unrectified item to the branch chat every this many days "
+        "after it was opened (0: no repeats)",
+    )
+    quiet_days: bool = Field(
+        default=True,
+        description="repeats only on workdays: one due on a weekend or a holiday waits for the "
+        "next workday",
+    )
+    red_after_consecutive: int = Field(
+        default=2,
+        ge=0,
+        le=12,
+        description="the same rule missed by the same subject this many periods in a row "
+        "turns the latest item red (0: never by this rule)",
+    )
+    red_when_overdue: bool = Field(
+        default=True, description="an item past its rectification deadline is red"
+    )
+    interview_after: int = Field(
+        default=2,
+        ge=0,
+        le=12,
+        description="consecutive yellow or red warnings that lead to a talk (约谈), named in the "
+        "red notice (0: not mentioned)",
+    )
+
+    @field_validator("red_after_consecutive")
+    @classmethod
+    def _two_or_more(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError(
+                "red_after_consecutive 写连续几期未开展即升为红色预警：0（不按连续期次升级）"
+                "或不小于2的整数；1 会让每个问题一出现就是红色"
+            )
+        return value
+
+
 class KindDecl(_Strict):
     """A meeting kind an overlay adds (e.g. a district's 党建工作座谈会)."""
 
@@ -246,6 +298,7 @@ class _PackFile(_Strict):
     reminders: tuple[ReminderDays, ...] | None = None
     kinds: tuple[KindDecl, ...] = ()
     rules: tuple[dict[str, Any], ...] = ()
+    escalation: dict[str, Any] | None = None  # validated as Escalation once layered
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +313,7 @@ class RulePack:
     files: tuple[Path, ...]
     origin: Mapping[str, str]  # rule id -> the pack that last defined or changed it
     reminders: tuple[int, ...] = (7, 1)  # days before a due date that calendars remind
+    escalation: Escalation = dataclass_field(default_factory=Escalation)  # 三色预警 (ledger items)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -314,6 +368,8 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
     catalog = KindCatalog(CORE_KINDS)
     grace = DEFAULT_GRACE_DAYS
     reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    escalation: dict[str, Any] = {}
+    escalation_at: dict[str, tuple[Path, int | None]] = {}  # field -> where it was last set
     title = ""
     for path, (pack, lines) in layers:
         title = pack.title if not title else f"{title} + {pack.title}"
@@ -321,6 +377,11 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
             grace = pack.grace_days
         if pack.reminders is not None:
             reminders = pack.reminders
+        if pack.escalation is not None:
+            escalation = {**escalation, **pack.escalation}
+            for key in ("", *pack.escalation):
+                dotted = f"escalation.{key}" if key else "escalation"
+                escalation_at[key] = (path, lines.get(dotted, lines.get("escalation")))
         try:
             catalog = catalog.with_extra((k.id, k.name, k.aliases) for k in pack.kinds)
         except ValueError as exc:
@@ -361,7 +422,29 @@ def _merge(layers: Sequence[tuple[Path, tuple[_PackFile, dict[str, int]]]]) -> R
         files=tuple(path for path, _ in layers),
         origin=origin,
         reminders=reminders,
+        escalation=_validate_escalation(escalation, escalation_at),
     )
+
+
+def _validate_escalation(
+    raw: Mapping[str, Any], where: Mapping[str, tuple[Path, int | None]]
+) -> Escalation:
+    """The layered ``escalation:`` fields as :class:`Escalation`; an error names the field, and
+    the file and line of the pack that last set it."""
+    if not where:
+        return Escalation()
+    try:
+        return Escalation.model_validate(dict(raw))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        path, line = where.get(name, where[""])
+        if error["type"] == "extra_forbidden":
+            message = f"没有这个字段；escalation 可用的字段：{', '.join(Escalation.model_fields)}"
+        else:
+            message = validation_problem_zh(error)
+        dotted = f"escalation.{name}" if name else "escalation"
+        raise RulePackError(path, message, field=dotted, line=line) from None
 
 
 def _validate_rule(path: Path, rule_id: str, raw: Mapping[str, Any], line: int | None) -> Rule:
@@ -462,7 +545,7 @@ def _read(path: Path) -> tuple[_PackFile, dict[str, int]]:
             "缺少必填字段" if error["type"] == "missing" else validation_problem_zh(error),
             rule=rule,
             field=".".join(loc) or None,
-            line=lines.get(".".join(loc[:2])) if loc[:1] == ["rules"] else None,
+            line=lines.get(".".join(loc[:2] if loc[:1] == ["rules"] else loc[:1])),
         ) from None
 
 
@@ -476,6 +559,11 @@ def _rule_lines(text: str) -> dict[str, int]:
         if key.value == "rules" and isinstance(value, yaml.SequenceNode):
             for index, item in enumerate(value.value):
                 lines[f"rules.{index}"] = item.start_mark.line + 1
+        elif key.value == "escalation":
+            lines["escalation"] = key.start_mark.line + 1
+            if isinstance(value, yaml.MappingNode):
+                for name, _ in value.value:
+                    lines[f"escalation.{name.value}"] = name.start_mark.line + 1
     return lines
 
 

@@ -1,7 +1,8 @@
 """The problem ledger as an Excel workbook: sheet 问题台账 (the items) and 整改记录 (the trail).
 
 :func:`write_ledger_sheet` fills any worksheet, so the monthly report's workbook carries the
-same 问题台账 sheet as `orglife ledger export`.
+same 问题台账 sheet as `orglife ledger export`. Its last column, 预警, is the item's warning
+colour (三色预警: 红色/黄色, blank when it has none; :mod:`monitor.ledger.warning`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from monitor.ledger.model import (
     LedgerItem,
     LedgerStatus,
 )
+from monitor.ledger.warning import ItemWarning
 from monitor.text.workbook import keep_text
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ LEDGER_COLUMNS: tuple[tuple[str, int], ...] = (
     ("整改情况", 40),
     ("销号日期", 12),
     ("重新打开次数", 12),
+    ("预警", 8),  # 三色预警 (added last: the columns before it keep their letters)
 )
 EVENT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("问题编号", 10),
@@ -69,9 +72,12 @@ def subject_label(item: LedgerItem, members: Mapping[str, Member] | None = None)
 
 
 def ledger_row(
-    item: LedgerItem, orgs: Mapping[str, Org], members: Mapping[str, Member] | None = None
+    item: LedgerItem,
+    orgs: Mapping[str, Org],
+    members: Mapping[str, Member] | None = None,
+    warning: ItemWarning | None = None,
 ) -> list[Any]:
-    """The cells of one item, in :data:`LEDGER_COLUMNS` order."""
+    """The cells of one item, in :data:`LEDGER_COLUMNS` order (``warning``: its colour)."""
     org = orgs.get(item.org)
     return [
         item.id,
@@ -87,6 +93,7 @@ def ledger_row(
         item.rectification,
         item.cleared,
         item.reopened,
+        warning.label if warning is not None else None,
     ]
 
 
@@ -95,21 +102,29 @@ def write_ledger_sheet(
     items: Sequence[LedgerItem],
     orgs: Mapping[str, Org],
     members: Mapping[str, Member] | None = None,
+    colours: Mapping[int, ItemWarning] | None = None,
 ) -> None:
     """Fill ``ws`` with the items: a bold, frozen header row, an auto filter, sized columns.
 
-    ``orgs`` names the owner orgs by code; ``members`` (optional) names the cadres.
-    Overdue items are marked in red.
+    ``orgs`` names the owner orgs by code; ``members`` (optional) names the cadres; ``colours``
+    (optional) gives the items' warning colours. Overdue items and red warnings are in red.
     """
     from openpyxl.styles import Font
 
     _header(ws, LEDGER_COLUMNS)
     overdue = Font(color="C00000")
-    status_column = [h for h, _ in LEDGER_COLUMNS].index("状态") + 1
+    fonts = {"红色": Font(color="C00000", bold=True), "黄色": Font(color="B26A00", bold=True)}
+    headers = [h for h, _ in LEDGER_COLUMNS]
+    status_column = headers.index("状态") + 1
+    warning_column = headers.index("预警") + 1
+    colours = colours or {}
     for item in items:
-        ws.append(ledger_row(item, orgs, members))
+        warning = colours.get(item.id)
+        ws.append(ledger_row(item, orgs, members, warning))
         if item.status is LedgerStatus.OVERDUE:
             ws.cell(row=ws.max_row, column=status_column).font = overdue
+        if warning is not None:
+            ws.cell(row=ws.max_row, column=warning_column).font = fonts[warning.label]
     _finish(ws, LEDGER_COLUMNS, dates=("发现日期", "整改期限", "销号日期"))
     keep_text(cell for row in ws.iter_rows(min_row=2) for cell in row)
 
@@ -139,6 +154,7 @@ def export_ledger(
     events: Sequence[LedgerEvent],
     orgs: Mapping[str, Org],
     members: Mapping[str, Member] | None = None,
+    colours: Mapping[int, ItemWarning] | None = None,
 ) -> None:
     """Write the workbook: 问题台账 first, then 整改记录."""
     from openpyxl import Workbook
@@ -147,7 +163,7 @@ def export_ledger(
     sheet = book.active
     assert sheet is not None
     sheet.title = LEDGER_SHEET
-    write_ledger_sheet(sheet, items, orgs, members)
+    write_ledger_sheet(sheet, items, orgs, members, colours)
     write_events_sheet(book.create_sheet(EVENTS_SHEET), events)
     book.save(path)
 

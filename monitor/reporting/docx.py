@@ -19,6 +19,12 @@ HEADING_FONT = "黑体"
 TITLE_FONT = "方正小标宋简体"
 BRANCHES_SHOWN = 20  # the lowest-rated branches listed; the workbook has them all
 LATE_SHOWN = 30
+RED_SHOWN = 20  # red-warning ledger items named; the workbook has them all
+
+
+def _org_name(summary: MonthlySummary, code: str) -> str:
+    org = summary.orgs.get(code)
+    return org.name if org is not None else code
 
 
 def render_docx(summary: MonthlySummary) -> bytes:
@@ -136,6 +142,20 @@ def render_docx(summary: MonthlySummary) -> bytes:
         f"本月新增{ledger.opened}条，销号{ledger.cleared}条；在账{ledger.outstanding}条，"
         f"其中逾期未整改{ledger.overdue}条；累计销号率{pct(ledger.clearance_rate)}。"
     )
+    if ledger.red or ledger.yellow:
+        paragraph(f"三色预警：在账问题中红色预警{ledger.red}条，黄色预警{ledger.yellow}条。")
+        red = [
+            i
+            for i in summary.ledger_items
+            if i.id in summary.warnings and summary.warnings[i.id].red
+        ]
+        if red:
+            names = "；".join(
+                f"{_org_name(summary, i.org)}：{i.issue}（问题台账第{i.id}号）"
+                for i in red[:RED_SHOWN]
+            )
+            more = f"等{len(red)}条" if len(red) > RED_SHOWN else ""
+            paragraph(f"红色预警问题：{names}{more}。")
 
     paragraph(f"六、近{len(summary.trend)}个月落实率", font=HEADING_FONT, size=16)
     year = summary.month.year

@@ -257,6 +257,7 @@ def render_html(
             i.deadline.isoformat(),
             STATUS_LABELS[i.status],
             i.cleared.isoformat() if i.cleared else "",
+            summary.warnings[i.id].label if i.id in summary.warnings else "",
         ]
         for i in summary.ledger_items
     ]
@@ -284,6 +285,10 @@ def render_html(
         ledger=summary.ledger,
         ledger_rate=pct(summary.ledger.clearance_rate),
         ledger_rows=ledger_rows,
+        ledger_classes=[
+            summary.warnings[i.id].colour.value if i.id in summary.warnings else ""
+            for i in summary.ledger_items
+        ],
         url=url,
         files=dict(files or {}),
     )

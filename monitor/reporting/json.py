@@ -10,10 +10,12 @@ when nothing is required.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from monitor.core.explain import STATUS_ZH
 from monitor.ledger.model import SOURCE_LABELS, STATUS_LABELS, LedgerItem
+from monitor.ledger.warning import ItemWarning
 from monitor.reporting.common import SCOPE_NOTE, late_rule, title, weak_rule
 from monitor.reporting.summary import (
     BranchFigures,
@@ -95,7 +97,14 @@ def late_json(entry: LateEntry) -> dict[str, Any]:
     }
 
 
-def ledger_json(figures: LedgerFigures, items: tuple[LedgerItem, ...]) -> dict[str, Any]:
+def ledger_json(
+    figures: LedgerFigures,
+    items: tuple[LedgerItem, ...],
+    colours: Mapping[int, ItemWarning] | None = None,
+) -> dict[str, Any]:
+    """The ledger's figures and items; ``red``/``yellow`` and each item's ``warning`` (``"red"``,
+    ``"yellow"`` or null when not outstanding at as_of) come after the original keys."""
+    colours = colours or {}
     return {
         "opened": figures.opened,
         "cleared": figures.cleared,
@@ -121,10 +130,21 @@ def ledger_json(figures: LedgerFigures, items: tuple[LedgerItem, ...]) -> dict[s
                 "rectification": i.rectification,
                 "cleared": None if i.cleared is None else i.cleared.isoformat(),
                 "reopened": i.reopened,
+                **warning_json(colours.get(i.id)),
             }
             for i in items
         ],
+        "red": figures.red,
+        "yellow": figures.yellow,
     }
+
+
+def warning_json(warning: ItemWarning | None) -> dict[str, Any]:
+    """An item's warning colour (三色预警): ``warning`` and ``warning_zh`` (红色/黄色), null when
+    the item has none (cleared, or escalation switched off)."""
+    if warning is None:
+        return {"warning": None, "warning_zh": None}
+    return {"warning": warning.colour.value, "warning_zh": warning.label}
 
 
 def summary_json(summary: MonthlySummary) -> dict[str, Any]:
@@ -150,7 +170,7 @@ def summary_json(summary: MonthlySummary) -> dict[str, Any]:
         "late_days": summary.late_days,
         "late_rule": late_rule(summary),
         "late_entries": [late_json(e) for e in summary.late_entries],
-        "ledger": ledger_json(summary.ledger, summary.ledger_items),
+        "ledger": ledger_json(summary.ledger, summary.ledger_items, summary.warnings),
         "trend": [{"month": p.month.label, **figures_json(p.figures)} for p in summary.trend],
     }
 

@@ -28,7 +28,9 @@ records and the ledger items, and hands them to :func:`summarise`. Decisions, in
   ``late_entry`` is true when it is held and every record that made it held is such a record.
 * **Ledger**: items of the subtree's orgs; opened and cleared count the items opened or cleared
   in the month (up to ``as_of``); outstanding and overdue are as at ``as_of``; the clearance rate
-  (累计销号率) is items cleared by ``as_of`` / items opened by ``as_of``.
+  (累计销号率) is items cleared by ``as_of`` / items opened by ``as_of``. Each item outstanding at
+  ``as_of`` has its warning colour (三色预警, :mod:`monitor.ledger.warning`, by the pack's
+  ``escalation:``); red and yellow count those.
 * **Trend**: the same totals for the ``trend_months`` months ending with the month, each judged
   as at ``as_of`` (what the registers say now, late entries included).
 """
@@ -38,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.core.domain import Finding, Member, Org, OrgType, Status
@@ -47,6 +49,7 @@ from monitor.core.explain import reason
 from monitor.core.periods import Cadence, Period, month_index
 from monitor.core.rules import RulePack
 from monitor.ledger.model import LedgerItem, LedgerStatus
+from monitor.ledger.warning import ItemWarning, warnings
 
 if TYPE_CHECKING:
     from monitor.check import Check
@@ -173,6 +176,8 @@ class LedgerFigures:
     overdue: int = 0  # outstanding, not being rectified, deadline passed
     total: int = 0  # opened by as_of
     cleared_total: int = 0  # cleared by as_of
+    red: int = 0  # outstanding at as_of with a red warning (红色预警)
+    yellow: int = 0  # outstanding at as_of with a yellow warning (黄色预警)
 
     @property
     def clearance_rate(self) -> float | None:
@@ -207,6 +212,8 @@ class MonthlySummary:
     trend: tuple[TrendPoint, ...]  # oldest first, the month last
     orgs: Mapping[str, Org]  # every org of the subtree, by code
     leaders: Mapping[str, Member]  # the subtree's leading cadres, by member id
+    # The warning colour (三色预警) of each ledger item outstanding at as_of, by item id.
+    warnings: Mapping[int, ItemWarning] = field(default_factory=dict)
 
     @property
     def missed(self) -> tuple[SummaryRow, ...]:
@@ -365,6 +372,7 @@ def summarise(
     branches, weak, tied, cut = _rank(check, per_branch, late_per_branch, weak_share)
     codes = set(orgs)
     items = [i for i in ledger if i.org in codes]
+    colours = warnings(items, today=as_of, escalation=pack.escalation)
     root = orgs.get(org)
     return MonthlySummary(
         month=month,
@@ -382,11 +390,12 @@ def summarise(
         weak=weak,
         weak_tied=tied,
         late_entries=late_entries,
-        ledger=ledger_figures(items, month, as_of),
+        ledger=ledger_figures(items, month, as_of, colours),
         ledger_items=_active_items(items, month, as_of),
         trend=tuple(TrendPoint(m, by_month[month_index(m.start)].figures()) for m in months),
         orgs=orgs,
         leaders=cadres,
+        warnings=colours,
     )
 
 
@@ -521,10 +530,16 @@ def _rank(
     return branches, weak, tied, cut
 
 
-def ledger_figures(items: Sequence[LedgerItem], month: Period, as_of: dt.date) -> LedgerFigures:
-    """The ledger's figures for the month, as at ``as_of``."""
+def ledger_figures(
+    items: Sequence[LedgerItem],
+    month: Period,
+    as_of: dt.date,
+    colours: Mapping[int, ItemWarning] | None = None,
+) -> LedgerFigures:
+    """The ledger's figures for the month, as at ``as_of``; red and yellow from ``colours``."""
     first, last = month.start, min(month.end, as_of)
-    opened = cleared = outstanding = overdue = total = cleared_total = 0
+    opened = cleared = outstanding = overdue = total = cleared_total = red = yellow = 0
+    colours = colours or {}
     for item in items:
         if item.opened > as_of:
             continue
@@ -541,7 +556,11 @@ def ledger_figures(items: Sequence[LedgerItem], month: Period, as_of: dt.date) -
             outstanding += 1
             if item.status is not LedgerStatus.RECTIFYING and item.deadline < as_of:
                 overdue += 1
-    return LedgerFigures(opened, cleared, outstanding, overdue, total, cleared_total)
+            colour = colours.get(item.id)
+            if colour is not None:
+                red += colour.red
+                yellow += not colour.red
+    return LedgerFigures(opened, cleared, outstanding, overdue, total, cleared_total, red, yellow)
 
 
 def _active_items(

@@ -89,6 +89,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="F0F0F0")
 _WEAK_FILL = PatternFill("solid", fgColor="FDECEA")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _OVERDUE = Font(color="C00000")
+_WARNING = {"red": Font(color="C00000", bold=True), "yellow": Font(color="B26A00", bold=True)}
 
 
 class _Sheet:
@@ -180,6 +181,7 @@ def _summary_sheet(sheet: _Sheet, summary: MonthlySummary, note: str) -> None:
         [
             sheet.cell(
                 f"统计截至{day_zh(summary.as_of)}；规则：{summary.pack_title}。{SCOPE_NOTE}{note}"
+                + _warnings_note(summary)
             )
         ]
     )
@@ -234,6 +236,15 @@ def _summary_sheet(sheet: _Sheet, summary: MonthlySummary, note: str) -> None:
         )
 
 
+def _warnings_note(summary: MonthlySummary) -> str:
+    """The ledger's warning colours (三色预警) in words; the columns of 汇总 stay as they were
+    (its tables are read by position), and 问题台账 shows each item's colour."""
+    ledger = summary.ledger
+    if not (ledger.red or ledger.yellow):
+        return ""
+    return f"问题台账三色预警：在账问题中红色预警{ledger.red}条，黄色预警{ledger.yellow}条。"
+
+
 def _detail_sheet(sheet: _Sheet, rows: Sequence[SummaryRow]) -> None:
     _setup(sheet.ws, DETAIL_COLUMNS, 1, len(rows))
     sheet.header(name for name, _ in DETAIL_COLUMNS)
@@ -263,18 +274,23 @@ def _detail_sheet(sheet: _Sheet, rows: Sequence[SummaryRow]) -> None:
 
 def _ledger_sheet(sheet: _Sheet, summary: MonthlySummary) -> None:
     """The same columns and cells as `orglife ledger export` (:mod:`monitor.ledger.export`),
-    streamed like the other sheets; overdue items in red."""
+    streamed like the other sheets; overdue items and red warnings in red."""
     items = summary.ledger_items
     _setup(sheet.ws, LEDGER_COLUMNS, 1, len(items))
     sheet.header(name for name, _ in LEDGER_COLUMNS)
     status = [name for name, _ in LEDGER_COLUMNS].index("状态")
+    colour = [name for name, _ in LEDGER_COLUMNS].index("预警")
     wrapped = {i for i, (name, _) in enumerate(LEDGER_COLUMNS) if name in ("事项", "整改情况")}
     for item in items:
-        red = item.status is LedgerStatus.OVERDUE
+        warning = summary.warnings.get(item.id)
+        fonts = {
+            status: _OVERDUE if item.status is LedgerStatus.OVERDUE else None,
+            colour: _WARNING[warning.colour.value] if warning is not None else None,
+        }
         sheet.ws.append(
             [
-                sheet.cell(v, font=_OVERDUE if red and i == status else None, wrap=i in wrapped)
-                for i, v in enumerate(ledger_row(item, summary.orgs, summary.leaders))
+                sheet.cell(v, font=fonts.get(i), wrap=i in wrapped)
+                for i, v in enumerate(ledger_row(item, summary.orgs, summary.leaders, warning))
             ]
         )
 

@@ -42,6 +42,7 @@ from monitor.reporting import render_docx, render_md, render_xlsx
 from monitor.reporting.build import build_summary
 from monitor.reporting.links import LINK_DAYS, link_key, signed_url
 from monitor.reporting.summary import parse_month
+from monitor.service.escalation import escalate
 from monitor.store import Store
 
 if TYPE_CHECKING:
@@ -134,6 +135,20 @@ def run_cycle(
     plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
     enqueued = AlertStore(store).record(plan, now=now, welcomed=result.welcomed)
     LedgerStore(store).mark_alerted(sorted(alerted), now=now)
+    # Escalation (三色预警, monitor.service.escalation): pending rows of items rectified or
+    # cleared are dropped; unrectified items are repeated (with the morning reminders) and red
+    # ones go one level further up.
+    enqueued += escalate(
+        store,
+        pack,
+        workdays,
+        orgs=check.registers.orgs,
+        cadres=cadres,
+        chats=chats,
+        as_of=as_of,
+        now=now,
+        repeats=reminders,
+    )
     missed = sum(1 for f in check.findings if f.status is Status.MISSED)
     return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
 

@@ -139,6 +139,8 @@ NOTICE_KIND_ZH = {
     "missed": "未按期",
     "late": "补录",
     "overdue": "台账逾期",
+    "red": "红色预警",
+    "repeat": "整改提醒",
     "reminder": "提醒",
     "summary": "月度通报",
     "report": "通报附件",
@@ -267,6 +269,7 @@ LEDGER_COLUMNS = (
     "发现日期",
     "整改期限",
     "状态",
+    "预警",
     "整改情况",
 )
 HISTORY_COLUMNS = ("时间", "操作人", "操作", "状态变化", "说明")
