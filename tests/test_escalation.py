@@ -790,3 +790,59 @@ def test_the_monthly_report_shows_the_colours(
     assert "三色预警：在账问题中红色预警1条，黄色预警1条。" in text
     red = f"众创园区联合党支部：支部党员大会 2026年10月 未按期开展（问题台账第{october.id}号）"
     assert f"红色预警问题：{red}。" in text
+
+
+def test_escalation_reaches_wecom_robots_and_ends_when_the_item_is_cleared(
+    district: tuple[Store, RulePack], workdays: WorkCalendar
+):
+    """The same story on WeCom robots (the fake verifies keys, sizes and rates): the yellow
+    repeat to the branch's robot, the red notice to the street's, nothing after clearing."""
+    from monitor.alerts.channels import channel_from_env
+    from monitor.alerts.plan import Platform
+    from tests.fake_robots import FakeWeCom
+
+    store, pack = district
+    clock = {"now": moment(dt.date(2026, 10, 12))}
+    with FakeWeCom(clock=lambda: clock["now"].timestamp()) as wecom:
+        for org, role, name in (("B", ChatRole.BRANCH, "b"), ("S", ChatRole.INSPECTOR, "s")):
+            AlertStore(store).add_chat(
+                org,
+                None,
+                role,
+                now=clock["now"],
+                platform=Platform.WECOM,
+                webhook=wecom.webhook(name),
+            )
+
+        def day(when: dt.date) -> None:
+            clock["now"] = moment(when)
+            run_cycle(store, pack, workdays, as_of=when, now=clock["now"])
+            channel = channel_from_env({}, console=lambda *_: None, clock=lambda: clock["now"])
+            dispatcher = Dispatcher(store, channel, worker="w", clock=lambda: clock["now"])
+
+            async def go() -> None:
+                try:
+                    await dispatcher.run_until_idle()
+                finally:
+                    await channel.aclose()
+
+            asyncio.run(go())
+
+        day(dt.date(2026, 10, 12))
+        day(dt.date(2026, 10, 19))
+        branch = wecom.texts_for("b")
+        assert any("**【问题整改提醒】" in t and "【黄色预警】" in t for t in branch)
+        day(dt.date(2026, 11, 6))
+        street = wecom.texts_for("s")
+        assert any(t.startswith("**【红色预警通报】") and "2026年10月" in t for t in street)
+        (october,) = [i for i in LedgerStore(store).items() if i.period == "2026-10"]
+        day(dt.date(2026, 11, 12))
+        ledger = LedgerStore(store)
+        ledger.rectify(october.id, "已补开", by="书记", now=clock["now"])
+        ledger.clear(october.id, by="组织委员", today=dt.date(2026, 11, 12), now=clock["now"])
+        seen = len(wecom.texts_for("b"))
+        for when in (dt.date(2026, 11, 13), dt.date(2026, 11, 20), dt.date(2026, 11, 27)):
+            day(when)
+        after = wecom.texts_for("b")[seen:]
+        assert after  # September still repeats …
+        assert not any("2026年10月" in t and "预警" in t for t in after)  # … October never again
