@@ -285,3 +285,51 @@ def test_logs_never_contain_the_token(server: Server, log_buffer: io.StringIO) -
         + [("/feeds/<token>.ics/", 404), ("//feeds/<token>.ics", 404)]
     )
     assert any(e.get("event") == "feed_built" and e.get("subject") == BRANCH for e in lines)
+
+
+# --- signed links to the monthly summary ---------------------------------------------------------
+
+
+def test_a_signed_summary_link_opens_without_a_login_and_nothing_else_does(
+    server: Server,
+) -> None:
+    from docx import Document
+
+    from monitor.reporting.links import ReportLink, link_key, signed_url
+
+    key = link_key(server.store)
+    assert link_key(server.store) == key  # made once, then shared
+    url = signed_url("http://x", key, org="JD01", month="2026-10", now=server.clock())
+    path = url.removeprefix("http://x")
+    page = server.request(path)
+    assert page.status == 200, page.body[:200]
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "private, no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    html = page.body.decode()
+    assert "2026年10月" in html
+    (docx_path,) = [p for p in html.split('"') if p.startswith("/reports/JD01/2026-10.docx?")]
+    document = server.request(docx_path.replace("&amp;", "&"))
+    assert document.status == 200
+    assert "attachment" in document.headers["content-disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(document.body)).paragraphs)
+    assert "2026年10月" in text
+
+    expires = int(path.split("expires=")[1].split("&")[0])
+    signature = path.split("sig=")[1]
+    forged_org = ReportLink("JD02", "2026-10", "html", expires).path(b"another key")
+    refused = [
+        path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"),  # a changed signature
+        path.replace("JD01", "JD02"),  # another org under the same signature
+        path.replace("2026-10.html", "2026-09.html"),  # another month
+        path.replace(f"expires={expires}", f"expires={expires + 86400}"),  # a longer life
+        forged_org,  # signed with a key that is not the store's
+        f"/reports/JD01/2026-10.exe?expires={expires}&sig={signature}",
+        "/reports/JD01/2026-10.html",
+    ]
+    for bad in refused:
+        reply = server.request(bad)
+        assert reply.status == 404, bad
+        assert "该通报链接无效或已过期" in reply.body.decode()
+    server.clock.now = server.clock.now + dt.timedelta(days=31)  # past its 30 days
+    assert server.request(path).status == 404
