@@ -26,8 +26,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
-from monitor.alerts.plan import Chat, ChatRole, Notice, NoticeKind
-from monitor.core.domain import Member, Org, OrgType
+from monitor.alerts.plan import Chat, Notice, NoticeKind, Router
+from monitor.core.domain import Member, Org
 from monitor.core.errors import OrglifeError
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
@@ -74,58 +74,15 @@ def settled_prefixes(items: Iterable[LedgerItem]) -> dict[LedgerStatus, list[str
     return found
 
 
-class _Routes:
-    """Which enabled chats hear of an item's escalation; one per destination.
-
-    The same tree walk as the planner's router in :mod:`monitor.alerts.plan` (kept apart so the
-    two modules do not share private names): a branch chat covers its org and that org's party
-    groups; inspector chats are looked for up the org's ancestors, the org itself first.
-    """
-
-    def __init__(self, chats: Sequence[Chat], orgs: Mapping[str, Org]) -> None:
-        self.orgs = orgs
-        self.branch: dict[str, list[Chat]] = {}
-        self.inspector: dict[str, list[Chat]] = {}
-        for chat in chats:
-            if chat.enabled:
-                table = self.branch if chat.role is ChatRole.BRANCH else self.inspector
-                table.setdefault(chat.org, []).append(chat)
-
-    def _ancestors(self, code: str) -> list[str]:
-        chain: list[str] = []
-        current: str | None = code
-        while current is not None and current not in chain and len(chain) < 64:
-            chain.append(current)
-            org = self.orgs.get(current)
-            current = org.parent if org is not None else None
-        return chain
-
-    @staticmethod
-    def _once(chats: Iterable[Chat]) -> list[Chat]:
-        seen: dict[str, Chat] = {}
-        for chat in chats:
-            seen.setdefault(chat.address, chat)
-        return list(seen.values())
-
-    def one_level_up(self, code: str) -> list[Chat]:
-        """The inspector chats of every ancestor strictly above the nearest org (``code``
-        included) that has one; that nearest org's when there is none higher."""
-        levels = [a for a in self._ancestors(code) if self.inspector.get(a)]
-        above = levels[1:] or levels[:1]
-        return self._once(c for a in above for c in self.inspector[a])
+class _Routes(Router):
+    """The planner's router, plus where an item's repeats go."""
 
     def for_repeat(self, item: LedgerItem) -> list[Chat]:
         """The branch chats of the item's org (a party group's: its branch's too); a cadre's
         item goes to the inspector chats of the org and every ancestor, as the miss went."""
         if item.member is not None:
-            return self._once(
-                c for a in self._ancestors(item.org) for c in self.inspector.get(a, ())
-            )
-        found = list(self.branch.get(item.org, ()))
-        org = self.orgs.get(item.org)
-        if org is not None and org.type is OrgType.GROUP and org.parent is not None:
-            found += self.branch.get(org.parent, ())
-        return self._once(found)
+            return self.inspectors_above(item.org)
+        return self.once_per_destination(self.branch_chats(item.org))
 
 
 def plan_escalation(

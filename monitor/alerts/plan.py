@@ -200,7 +200,7 @@ def plan(
     in its scope that was announced before it came, unless its ledger item was cleared
     (``cleared``), goes to it in the same digest as the new ones.
     """
-    router = _Router(chats, orgs)
+    router = Router(chats, orgs)
     rules = {r.id: r for r in pack.rules}
     fresh = frozenset(c.id for c in chats if c.enabled and not c.welcomed)
     result = AlertPlan(welcomed=fresh)
@@ -259,7 +259,7 @@ def plan_overdue(
     The key carries how often the item was reopened, so an item that goes overdue again after
     a look-back reopened it is announced again, and otherwise once.
     """
-    router = _Router(chats, orgs)
+    router = Router(chats, orgs)
     notices = []
     for item in items:
         if item.status is not LedgerStatus.OVERDUE:
@@ -296,8 +296,12 @@ def _reminder(days_left: int, reminders: tuple[int, ...]) -> int | None:
     return min(due) if due else None
 
 
-class _Router:
-    """Which enabled chats hear about an org or a cadre; one row per destination."""
+class Router:
+    """Which enabled chats hear about an org, a cadre or a ledger item; one per destination.
+
+    A branch chat covers its org and that org's party groups; inspector chats are looked for
+    up the org's ancestors, the org itself first.
+    """
 
     def __init__(self, chats: Sequence[Chat], orgs: Mapping[str, Org]) -> None:
         self.orgs = orgs
@@ -310,7 +314,8 @@ class _Router:
             table = self.branch if chat.role is ChatRole.BRANCH else self.inspector
             table.setdefault(chat.org, []).append(chat)
 
-    def _ancestors(self, code: str) -> list[str]:
+    def ancestors(self, code: str) -> list[str]:
+        """``code`` and the orgs above it, nearest first."""
         chain: list[str] = []
         current: str | None = code
         while current is not None and current not in chain and len(chain) < 64:
@@ -319,7 +324,7 @@ class _Router:
             current = org.parent if org is not None else None
         return chain
 
-    def _branch_chats(self, code: str) -> list[Chat]:
+    def branch_chats(self, code: str) -> list[Chat]:
         """A branch chat covers its org and that org's party groups."""
         found = list(self.branch.get(code, ()))
         org = self.orgs.get(code)
@@ -328,7 +333,8 @@ class _Router:
         return found
 
     @staticmethod
-    def _once_per_chat(chats: Iterable[Chat]) -> list[Chat]:
+    def once_per_destination(chats: Iterable[Chat]) -> list[Chat]:
+        """``chats`` without a second row for a destination already named."""
         seen: dict[str, Chat] = {}
         for chat in chats:
             seen.setdefault(chat.address, chat)
@@ -338,16 +344,23 @@ class _Router:
         inspectors = self.inspectors_above(finding.org)
         if finding.member is not None:  # a cadre's miss goes to inspectors only
             return inspectors
-        return self._once_per_chat([*self._branch_chats(finding.org), *inspectors])
+        return self.once_per_destination([*self.branch_chats(finding.org), *inspectors])
 
     def inspectors_above(self, code: str) -> list[Chat]:
         """Inspector chats of ``code`` and its ancestors, one per destination."""
-        return self._once_per_chat(
-            c for ancestor in self._ancestors(code) for c in self.inspector.get(ancestor, ())
+        return self.once_per_destination(
+            c for ancestor in self.ancestors(code) for c in self.inspector.get(ancestor, ())
         )
 
+    def one_level_up(self, code: str) -> list[Chat]:
+        """The inspector chats of every ancestor strictly above the nearest org (``code``
+        included) that has one; that nearest org's when there is none higher."""
+        levels = [a for a in self.ancestors(code) if self.inspector.get(a)]
+        above = levels[1:] or levels[:1]
+        return self.once_per_destination(c for a in above for c in self.inspector[a])
+
     def for_reminder(self, finding: Finding) -> list[Chat]:
-        return self._once_per_chat(self._branch_chats(finding.org))
+        return self.once_per_destination(self.branch_chats(finding.org))
 
     def by_ids(self, ids: Iterable[int]) -> list[Chat]:
         return [self.by_id[i] for i in sorted(ids) if i in self.by_id and self.by_id[i].enabled]
