@@ -310,6 +310,26 @@ def test_a_rate_limit_errcode_is_retried_later_and_delivered(
         assert {r["state"] for r in AlertStore(demo_store).outbox()} == {"sent"}
 
 
+def test_nothing_is_lost_while_a_platform_is_down(
+    demo_store: Store, national: RulePack, platform: Platform, fake: FakeRobots, clock: Clock
+) -> None:
+    chat = link(demo_store, fake, platform, "JD01", ChatRole.INSPECTOR, "inspector")
+    cycle(demo_store, national)
+    fake.down = True  # every request answered 502
+    outage = dispatch(demo_store, clock)
+    assert outage.rows_sent == 0
+    assert outage.rows_deferred == len(lines_for(demo_store, chat))
+    clock.now += dt.timedelta(seconds=30)  # the first retry
+    assert dispatch(demo_store, clock).rows_deferred == outage.rows_deferred  # still down: 60 s
+    fake.down = False
+    clock.now += dt.timedelta(seconds=61)
+    back = dispatch(demo_store, clock)
+    assert back.rows_sent == len(lines_for(demo_store, chat))
+    assert set(shown(fake, "inspector", platform, lines_for(demo_store, chat)).values()) == {1}
+    (listed,) = AlertStore(demo_store).chats(id=chat.id)
+    assert listed.enabled  # an outage never disables a chat
+
+
 DEAD = [
     (Platform.WECOM, "93000", lambda fake: fake.base_url + "/cgi-bin/webhook/send?key=unknown"),
     (Platform.DINGTALK, "300001", lambda fake: fake.base_url + "/robot/send?access_token=nope"),
