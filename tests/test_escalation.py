@@ -372,11 +372,11 @@ def test_a_red_item_goes_one_level_further_up_once(national: RulePack, workdays:
         (2, "red", "red:2:0")
     ]
     assert planned(chain, national, workdays, as_of=MONDAY, chats=(BRANCH,)) == []
-    # An inspector chat of the branch itself is the nearest: every level above it hears.
+    # An inspector chat of the branch itself is the nearest: the next level above it (G's)
+    # hears, not every level.
     own = Chat(4, -401, "B", ChatRole.INSPECTOR)
     assert planned(chain, national, workdays, as_of=MONDAY, chats=(own, AT_G, AT_S)) == [
         (2, "red", "red:2:0"),
-        (3, "red", "red:2:0"),
     ]
     # A party group's item climbs the same way; a disabled chat is passed over.
     group = [replace_org(i, "B-G1") for i in chain]

@@ -14,8 +14,8 @@ with a key unique per chat, so a rerun on the same day enqueues nothing new.
   the miss went (cadres' misses never go to branch chats). The line carries the colour.
 * **Red** (``red:{item}:{reopened}``, kind ``red``): an unrectified item whose colour is red
   (:mod:`monitor.ledger.warning`) is announced once to the inspector chats one level further
-  up: those of every ancestor strictly above the nearest org (the item's own included) that has
-  an enabled inspector chat, or that nearest one's when no org above it has one.
+  up: those of the next org with inspector chats above the nearest org (the item's own
+  included) that has an enabled one, or that nearest one's when no org above it has one.
 
 An item no longer unrectified (rectifying or cleared) gets neither; the service drops its rows
 still pending (:func:`settled_prefixes`).

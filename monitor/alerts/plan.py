@@ -353,10 +353,10 @@ class Router:
         )
 
     def one_level_up(self, code: str) -> list[Chat]:
-        """The inspector chats of every ancestor strictly above the nearest org (``code``
-        included) that has one; that nearest org's when there is none higher."""
+        """The inspector chats one level further up: those of the next org above the nearest
+        org (``code`` included) that has inspector chats; the nearest's when none is higher."""
         levels = [a for a in self.ancestors(code) if self.inspector.get(a)]
-        above = levels[1:] or levels[:1]
+        above = levels[1:2] or levels[:1]
         return self.once_per_destination(c for a in above for c in self.inspector[a])
 
     def for_reminder(self, finding: Finding) -> list[Chat]:
