@@ -19,6 +19,7 @@ from monitor.cli import (
     report,
     rules,
     template,
+    users,
 )
 from monitor.cli.logs import configure_logging
 from monitor.store.schema import DEFAULT_URL
@@ -70,5 +71,7 @@ for _command in (
     registers_begin.registers,
     template.template,
     meetings.meetings,
+    users.users,
+    users.tokens,
 ):
     main.add_command(_command)

@@ -379,3 +379,66 @@ class SettingRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class UserRow(SQLModel, table=True):
+    """An account: a role over an org's part of the tree (an admin's ``org`` is empty)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    role: str = Field(max_length=20)
+    org: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("org.code"), nullable=True)
+    )
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    disabled: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """An API token: only its SHA-256 digest is kept; the value is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
+    name: str = Field(max_length=100)
+    digest: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_used: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser: the cookie's digest, its user, when it ends, its CSRF token."""
+
+    __tablename__ = "web_session"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
+    created: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    csrf: str = Field(max_length=64)
+
+
+class LoginAttemptRow(SQLModel, table=True):
+    """A failed sign-in, for throttling per username and per address (shared by replicas)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    address: str = Field(max_length=64)
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
