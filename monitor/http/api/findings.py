@@ -1,0 +1,56 @@
+"""``GET /api/v1/findings``: the judgements of ``orglife check --format json``, in scope."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from monitor.accounts.model import Role
+from monitor.check import run_check
+from monitor.core.explain import finding_json
+from monitor.http.api.models import FindingOut
+from monitor.http.auth import Reader
+from monitor.http.deps import StateDep
+from monitor.http.problems import ApiError, FieldError, Problem
+
+router = APIRouter(prefix="/findings", tags=["检查结果"], responses={404: {"model": Problem}})
+
+
+@router.get("", response_model=list[FindingOut])
+async def list_findings(
+    as_of: Annotated[dt.date, Query(description="Judge as at the end of this day.")],
+    who: Reader,
+    app: StateDep,
+    since: Annotated[
+        dt.date | None, Query(description="Periods starting on or after this day.")
+    ] = None,
+    org: Annotated[
+        str | None, Query(description="This org and its subtree (default: the whole scope).")
+    ] = None,
+) -> list[dict[str, Any]]:
+    """Every finding of the periods starting between ``since`` and ``as_of``."""
+    if since is not None and since > as_of:
+        raise ApiError(
+            422,
+            f"since {since.isoformat()} 晚于 as_of {as_of.isoformat()}",
+            errors=[FieldError(field="since", message="不能晚于 as_of")],
+        )
+    root = org if org is not None else (None if who.scope.everything else who.user.org)
+    if root is not None:
+        who.check(root)
+    elif who.user.role is not Role.ADMIN:
+        return []
+
+    def judge() -> list[dict[str, Any]]:
+        result = run_check(
+            app.store, app.pack, as_of=as_of, since=since, org=root, with_records=True
+        )
+        orgs = result.registers.orgs
+        return [
+            finding_json(f, app.pack, orgs, as_of) for f in result.findings if f.org in who.scope
+        ]
+
+    return await asyncio.to_thread(judge)
