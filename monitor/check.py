@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from monitor.core.domain import Finding, Status
+from monitor.core.errors import OrglifeError
 from monitor.core.evaluator import Evaluator, Registers, Window, finding_order
 from monitor.core.rules import RulePack
 from monitor.ledger.model import DEFAULT_DEADLINE_DAYS, LedgerItem, issue_text
@@ -40,13 +41,23 @@ def run_check(
     """Evaluate every subject (or ``org``'s subtree) for the periods starting in the window.
 
     Periods that end before the registers began (``orglife registers begin``) are not reported.
+    A window longer than :data:`MAX_WINDOW_YEARS` is refused: the aggregation reads a column
+    per month, and no inspection looks back further.
     """
+    if since is not None and (as_of - since).days > MAX_WINDOW_YEARS * 366:
+        raise OrglifeError(
+            f"检查的时间范围过长：从 {since.isoformat()} 到 {as_of.isoformat()}，"
+            f"最多{MAX_WINDOW_YEARS}年，请缩短范围后分段检查。"
+        )
     window = Window.for_(as_of, since, begin=registers_begin(store))
     codes = store.subtree(org) if org is not None else None
     registers = aggregate.registers(store, pack, window, codes)
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)
     findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order(pack))
     return Check(window.as_of, window.since, registers, findings)
+
+
+MAX_WINDOW_YEARS = 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monitor.core.errors import OrglifeError
+from monitor.core.errors import OrglifeError, UnknownOrgError
 
 PROBLEM = "application/problem+json"
 NOT_FOUND_DETAIL = "未找到：不存在，或不在您的权限范围内。"
@@ -145,6 +145,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OrglifeError)
     async def _refused(_: Request, exc: OrglifeError) -> JSONResponse:
+        if isinstance(exc, UnknownOrgError):  # what does not exist is the uniform 404
+            return problem(404, NOT_FOUND_DETAIL)
         return problem(422, str(exc))
 
     @app.exception_handler(StarletteHTTPException)

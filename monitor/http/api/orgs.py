@@ -10,7 +10,7 @@ from monitor.core.domain import Org
 from monitor.http.api.models import OrgOut
 from monitor.http.auth import Reader
 from monitor.http.deps import StoreDep
-from monitor.http.problems import Problem
+from monitor.http.problems import Problem, not_found
 
 router = APIRouter(prefix="/orgs", tags=["组织"], responses={404: {"model": Problem}})
 
@@ -30,8 +30,10 @@ def org_out(org: Org) -> OrgOut:
 async def get_org(code: str, who: Reader, db: StoreDep) -> OrgOut:
     """One org (404 outside the caller's scope)."""
     who.check(code)
-    (org,) = await asyncio.to_thread(db.orgs, [code])
-    return org_out(org)
+    found = await asyncio.to_thread(db.orgs, [code])
+    if not found:
+        raise not_found()
+    return org_out(found[0])
 
 
 @router.get("/{code}/subtree", response_model=list[OrgOut])
