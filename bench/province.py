@@ -347,7 +347,10 @@ class _Province:
     def recorded(self, day: dt.date) -> str:
         if self.rng.random() < 0.2:
             return ""  # blank: the import's entry day
-        return self.dates.iso(day + dt.timedelta(days=self.rng.randint(0, 7)))
+        # Entered within a week, and never after the year's last day: the import's "today"
+        # (an entry date later than today is refused since the registers of record).
+        entered = min(day + dt.timedelta(days=self.rng.randint(0, 7)), dt.date(day.year, 12, 31))
+        return self.dates.iso(entered)
 
 
 def generate(sizes: Sizes, seed: int, year: int, workdir: Path) -> Generated:

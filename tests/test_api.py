@@ -18,8 +18,7 @@ from monitor.accounts.store import MAX_FAILURES_PER_USER, AccountStore
 from monitor.cli import main
 from monitor.core.rules import RulePack
 from monitor.holidays import work_calendar
-from monitor.http import auth, problems
-from monitor.http.api import api_router
+from monitor.http.api import api_app
 from monitor.http.deps import AppState
 from monitor.store import Store
 
@@ -37,12 +36,7 @@ class Clock:
 
 def build_app(store: Store, pack: RulePack, clock: Clock) -> FastAPI:
     """The API as `orglife serve` mounts it, around ``store``."""
-    app = FastAPI(openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
-    app.state.orglife = AppState(store, pack, work_calendar(warn=lambda *a: None), clock=clock)
-    problems.install(app)
-    app.include_router(auth.router)
-    app.include_router(api_router())
-    return app
+    return api_app(AppState(store, pack, work_calendar(warn=lambda *a: None), clock=clock))
 
 
 @pytest.fixture
