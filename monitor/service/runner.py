@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiohttp import web
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
 
     from monitor.alerts.channels import Channel
     from monitor.alerts.dispatch import DispatchReport
+    from monitor.http.server import HttpServer
 
 log = structlog.get_logger("orglife.service")
 
@@ -262,7 +262,7 @@ class Service:
         self.summary_delay = summary_delay  # workdays after the month's first one
         self.public_url = public_url  # where signed summary links point (ORGLIFE_PUBLIC_URL)
         self.stopping = asyncio.Event()
-        self.runner: web.AppRunner | None = None
+        self.http: HttpServer | None = None  # uvicorn, a task of this loop while running
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cycle_lock = asyncio.Lock()
         from monitor.alerts.dispatch import Dispatcher  # the service's parts load only when it runs
@@ -377,17 +377,18 @@ class Service:
 
     async def run(self) -> None:
         """Run until :attr:`stopping` is set (by SIGTERM/SIGINT in :func:`serve`)."""
-        from monitor.http.feeds import FeedService, start
+        from monitor.http.feeds import FeedService
+        from monitor.http.server import start
 
         feeds = FeedService(
             self.store, self.pack, self.workdays, clock=self.clock, refresh=self.refresh
         )
-        self.runner = await start(feeds, host=self.host, port=self.port)
+        self.http = http = await start(feeds, host=self.host, port=self.port)
         scheduler = self._scheduler()
         scheduler.start()
         log.info(
             "serving",
-            url=f"http://{self.host}:{self.port}",
+            url=http.url,  # the real port, also with --port 0
             channel=type(self.channel).__name__,
             bot=self.bot is not None,
             worker=self.worker,
@@ -417,7 +418,7 @@ class Service:
                 await self.bot.stop()
                 await self.bot.shutdown()
             await self.channel.aclose()
-            await self.runner.cleanup()
+            await http.stop()
             log.info("stopped")
 
 
