@@ -219,7 +219,8 @@ def send_summaries(
 
 
 class Service:
-    """`orglife serve`: the HTTP server (feeds, /healthz), the scheduler and the bot, one loop.
+    """`orglife serve`: the HTTP server (uvicorn: feeds, /healthz, /api), the scheduler and the
+    bot, one loop.
 
     The scheduler (APScheduler 3, Asia/Shanghai) runs the evaluation hourly and at 00:01 (right
     after a period's grace has ended), reminders at 09:00, and the dispatcher every 30 seconds
