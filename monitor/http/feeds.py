@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from monitor.store import Store
 log = structlog.get_logger("orglife.web")
 CACHE_SIZE = 2048  # feeds kept rendered; one branch's feed is ~100 KB
 NOT_FOUND = "未找到该日历订阅：链接可能已作废或有误，请向党组织管理员索取新的订阅地址。\n"
+FAILED = "日历订阅暂时无法生成，请稍后再试。\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,10 @@ _FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "An unknown, revoked, rotated or malformed token: always the same text.",
         "content": {"text/plain": {**_TEXT, "example": NOT_FOUND}},
     },
+    500: {
+        "description": "The feed could not be built (e.g. the database does not answer).",
+        "content": {"text/plain": {**_TEXT, "example": FAILED}},
+    },
 }
 _FEED_NAME = "The subscription token followed by `.ics`."
 
@@ -213,7 +219,14 @@ async def feed(
     if_modified_since: Annotated[str | None, Header()] = None,
 ) -> Response:
     token = name.removesuffix(".ics") if name.endswith(".ics") else ""
-    rendered = await asyncio.to_thread(state.feeds.feed, token) if token else None
+    try:
+        rendered = await asyncio.to_thread(state.feeds.feed, token) if token else None
+    except Exception as exc:
+        # Logged here, not by uvicorn: the error's text may hold the token (a database error
+        # shows the query's parameters).
+        trace = "".join(traceback.format_exception(exc)).replace(token, "<token>")
+        log.error("feed_failed", error=type(exc).__name__, exception=trace)
+        return PlainTextResponse(FAILED, status_code=500)
     if rendered is None:
         return PlainTextResponse(NOT_FOUND, status_code=404)
     headers = {

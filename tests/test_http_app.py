@@ -1,5 +1,6 @@
 """The HTTP app's own pages: the OpenAPI document, Swagger UI with local assets only, the
-embedded uvicorn server (port 0, a busy port, stopping) and /healthz when the database is gone.
+embedded uvicorn server (port 0, a busy port, stopping), /healthz when the database is gone and
+a feed that fails without its token reaching the log.
 
 Servers run under uvicorn on their own event loop in a background thread, as in test_web.
 """
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import io
 import json
+import logging
 import socket
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
@@ -18,12 +22,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import structlog
 from openapi_spec_validator import validate
 
+from monitor.calendar.store import FeedStore
 from monitor.core.rules import RulePack
 from monitor.holidays import work_calendar
 from monitor.http.app import create_app
-from monitor.http.feeds import FeedService
+from monitor.http.feeds import FAILED, FeedService
 from monitor.http.server import HttpServer
 from monitor.http.state import AppState
 from monitor.store import Store
@@ -112,7 +118,7 @@ def test_the_openapi_document_is_valid_openapi_3_and_lists_the_routes(port: int)
     assert len(ids) == len(set(ids))
 
     feed = document["paths"]["/feeds/{name}"]["get"]
-    assert set(feed["responses"]) == {"200", "304", "404"}  # no 422: a string never fails
+    assert set(feed["responses"]) == {"200", "304", "404", "500"}  # no 422: strings never fail
     assert set(feed["responses"]["200"]["content"]) == {"text/calendar"}
     assert {p["name"] for p in feed["parameters"]} == {"name", "if-none-match", "if-modified-since"}
     health = document["paths"]["/healthz"]["get"]["responses"]
@@ -193,3 +199,47 @@ def test_healthz_is_503_when_the_database_does_not_answer(loop: Loop, state: App
         loop.run(server.stop())
     assert reply.status == 503
     assert json.loads(reply.body) == {"status": "error", "database": "unreachable"}
+
+
+class _FailingFeeds(FeedService):
+    def feed(self, token: str) -> None:
+        try:
+            raise ConnectionError(f"server closed the connection [parameters: ('{token}',)]")
+        except ConnectionError as exc:
+            raise RuntimeError(f"while looking up {token}") from exc
+
+
+def test_a_feed_that_fails_is_a_500_logged_without_its_token(
+    loop: Loop, state: AppState, tmp_path: Path
+) -> None:
+    buffer = io.StringIO()
+    structlog.configure(
+        processors=[structlog.processors.JSONRenderer(ensure_ascii=False)],
+        logger_factory=structlog.PrintLoggerFactory(buffer),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        cache_logger_on_first_use=False,
+    )
+    token = FeedStore(state.store).token("JD01", now=state.clock()).token
+    feeds = _FailingFeeds(state.store, state.pack, state.workdays)
+    app = create_app(replace(state, feeds=feeds))
+    server = loop.run(HttpServer.start(app, host="127.0.0.1", port=0))
+    try:
+        reply = get(server.port, f"/feeds/{token}.ics")
+        deadline = time.monotonic() + 10
+        while "http_request" not in buffer.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        loop.run(server.stop())
+    assert reply.status == 500
+    assert reply.body.decode() == FAILED
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    (failed,) = [e for e in lines if e["event"] == "feed_failed"]
+    assert failed["error"] == "RuntimeError"
+    assert (
+        "ConnectionError: server closed the connection [parameters: ('<token>',)]"
+        in (failed["exception"])
+    )
+    assert [(e["path"], e["status"]) for e in lines if e["event"] == "http_request"] == [
+        ("/feeds/<token>", 500)
+    ]
+    assert token not in buffer.getvalue()
