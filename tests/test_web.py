@@ -1,6 +1,7 @@
 """`orglife serve` over real TCP: feeds by token, revalidation, 404s, caching and token-free logs.
 
-The server runs on its own event loop in a background thread; requests go through http.client.
+The server (uvicorn) runs on its own event loop in a background thread; requests go through
+http.client.
 The service's clock is injected and fixed, so nothing depends on today's date.
 """
 
@@ -20,13 +21,13 @@ from pathlib import Path
 
 import pytest
 import structlog
-from aiohttp import web
 
 from monitor.calendar.store import FeedStore
 from monitor.core.rules import RulePack
 from monitor.demo import SNAPSHOT_DAY
 from monitor.holidays import work_calendar
-from monitor.http.feeds import NOT_FOUND, FeedService, start
+from monitor.http.feeds import NOT_FOUND, FeedService
+from monitor.http.server import start
 from monitor.registers.readers import read_meetings
 from monitor.store import Store
 
@@ -79,11 +80,6 @@ class Server:
         return self.request(f"/feeds/{token}.ics", method, **headers)
 
 
-def _port(runner: web.AppRunner) -> int:
-    address = runner.addresses[0]
-    return int(address[1])
-
-
 @pytest.fixture
 def server(demo_store: Store, national: RulePack) -> Iterator[Server]:
     clock = Clock()
@@ -91,13 +87,12 @@ def server(demo_store: Store, national: RulePack) -> Iterator[Server]:
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    runner = asyncio.run_coroutine_threadsafe(
-        start(service, host="127.0.0.1", port=0), loop
-    ).result(30)
+    starting = start(service, host="127.0.0.1", port=0)
+    http = asyncio.run_coroutine_threadsafe(starting, loop).result(30)
     try:
-        yield Server(service, clock, _port(runner), demo_store)
+        yield Server(service, clock, http.port, demo_store)
     finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
+        asyncio.run_coroutine_threadsafe(http.stop(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
         loop.close()

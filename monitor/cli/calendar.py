@@ -201,8 +201,9 @@ def serve(
     summary_delay: int,
     rule_paths: Sequence[Path],
 ) -> None:
-    """Run the service: calendar feeds over HTTP (GET /feeds/<token>.ics, /healthz), scheduled
-    evaluation, reminders and alerts to the linked chats, and the Telegram bot.
+    """Run the service: HTTP on one port (calendar feeds at GET /feeds/<token>.ics, /healthz,
+    the API's document at /api/openapi.json and /api/docs), scheduled evaluation, reminders and
+    alerts to the linked chats, and the Telegram bot.
 
     Without ORGLIFE_TELEGRAM_TOKEN, alerts go to the log and there is no bot.
     """

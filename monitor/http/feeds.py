@@ -1,29 +1,29 @@
-"""The HTTP side of `orglife serve`: calendar feeds at ``GET /feeds/<token>.ics`` and ``/healthz``.
+"""Calendar feeds at ``GET /feeds/<token>.ics`` and monthly summaries behind signed links at
+``GET /reports/<org>/<month>.<fmt>``.
 
 Feeds are built on a worker thread (the store is synchronous) and kept in memory until the
 registers change (their revision) or the day turns (statuses depend on the date). Responses
 carry a strong ETag and Last-Modified, so clients revalidate with a 304. An unknown or revoked
-token gets the same 404 as a malformed one, and no log line ever contains a token.
+token gets the same 404 as a malformed one, and no log line ever contains a token (the access
+log, :mod:`monitor.http.access`, cuts them out of the path).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
-import signal
 import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import structlog
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
-from aiohttp.web_request import BaseRequest
-from aiohttp.web_response import StreamResponse
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import PlainTextResponse, Response
 
 from monitor.calendar.ical import DEFAULT_REFRESH
 from monitor.calendar.service import (
@@ -38,14 +38,14 @@ from monitor.core.errors import OrglifeError
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
+from monitor.http.state import State
 from monitor.reporting.links import ReportLink, link_key, valid
 from monitor.store import Store
 
 log = structlog.get_logger("orglife.web")
 CACHE_SIZE = 2048  # feeds kept rendered; one branch's feed is ~100 KB
-_TOKEN_PATH = re.compile(r"^/feeds/[^/]*$")
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{16,}")  # a token (32 chars) in any other path
 NOT_FOUND = "未找到该日历订阅：链接可能已作废或有误，请向党组织管理员索取新的订阅地址。\n"
+FAILED = "日历订阅暂时无法生成，请稍后再试。\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,16 +167,100 @@ class FeedService:
         )
 
 
-SERVICE = web.AppKey("service", FeedService)
+router = APIRouter()
+
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+_VALIDATORS: dict[str, Any] = {
+    "ETag": {"description": "Strong; changes with the feed's content.", "schema": _TEXT["schema"]},
+    "Last-Modified": {"description": "When the feed last changed.", "schema": _TEXT["schema"]},
+}
+_FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The feed: iCalendar (RFC 5545).",
+        "content": {"text/calendar": _TEXT},
+        "headers": _VALIDATORS,
+    },
+    304: {
+        "description": "Not modified: If-None-Match or If-Modified-Since still matches.",
+        "headers": _VALIDATORS,
+    },
+    404: {
+        "description": "An unknown, revoked, rotated or malformed token: always the same text.",
+        "content": {"text/plain": {**_TEXT, "example": NOT_FOUND}},
+    },
+    500: {
+        "description": "The feed could not be built (e.g. the database does not answer).",
+        "content": {"text/plain": {**_TEXT, "example": FAILED}},
+    },
+}
+_FEED_NAME = "The subscription token followed by `.ics`."
 
 
-def make_app(service: FeedService) -> web.Application:
-    app = web.Application()
-    app[SERVICE] = service
-    app.router.add_get("/feeds/{name}", _feed)
-    app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/reports/{org}/{name}", _report)
-    return app
+@router.head(
+    "/feeds/{name}",
+    operation_id="head_feed",
+    summary="A calendar feed's headers",
+    response_class=Response,
+    responses=_FEED_RESPONSES,
+    tags=["feeds"],
+)
+@router.get(
+    "/feeds/{name}",
+    operation_id="get_feed",
+    summary="A calendar feed by its subscription token",
+    response_class=Response,
+    responses=_FEED_RESPONSES,
+    tags=["feeds"],
+)
+async def feed(
+    name: Annotated[str, Path(description=_FEED_NAME)],
+    state: State,
+    if_none_match: Annotated[str | None, Header()] = None,
+    if_modified_since: Annotated[str | None, Header()] = None,
+) -> Response:
+    token = name.removesuffix(".ics") if name.endswith(".ics") else ""
+    try:
+        rendered = await asyncio.to_thread(state.feed_service().feed, token) if token else None
+    except Exception as exc:
+        # Logged here, not by uvicorn: the error's text may hold the token (a database error
+        # shows the query's parameters).
+        trace = "".join(traceback.format_exception(exc)).replace(token, "<token>")
+        log.error("feed_failed", error=type(exc).__name__, exception=trace)
+        return PlainTextResponse(FAILED, status_code=500)
+    if rendered is None:
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+    headers = {
+        "ETag": rendered.etag,
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": 'inline; filename="orglife.ics"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    headers["Last-Modified"] = format_datetime(rendered.last_modified, usegmt=True)
+    if not_modified(rendered, if_none_match=if_none_match, if_modified_since=if_modified_since):
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type="text/calendar", headers=headers)
+
+
+def not_modified(
+    rendered: RenderedFeed, *, if_none_match: str | None, if_modified_since: str | None
+) -> bool:
+    """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or rendered.etag in tags
+    since = _http_date(if_modified_since)
+    return since is not None and rendered.last_modified <= since
+
+
+def _http_date(value: str | None) -> dt.datetime | None:
+    """An HTTP date (always GMT), None when absent or unreadable."""
+    parsed = parsedate(value) if value is not None else None
+    if parsed is None:
+        return None
+    try:
+        return dt.datetime(*parsed[:6], tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 REPORT_NOT_FOUND = "该通报链接无效或已过期，请在群里查看最新的月度通报，或向组织部门索取。\n"
@@ -188,26 +272,60 @@ _REPORT_TYPES = {
     ),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment"),
 }
+_BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
+_REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The summary: an HTML page (inline), or a Word or Excel file (attachment).",
+        "content": {
+            "text/html": _TEXT,
+            **{content_type: _BINARY for content_type, _ in list(_REPORT_TYPES.values())[1:]},
+        },
+    },
+    404: {
+        "description": "A bad or expired signature, an unknown org or format, or nothing to "
+        "report: always the same text.",
+        "content": {"text/plain": {**_TEXT, "example": REPORT_NOT_FOUND}},
+    },
+}
 
 
-async def _report(request: web.Request) -> web.StreamResponse:
+@router.head(
+    "/reports/{org}/{name}",
+    operation_id="head_report",
+    summary="A monthly summary's headers",
+    response_class=Response,
+    responses=_REPORT_RESPONSES,
+    tags=["reports"],
+)
+@router.get(
+    "/reports/{org}/{name}",
+    operation_id="get_report",
+    summary="A monthly summary behind a signed, expiring link",
+    response_class=Response,
+    responses=_REPORT_RESPONSES,
+    tags=["reports"],
+)
+async def report(
+    org: Annotated[str, Path(description="The org's code.")],
+    name: Annotated[str, Path(description="`<YYYY-MM>.<html|docx|xlsx>`.")],
+    state: State,
+    expires: Annotated[str, Query(description="When the link expires (Unix seconds).")] = "",
+    sig: Annotated[str, Query(description="The link's signature.")] = "",
+) -> Response:
     """A monthly summary behind a signed, expiring link (sent to DingTalk and Feishu groups).
 
     Every failure (bad signature, expired, unknown org, nothing to report) is the same 404,
     so a link reveals nothing about orgs it does not name.
     """
-    service = request.app[SERVICE]
-    month, _, fmt = request.match_info["name"].partition(".")
+    month, _, fmt = name.partition(".")
     try:
-        expires = int(request.query.get("expires", ""))
+        expiry = int(expires)
     except ValueError:
-        expires = -1
-    link = ReportLink(request.match_info["org"], month, fmt, expires)
-    body = await asyncio.to_thread(service.report, link, request.query.get("sig", ""))
+        expiry = -1
+    link = ReportLink(org, month, fmt, expiry)
+    body = await asyncio.to_thread(state.feed_service().report, link, sig)
     if body is None:
-        return web.Response(
-            status=404, text=REPORT_NOT_FOUND, content_type="text/plain", charset="utf-8"
-        )
+        return PlainTextResponse(REPORT_NOT_FOUND, status_code=404)
     content_type, disposition = _REPORT_TYPES[fmt]
     filename = quote(f"{link.org}-{link.month}-月度检查通报.{fmt}")
     headers = {
@@ -216,90 +334,4 @@ async def _report(request: web.Request) -> web.StreamResponse:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",  # the link is the credential: keep it out of referers
     }
-    charset = "utf-8" if fmt == "html" else None
-    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
-
-
-async def _feed(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    service = request.app[SERVICE]
-    token = name.removesuffix(".ics") if name.endswith(".ics") else ""
-    rendered = await asyncio.to_thread(service.feed, token) if token else None
-    if rendered is None:
-        return web.Response(status=404, text=NOT_FOUND, content_type="text/plain", charset="utf-8")
-    headers = {
-        "ETag": rendered.etag,
-        "Cache-Control": "private, no-cache",
-        "Content-Disposition": 'inline; filename="orglife.ics"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    headers["Last-Modified"] = format_datetime(rendered.last_modified, usegmt=True)
-    if _not_modified(request, rendered):
-        return web.Response(status=304, headers=headers)
-    return web.Response(
-        body=rendered.body, content_type="text/calendar", charset="utf-8", headers=headers
-    )
-
-
-def _not_modified(request: web.Request, rendered: RenderedFeed) -> bool:
-    """RFC 9110: If-None-Match decides when present; else If-Modified-Since."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or rendered.etag in tags
-    since = request.if_modified_since
-    return since is not None and rendered.last_modified <= since
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    try:
-        await asyncio.to_thread(service.store.revision)
-    except Exception as exc:  # any database failure makes the instance unhealthy
-        log.warning("healthz_database_unreachable", error=type(exc).__name__)
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok"})
-
-
-class AccessLogger(AbstractAccessLogger):
-    """Access log lines through structlog, with feed tokens cut out of the path."""
-
-    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        path = request.path
-        # Paths that miss the feed route (/feeds/<token>.ics/, //feeds/...) may still hold one.
-        path = "/feeds/<token>" if _TOKEN_PATH.match(path) else _TOKEN_LIKE.sub("<token>", path)
-        log.info(
-            "http_request",
-            method=request.method,
-            path=path,
-            status=response.status,
-            ms=round(time * 1000, 1),
-        )
-
-
-async def start(service: FeedService, *, host: str, port: int) -> web.AppRunner:
-    """Start listening; the caller owns the loop (the service adds a scheduler and a bot)."""
-    runner = web.AppRunner(make_app(service), access_log_class=AccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    return runner
-
-
-def run(service: FeedService, *, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM, then finish requests in flight and stop."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        runner = await start(service, host=host, port=port)
-        log.warning("serving", url=f"http://{host}:{port}", feeds="/feeds/<token>.ics")
-        try:
-            await stop.wait()
-        finally:
-            log.warning("stopping")
-            await runner.cleanup()
-
-    asyncio.run(main())
+    return Response(body, media_type=content_type, headers=headers)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiohttp import web
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
 
     from monitor.alerts.channels import Channel
     from monitor.alerts.dispatch import DispatchReport
+    from monitor.http.server import HttpServer
 
 log = structlog.get_logger("orglife.service")
 
@@ -219,7 +219,8 @@ def send_summaries(
 
 
 class Service:
-    """`orglife serve`: the HTTP server (feeds, /healthz), the scheduler and the bot, one loop.
+    """`orglife serve`: the HTTP server (uvicorn: feeds, /healthz, /api), the scheduler and the
+    bot, one loop.
 
     The scheduler (APScheduler 3, Asia/Shanghai) runs the evaluation hourly and at 00:01 (right
     after a period's grace has ended), reminders at 09:00, and the dispatcher every 30 seconds
@@ -262,7 +263,7 @@ class Service:
         self.summary_delay = summary_delay  # workdays after the month's first one
         self.public_url = public_url  # where signed summary links point (ORGLIFE_PUBLIC_URL)
         self.stopping = asyncio.Event()
-        self.runner: web.AppRunner | None = None
+        self.http: HttpServer | None = None  # uvicorn, a task of this loop while running
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cycle_lock = asyncio.Lock()
         from monitor.alerts.dispatch import Dispatcher  # the service's parts load only when it runs
@@ -377,17 +378,20 @@ class Service:
 
     async def run(self) -> None:
         """Run until :attr:`stopping` is set (by SIGTERM/SIGINT in :func:`serve`)."""
-        from monitor.http.feeds import FeedService, start
+        from monitor.http.feeds import FeedService
+        from monitor.http.server import start
 
         feeds = FeedService(
             self.store, self.pack, self.workdays, clock=self.clock, refresh=self.refresh
         )
-        self.runner = await start(feeds, host=self.host, port=self.port)
+        self.http = http = await start(
+            feeds, host=self.host, port=self.port, public_url=self.public_url
+        )
         scheduler = self._scheduler()
         scheduler.start()
         log.info(
             "serving",
-            url=f"http://{self.host}:{self.port}",
+            url=http.url,  # the real port, also with --port 0
             channel=type(self.channel).__name__,
             bot=self.bot is not None,
             worker=self.worker,
@@ -417,7 +421,7 @@ class Service:
                 await self.bot.stop()
                 await self.bot.shutdown()
             await self.channel.aclose()
-            await self.runner.cleanup()
+            await http.stop()
             log.info("stopped")
 
 

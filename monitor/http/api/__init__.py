@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from monitor.http import auth, problems
 from monitor.http.api import findings, orgs
 from monitor.http.deps import AppState
 
@@ -23,16 +22,8 @@ def api_router() -> APIRouter:
 
 
 def api_app(state: AppState) -> FastAPI:
-    """The API alone (sign-in, ``/api/v1``, ``/api/openapi.json``) around ``state``: for tests,
-    benchmarks and embedding; ``orglife serve`` mounts the same routers beside the feeds."""
-    app = FastAPI(
-        title="orglife API",
-        openapi_url="/api/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.orglife = state
-    problems.install(app)
-    app.include_router(auth.router)
-    app.include_router(api_router())
-    return app
+    """The whole app around ``state`` (:func:`monitor.http.app.create_app`): what tests and
+    benchmarks call; ``orglife serve`` runs the same."""
+    from monitor.http.app import create_app  # the app includes this package's router
+
+    return create_app(state)

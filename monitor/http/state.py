@@ -1,0 +1,81 @@
+"""What the routes share, in one object: a route takes it as ``state: AppState`` through
+:data:`State`, a FastAPI dependency (``Depends(app_state)``), so a new router needs no globals::
+
+    @router.get("/api/v1/orgs")
+    def orgs(state: State) -> list[Org]: ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from monitor.core.rules import RulePack
+from monitor.core.schedule import SHANGHAI
+from monitor.core.workdays import WorkCalendar
+from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.http.feeds import FeedService
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """The app's state: what every route reads, and the feed service (cache, ETags) when the
+    app serves feeds."""
+
+    store: Store
+    pack: RulePack
+    workdays: WorkCalendar
+    clock: Callable[[], dt.datetime] = _utc_now
+    public_url: str | None = None  # where links point (ORGLIFE_PUBLIC_URL)
+    secure_cookies: bool = False  # the session cookie's Secure flag (HTTPS deployments)
+    feeds: FeedService | None = None
+
+    @classmethod
+    def of(
+        cls, feeds: FeedService, *, public_url: str | None = None, secure_cookies: bool = False
+    ) -> AppState:
+        """The state around ``feeds``: its store, rule pack, work calendar and clock."""
+        return cls(
+            feeds.store,
+            feeds.pack,
+            feeds.workdays,
+            feeds.clock,
+            public_url=public_url,
+            secure_cookies=secure_cookies,
+            feeds=feeds,
+        )
+
+    def today(self) -> dt.date:
+        """Today in Beijing time, the day judgements are made as of."""
+        return self.clock().astimezone(SHANGHAI).date()
+
+    def feed_service(self) -> FeedService:
+        """The feed service; an app built without one builds it on first use."""
+        if self.feeds is None:
+            from monitor.http.feeds import FeedService
+
+            object.__setattr__(
+                self, "feeds", FeedService(self.store, self.pack, self.workdays, clock=self.clock)
+            )
+        assert self.feeds is not None
+        return self.feeds
+
+
+def app_state(request: Request) -> AppState:
+    """The dependency: the :class:`AppState` that :func:`monitor.http.app.create_app` set."""
+    state = request.app.state.orglife
+    assert isinstance(state, AppState)
+    return state
+
+
+State = Annotated[AppState, Depends(app_state)]
