@@ -4,6 +4,8 @@ action, 422 problem+json naming the field, and the acting user in the audit trai
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,12 +13,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
 from monitor.calendar.store import FeedStore
 from monitor.cli import main
 from monitor.core.rules import RulePack
+from monitor.http.api import imports
 from monitor.store import Store
 from tests.test_api import NOW, PASSWORD, Clock, build_app, token
 
@@ -370,6 +374,198 @@ def test_calendar_link_of_an_org_in_scope(client: TestClient, demo_store: Store)
     assert {t.subject for t in FeedStore(demo_store).tokens()} == {"JD01-06-01", "JD01-06"}
 
 
+# --- imports --------------------------------------------------------------------------------
+
+HEADER = "组织编码,会议类型,日期,应到人数,实到人数,授课人,主题,参会人员\n"
+
+
+def csv_file(text: str, name: str = "会议记录.csv") -> dict[str, Any]:
+    return {"file": (name, text.encode("utf-8"), "text/csv")}
+
+
+def upload(
+    client: TestClient,
+    register: str,
+    files: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    dry_run: bool = True,
+) -> Any:
+    return client.post(
+        f"/api/v1/imports/{register}",
+        params={"dry_run": str(dry_run).lower()},
+        files=files,
+        headers=headers,
+    )
+
+
+GOOD = (
+    HEADER
+    + "JD01-06-01,主题党日,2026-11-21,15,12,,冬季消防演练,M0118;M0119\n"
+    + "JD01-06-01-G2,党小组会,2026-11-22,7,6,,学习交流,M0118;M0120\n"
+)
+
+
+def test_import_meetings_dry_run_then_commit(client: TestClient, demo_store: Store) -> None:
+    sec = token(demo_store, "sec")
+    counts, revision = demo_store.counts(), demo_store.revision()
+    dry = upload(client, "meetings", csv_file(GOOD), sec)
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert report["ok"] is True
+    assert (report["kind"], report["dry_run"]) == ("meetings", True)
+    assert report["file"] == "会议记录.csv"
+    assert (report["rows"], report["inserted"], report["updated"]) == (2, 2, 0)
+    assert report["errors"] == []
+    assert demo_store.counts() == counts  # a dry run changes nothing
+    assert demo_store.revision() == revision
+
+    done = upload(client, "meetings", csv_file(GOOD), sec, dry_run=False)
+    assert done.status_code == 200, done.text
+    assert (done.json()["inserted"], done.json()["dry_run"]) == (2, False)
+    assert demo_store.counts()["meetings"] == counts["meetings"] + 2
+    new = [
+        r
+        for r in client.get("/api/v1/meetings", params={"from": "2026-11-21"}, headers=sec).json()
+        if r["topic"] in ("冬季消防演练", "学习交流")
+    ]
+    assert len(new) == 2
+    assert {r["recorded_at"] for r in new} == {NOW.isoformat()}
+    for r in new:
+        [event] = demo_store.events("meeting", r["id"])
+        assert (event.actor, event.reason) == ("user:sec", "会议记录.csv")
+    again = upload(client, "meetings", csv_file(GOOD), sec).json()
+    assert (again["inserted"], again["unchanged"]) == (0, 2)
+
+
+def test_import_reports_every_bad_row_with_its_line_and_column(
+    client: TestClient, demo_store: Store
+) -> None:
+    sec = token(demo_store, "sec")
+    bad = (
+        HEADER
+        + "JD01-06-01,主题党日,2026-11-99,15,12,,a,\n"  # line 2: no such day
+        + "JD01-06-01,主题党日,2026-11-03,15,12,,b,\n"  # line 3: fine
+        + "JD01-06-01,党课,2026-11-04,10,12,,c,\n"  # line 4: attended over expected
+        + "JD01-06-01,茶话会,2026-11-05,10,8,,d,\n"  # line 5: no such kind
+        + "JD01-06-01,主题党日,2026-11-06,15,12,,e,M0001\n"  # line 6: someone else's member
+    )
+    before = demo_store.counts()
+    report = upload(client, "meetings", csv_file(bad), sec).json()
+    assert report["ok"] is False
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [
+        (2, "date"),
+        (4, "attended"),
+        (5, "kind"),
+        (6, "attendees"),
+    ]
+    assert [e["column"] for e in report["errors"]] == ["日期", "实到人数", "会议类型", "参会人员"]
+    assert report["errors"][0]["message"].startswith("会议记录.csv 第2行 “日期”列：")
+    assert "/tmp" not in json.dumps(report, ensure_ascii=False)
+    rejected = upload(client, "meetings", csv_file(bad), sec, dry_run=False)
+    problem = is_problem(rejected, 422)
+    assert [e["field"] for e in problem["errors"]] == ["date", "attended", "kind", "attendees"]
+    assert "第2行" in problem["detail"]
+    assert demo_store.counts() == before
+    # Checks across rows and against the registers come from the import itself.
+    twice = HEADER + "JD01-06-01,主题党日,2026-11-03,15,12,,b,\n" * 2
+    [dup] = upload(client, "meetings", csv_file(twice), sec).json()["errors"]
+    assert (dup["line"], dup["code"]) == (3, "duplicate_row")
+    nobody = HEADER + "JD01-06-01,主题党日,2026-11-03,15,12,,b,M9999\n"
+    [unknown] = upload(client, "meetings", csv_file(nobody), sec).json()["errors"]
+    assert (unknown["line"], unknown["field"], unknown["code"]) == (
+        2,
+        "attendees",
+        "unknown_attendee",
+    )
+    headless = upload(client, "meetings", csv_file("a,b\n1,2\n"), sec).json()
+    assert headless["errors"][0]["code"] == "no_header"
+    assert headless["errors"][0]["line"] is None
+
+
+def test_import_scope_and_roles(client: TestClient, demo_store: Store) -> None:
+    sec = token(demo_store, "sec")
+    before = demo_store.counts()
+    elsewhere = (
+        GOOD
+        + "JD01-01,主题党日,2026-11-21,15,12,,别的支部,\n"  # line 4: another branch
+        + "NO-SUCH,主题党日,2026-11-21,15,12,,没有的组织,\n"  # line 5: no such org
+    )
+    refused = is_problem(upload(client, "meetings", csv_file(elsewhere), sec, dry_run=False), 404)
+    assert "第4、5行" in refused["detail"]
+    four, five = refused["errors"]
+    assert four["field"] == five["field"] == "org"
+    assert four["message"].replace("JD01-01", "X").replace("第4行", "") == five["message"].replace(
+        "NO-SUCH", "X"
+    ).replace("第5行", "")
+    assert demo_store.counts() == before
+    # An inspector imports across its subtree; an admin anywhere (the import refuses an
+    # unregistered org, as `orglife import` does).
+    street = token(demo_store, "street")
+    within = GOOD + "JD01-01,主题党日,2026-11-21,15,12,,别的支部,\n"
+    assert upload(client, "meetings", csv_file(within), street).json()["inserted"] == 3
+    is_problem(upload(client, "meetings", csv_file(elsewhere), street), 404)
+    admin = token(demo_store, "admin")
+    [error] = upload(client, "meetings", csv_file(elsewhere), admin).json()["errors"]
+    assert (error["line"], error["field"], error["code"]) == (5, "org", "unknown_org")
+    view = token(demo_store, "view")
+    is_problem(upload(client, "meetings", csv_file(GOOD), view), 403)
+    orgs = "组织编码,组织名称,组织类型,上级组织编码\nJD01-08,新建党支部,党支部,JD01\n"
+    members = "党员编号,姓名,所在组织编码\nM9001,新党员,JD01-06-01\n"
+    for who in ("sec", "street", "view"):
+        headers = token(demo_store, who)
+        is_problem(upload(client, "orgs", csv_file(orgs, "orgs.csv"), headers), 403)
+        is_problem(upload(client, "members", csv_file(members, "m.csv"), headers), 403)
+    dry = upload(client, "orgs", csv_file(orgs, "orgs.csv"), admin).json()
+    assert (dry["ok"], dry["inserted"]) == (True, 1)
+    assert demo_store.counts() == before
+    done = upload(client, "members", csv_file(members, "m.csv"), admin, dry_run=False).json()
+    assert (done["ok"], done["inserted"]) == (True, 1)
+    [event] = demo_store.events("member", "M9001")
+    assert (event.actor, event.action, event.reason) == ("user:admin", "created", "m.csv")
+    lost = "党员编号,姓名,所在组织编码\nM9002,新党员,NO-SUCH\n"
+    [error] = upload(client, "members", csv_file(lost, "m.csv"), admin).json()["errors"]
+    assert (error["line"], error["field"], error["code"]) == (2, "org", "unknown_org")
+
+
+def test_an_xlsx_upload(client: TestClient, demo_store: Store) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["2026年会议记录台账"])
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["JD01-06-01", "主题党日", dt.date(2026, 11, 21), 15, 12, "", "工作簿", ""])
+    sheet.append(["JD01-06-01", "主题党日", "2026-11-31", 15, 12, "", "坏日期", ""])
+    data = io.BytesIO()
+    workbook.save(data)
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    files = {"file": ("台账.xlsx", data.getvalue(), kind)}
+    report = upload(client, "meetings", files, token(demo_store, "sec")).json()
+    assert report["skipped"] == ["2026年会议记录台账"]
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(4, "date")]
+    assert report["rows"] == 1
+
+
+def test_upload_limits(
+    client: TestClient, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sec = token(demo_store, "sec")
+    monkeypatch.setattr(imports, "MAX_UPLOAD", 100)
+    monkeypatch.setattr(imports, "_FORM_OVERHEAD", 10_000)
+    # Refused by its Content-Length before it is read, or while it is saved.
+    for copies in (100, 3):
+        big = is_problem(upload(client, "meetings", csv_file(GOOD * copies), sec), 413)
+        assert big["title"] == "文件太大"
+        assert "不能超过" in big["detail"]
+    monkeypatch.undo()
+    strange = is_problem(upload(client, "meetings", csv_file(GOOD, "会议.txt"), sec), 415)
+    assert strange["errors"] == [{"field": "file", "message": "文件类型不支持"}]
+    nothing = client.post("/api/v1/imports/meetings", data={"x": "1"}, headers=sec)
+    assert is_problem(nothing, 422)["errors"] == [{"field": "file", "message": "缺少此项"}]
+    wrong = is_problem(upload(client, "ledger", csv_file(GOOD), sec), 422)
+    assert wrong["errors"][0]["field"] == "register"
+
+
 def test_openapi_describes_the_new_routes(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     paths = spec["paths"]
@@ -378,5 +574,8 @@ def test_openapi_describes_the_new_routes(client: TestClient) -> None:
     assert "/api/v1/meetings/{record_id}/history" in paths
     assert "/api/v1/orgs/{code}/members" in paths
     assert "/api/v1/orgs/{code}/calendar" in paths
+    upload_op = paths["/api/v1/imports/{register}"]["post"]
+    assert "multipart/form-data" in upload_op["requestBody"]["content"]
+    assert "413" in upload_op["responses"]
     post = paths["/api/v1/meetings"]["post"]
     assert {"201", "200", "403", "404", "422"} <= set(post["responses"])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from monitor.http.api import calendars, findings, meetings, members, orgs
+from monitor.http.api import calendars, findings, imports, meetings, members, orgs
 
 
 def api_router() -> APIRouter:
     """Every ``/api/v1`` route."""
     router = APIRouter(prefix="/api/v1")
-    for module in (orgs, findings, members, meetings, calendars):
+    for module in (orgs, findings, members, meetings, calendars, imports):
         router.include_router(module.router)
     return router
