@@ -273,6 +273,10 @@ def test_edit_delete_and_history(client: TestClient, demo_store: Store) -> None:
         client.get(f"/api/v1/meetings/{theirs['id']}", headers=sec),
         client.get(f"/api/v1/meetings/{missing}", headers=sec),
     )
+    same_404(
+        client.get(f"/api/v1/meetings/{10**30}", headers=sec),
+        client.get(f"/api/v1/meetings/{missing}", headers=sec),
+    )
     view = token(demo_store, "view")
     assert client.get(url, headers=view).status_code == 200
     is_problem(client.patch(url, json={"topic": "x", "reason": "y"}, headers=view), 403)

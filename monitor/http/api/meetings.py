@@ -45,6 +45,7 @@ router = APIRouter(prefix="/meetings", tags=["会议记录"], responses={404: {"
 
 Editor = Annotated[Caller, Depends(require(Action.EDIT_MEETINGS))]
 
+MAX_ID = 2**63  # record ids are BIGINT
 SOURCE = "HTTP API"  # names the row in the reader's and the import's errors, and the trail
 
 # The meetings register's Chinese headers (what the reader's errors name a column by), and the
@@ -252,6 +253,8 @@ def org_exists(store: Store, code: str) -> bool:
 async def in_scope(who: Caller, store: Store, record_id: int) -> records.StoredRecord:
     """The record ``record_id`` when it exists and its org lies in the caller's scope; else the
     uniform 404."""
+    if not 0 < record_id < MAX_ID:  # not an id the database could hold: no such record
+        raise not_found()
     try:
         record = await asyncio.to_thread(records.get_record, store, record_id)
     except records.RecordError:
@@ -270,12 +273,8 @@ async def list_meetings(
     org: Annotated[
         str | None, Query(description="This org and its subtree (default: the whole scope).")
     ] = None,
-    first: Annotated[
-        dt.date | None, Query(alias="from", description="Held on or after this day.")
-    ] = None,
-    last: Annotated[
-        dt.date | None, Query(alias="to", description="Held on or before this day.")
-    ] = (None),
+    first: Annotated[dt.date | None, Query(alias="from", description="Held on or after.")] = None,
+    last: Annotated[dt.date | None, Query(alias="to", description="Held on or before.")] = None,
     deleted: Annotated[bool, Query(description="Include deleted records.")] = False,
 ) -> list[MeetingOut]:
     """The records by date, as `orglife meetings list --format json`."""
@@ -285,6 +284,8 @@ async def list_meetings(
             f"from {first.isoformat()} 晚于 to {last.isoformat()}",
             errors=[FieldError(field="from", message="不能晚于 to")],
         )
+    if org is not None:
+        who.check(org)
     store = app.store
 
     def find() -> list[records.StoredRecord]:
@@ -296,8 +297,6 @@ async def list_meetings(
             orgs = None if who.scope.everything else sorted(who.scope.orgs)
         return records.list_records(store, orgs=orgs, first=first, last=last, deleted=deleted)
 
-    if org is not None:
-        who.check(org)
     return [record_out(r) for r in await asyncio.to_thread(find)]
 
 
