@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ def client(demo_store: Store, national: RulePack, clock: Clock) -> Iterator[Test
     accounts.add_user("sec", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
     accounts.add_user("view", PASSWORD, Role.VIEWER, "JD01-06", now=NOW)
     app = build_app(demo_store, national, clock)
-    app.state.orglife.public_url = PUBLIC
+    app.state.orglife = replace(app.state.orglife, public_url=PUBLIC)
     with TestClient(app, client=("10.1.1.1", 5000)) as c:
         yield c
 

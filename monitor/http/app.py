@@ -26,7 +26,7 @@ _VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
 class _App(FastAPI):
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = _without_impossible_422s(super().openapi())
+            self.openapi_schema = _problems_as_sent(_without_impossible_422s(super().openapi()))
         return self.openapi_schema
 
 
@@ -75,6 +75,50 @@ def _without_impossible_422s(schema: dict[str, Any]) -> dict[str, Any]:
         if not schema.get("components"):
             schema.pop("components", None)
     return schema
+
+
+_PROBLEM = "#/components/schemas/Problem"
+
+
+def _problems_as_sent(schema: dict[str, Any]) -> dict[str, Any]:
+    """Errors as the app sends them: every 422 is a :class:`~monitor.http.problems.Problem`
+    (not FastAPI's ``HTTPValidationError``), and problems are ``application/problem+json``."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                body = content.get("application/json", {}).get("schema", {})
+                if status == "422" or body.get("$ref") == _PROBLEM:
+                    response["content"] = {
+                        "application/problem+json": {"schema": {"$ref": _PROBLEM}}
+                    }
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    if _PROBLEM in json.dumps(schema.get("paths", {})):
+        schemas.setdefault("Problem", _problem_schema())
+        schemas.setdefault("FieldError", _field_error_schema())
+    if _VALIDATION_ERROR not in json.dumps(schema.get("paths", {})):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+    if not schemas:
+        schema["components"].pop("schemas")
+    if not schema["components"]:
+        schema.pop("components")
+    return schema
+
+
+def _problem_schema() -> dict[str, Any]:
+    from monitor.http.problems import Problem
+
+    found: dict[str, Any] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    found.pop("$defs", None)
+    return found
+
+
+def _field_error_schema() -> dict[str, Any]:
+    from monitor.http.problems import FieldError
+
+    found: dict[str, Any] = FieldError.model_json_schema()
+    return found
 
 
 _ANNOTATIONS = {"title", "description", "default", "examples"}
