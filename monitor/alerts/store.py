@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from monitor.alerts.channels.style import Rate
+from monitor.alerts.escalation import settled_prefixes
 from monitor.alerts.plan import (
     AlertPlan,
     Chat,
@@ -32,6 +33,7 @@ from monitor.alerts.plan import (
     address_of,
 )
 from monitor.core.errors import OrglifeError, UnknownOrgError
+from monitor.ledger.model import LedgerItem, LedgerStatus
 from monitor.store import Store
 from monitor.store.moments import aware, utc
 from monitor.store.tables import (
@@ -58,6 +60,11 @@ MEMBER = MemberRow.__table__  # type: ignore[attr-defined]
 ROBOT = RobotRow.__table__  # type: ignore[attr-defined]
 SEND = RobotSendRow.__table__  # type: ignore[attr-defined]
 
+# The last error of a pending row dropped because its ledger item moved on (三色预警).
+SETTLED_REASONS = {
+    LedgerStatus.CLEARED: "已销号",
+    LedgerStatus.RECTIFYING: "已登记整改",
+}
 CODE_TTL = dt.timedelta(minutes=10)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 _CHUNK = 500
@@ -619,6 +626,16 @@ class AlertStore:
                     ],
                 )
         return len(ids)
+
+
+def drop_settled(store: Store, items: Iterable[LedgerItem], *, now: dt.datetime) -> int:
+    """Drop the pending repeat and red rows of ``items`` that are rectifying or cleared (the
+    reason says which); how many were dropped. Called after every rectification and clearing
+    (the CLI, the API) and by each cycle of the service."""
+    dropped = 0
+    for status, prefixes in settled_prefixes(items).items():
+        dropped += AlertStore(store).cancel(prefixes, reason=SETTLED_REASONS[status], now=now)
+    return dropped
 
 
 def _starts_with_one(key: str, prefixes: set[str]) -> bool:
