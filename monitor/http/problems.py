@@ -120,10 +120,21 @@ _MESSAGES = {
 }
 
 
+# Fields whose value an error never repeats: credentials sent in a request body.
+SECRET_FIELDS = frozenset({"password", "secret", "webhook", "token"})
+
+
 def _message(error: dict[str, Any]) -> str:
     said = _MESSAGES.get(str(error.get("type")), "取值无效")
     value = error.get("input")
-    if error.get("type") != "missing" and isinstance(value, str | int | float) and value != "":
+    location = error.get("loc", ())
+    secret = bool(location) and str(location[-1]) in SECRET_FIELDS
+    if (
+        error.get("type") != "missing"
+        and not secret
+        and isinstance(value, str | int | float)
+        and value != ""
+    ):
         return f"{said}（值：{value}）"
     return said
 

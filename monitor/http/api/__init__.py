@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from monitor.http.api import findings, orgs
+from monitor.http.api import chats, exemptions, findings, ledger, orgs, reports, users
 
 
 def api_router() -> APIRouter:
     """Every ``/api/v1`` route."""
     router = APIRouter(prefix="/api/v1")
-    for module in (orgs, findings):
+    for module in (orgs, findings, ledger, exemptions, reports, chats, users):
         router.include_router(module.router)
     return router
