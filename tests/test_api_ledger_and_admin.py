@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
+from monitor.alerts.plan import AlertPlan, ChatRole, Notice, NoticeKind
+from monitor.alerts.store import AlertStore
 from monitor.check import run_check, update_ledger
 from monitor.cli import main
 from monitor.core.rules import RulePack
@@ -197,6 +199,8 @@ def test_adding_an_item_refuses_bad_input_naming_the_field(
         ({"deadline": "2026-11-01"}, "deadline", "早于今天"),
         ({"rule": "no_such_rule"}, "rule", "现行规则中没有"),
         ({"period": "2026-Q5"}, "period", None),
+        ({"period": "9999-12"}, "period", "超出范围"),
+        ({"found": "2026-11-25"}, "found", "晚于今天"),
         ({"member": "M0001"}, "member", "党员台账中没有编号"),  # of JD01-01: outside the scope
         ({"member": "NOBODY"}, "member", "党员台账中没有编号"),
         ({"colour": "red"}, "colour", "不认识的字段"),
@@ -243,10 +247,21 @@ def test_rectify_and_clear_by_role_inside_the_scope_with_the_trail(
     assert_problem(
         api.post(f"/api/v1/ledger/{mine}/clear", json={}, headers=insp), 409
     )  # not rectified
+    alerts = AlertStore(demo_store)
+    chat = alerts.add_chat("JD01-06-01", -100, ChatRole.BRANCH, now=NOW)
+    keys = [f"repeat:{mine}:0:1", f"red:{mine}:0", f"repeat:{theirs}:0:1"]
+    notices = [Notice(k, chat.id, NoticeKind.REPEAT, None, k) for k in keys]
+    alerts.record(AlertPlan(notices=notices), now=NOW)
     done = api.post(f"/api/v1/ledger/{mine}/rectify", json=note, headers=sec)
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "rectifying"
     assert done.json()["rectification"] == note["note"]
+    outbox = {r["key"]: (r["state"], r["last_error"]) for r in alerts.outbox()}
+    assert outbox == {  # its pending repeats stop, as after `orglife ledger rectify`
+        keys[0]: ("dropped", "已登记整改"),
+        keys[1]: ("dropped", "已登记整改"),
+        keys[2]: ("pending", None),
+    }
     assert_problem(api.post(f"/api/v1/ledger/{mine}/clear", json={}, headers=sec), 403)
     assert_same_404(
         api.post(f"/api/v1/ledger/{mine}/clear", headers=auth(demo_store, "street")),
@@ -381,6 +396,9 @@ def test_the_report_json_is_the_clis_for_roles_with_reports(
     )
     assert_problem(api.get("/api/v1/reports/2026-13", headers=view), 422, "month")
     assert_problem(api.get("/api/v1/reports/last-month", headers=view), 422, "month")
+    assert_problem(api.get("/api/v1/reports/9999-12", headers=view), 422, "month")
+    far = api.get("/api/v1/reports/2026-10", params={"as_of": "9999-12-31"}, headers=view)
+    assert_problem(far, 422, "as_of")
     early = api.get("/api/v1/reports/2026-10", params={"as_of": "2026-09-30"}, headers=view)
     assert "早于" in assert_problem(early, 422, "as_of")["detail"]
     assert_problem(

@@ -124,6 +124,13 @@ _MESSAGES = {
 SECRET_FIELDS = frozenset({"password", "secret", "webhook", "token"})
 
 
+# What the framework says in English, in Chinese.
+_FRAMEWORK_DETAILS = {
+    "There was an error parsing the body": "请求体无法解析：应为 UTF-8 编码的 JSON",
+    "Method Not Allowed": "不支持此请求方法",
+}
+
+
 def _message(error: dict[str, Any]) -> str:
     said = _MESSAGES.get(str(error.get("type")), "取值无效")
     value = error.get("input")
@@ -163,5 +170,6 @@ def install(app: FastAPI) -> None:
         if not request.url.path.startswith("/api/"):  # feeds and pages answer in their own way
             return await http_exception_handler(request, exc)
         detail = NOT_FOUND_DETAIL if exc.status_code == 404 else str(exc.detail)
+        detail = _FRAMEWORK_DETAILS.get(detail, detail)
         headers = dict(exc.headers) if exc.headers else None
         return problem(exc.status_code, detail, headers=headers)

@@ -21,7 +21,7 @@ from monitor.alerts.plan import Chat
 from monitor.alerts.store import AlertStore
 from monitor.core.errors import UnknownOrgError
 from monitor.http.api.models import MAX_ID, ChatIn, ChatOut, DisableChatIn
-from monitor.http.api.scoping import COMMON, refused
+from monitor.http.api.scoping import BODY, COMMON, refused
 from monitor.http.auth import Caller, require
 from monitor.http.deps import StateDep
 from monitor.http.problems import not_found
@@ -55,7 +55,7 @@ async def list_chats(who: Admin, app: StateDep) -> list[dict[str, Any]]:
     return await asyncio.to_thread(read)
 
 
-@router.post("", status_code=201, response_model=ChatOut)
+@router.post("", status_code=201, response_model=ChatOut, responses=BODY)
 async def add_chat(body: ChatIn, who: Admin, app: StateDep) -> dict[str, Any]:
     """Link a chat to an org: a Telegram ``chat_id``, or a group robot's ``webhook`` (and
     ``secret``). Linking an existing chat again re-enables it and takes the new secret."""
@@ -82,7 +82,7 @@ async def add_chat(body: ChatIn, who: Admin, app: StateDep) -> dict[str, Any]:
     return shown
 
 
-@router.post("/{id}/disable", response_model=ChatOut)
+@router.post("/{id}/disable", response_model=ChatOut, responses=BODY)
 async def disable_chat(
     id: ChatId, body: DisableChatIn, who: Admin, app: StateDep
 ) -> dict[str, Any]:

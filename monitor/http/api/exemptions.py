@@ -29,6 +29,7 @@ from monitor.http.api.scoping import (
 from monitor.http.auth import Caller, Reader, require
 from monitor.http.deps import StateDep
 from monitor.http.problems import ApiError, not_found
+from monitor.store import Store
 from monitor.store.exemptions import (
     REASON_LIMIT,
     Exemption,
@@ -103,7 +104,7 @@ async def revoke(id: ExemptionId, body: RevokeIn, who: Granter, app: StateDep) -
     return done.as_json()
 
 
-async def _in_scope(who: Caller, store: Any, exemption_id: int) -> Exemption:
+async def _in_scope(who: Caller, store: Store, exemption_id: int) -> Exemption:
     """The exemption, when it exists and its org lies in the scope; else the uniform 404."""
     found = await asyncio.to_thread(exemptions, store, scope_codes(who))
     for exemption in found:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from monitor.accounts.model import Action
 from monitor.alerts.store import drop_settled
 from monitor.core.errors import OrglifeError, UnknownOrgError
+from monitor.core.limits import EARLIEST_DATE, latest_date
 from monitor.core.periods import Period
 from monitor.http.api.models import (
     MAX_ID,
@@ -123,10 +124,18 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
         known = [r.id for r in app.pack.rules]
         if rule not in known:
             raise refused(f"现行规则中没有“{rule}”，可用的规则有：{'、'.join(known)}", "rule")
-    try:
-        period = Period.parse(body.period).label if body.period is not None else None
-    except OrglifeError as exc:
-        raise refused(exc, "period") from None
+    period = None
+    if body.period is not None:
+        try:
+            parsed = Period.parse(body.period)
+        except OrglifeError as exc:
+            raise refused(exc, "period") from None
+        latest = latest_date(app.today())
+        if not EARLIEST_DATE <= parsed.start <= latest:
+            raise refused(
+                f"期间 {body.period} 超出范围：应在 1921 年到 {latest:%Y-%m} 之间", "period"
+            )
+        period = parsed.label
     member = body.member.strip() if body.member is not None else None
     if member is not None:
         # A member outside the scope is refused as one that does not exist.
@@ -138,6 +147,8 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
                 "member",
             )
     today = body.found or app.today()
+    if today > app.today():
+        raise refused(f"发现日期{today}晚于今天（{app.today()}），请给出今天或以前的日期", "found")
     try:
         item = await asyncio.to_thread(
             LedgerStore(app.store).add,

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from monitor.accounts.model import Action
 from monitor.core.errors import OrglifeError
+from monitor.core.limits import EARLIEST_DATE, latest_date
 from monitor.http.api.models import Code, ReportOut
 from monitor.http.api.scoping import COMMON, org_in_scope, refused
 from monitor.http.auth import Caller, require
@@ -75,7 +76,14 @@ async def get_report(
         period = parse_month(month)
     except OrglifeError as exc:
         raise refused(exc, "month") from None
+    latest = latest_date(app.today())
+    if not EARLIEST_DATE <= period.start <= latest:
+        raise refused(f"月份 {month} 超出范围：应在 1921-01 到 {latest:%Y-%m} 之间", "month")
     day = as_of or app.today()
+    if not EARLIEST_DATE <= day <= latest:
+        raise refused(
+            f"统计截至日 {day.isoformat()} 超出范围：应在 {EARLIEST_DATE} 到 {latest} 之间", "as_of"
+        )
     if org is not None:
         code = (await org_in_scope(who, app.store, org)).code
     elif who.scope.everything:

@@ -8,19 +8,28 @@ import asyncio
 from monitor.core.domain import Org
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.http.auth import Caller
-from monitor.http.problems import ApiError, FieldError, Problem, not_found
+from monitor.http.problems import PROBLEM, ApiError, FieldError, Problem, not_found
 from monitor.store import Store
 
 Responses = dict[int | str, dict[str, object]]
 
+
+def problem_response(description: str) -> dict[str, object]:
+    """An error response as /api/openapi.json declares it: a :class:`Problem`, served as
+    ``application/problem+json``."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"model": Problem, "description": description, "content": {PROBLEM: {"schema": schema}}}
+
+
 # The error responses each router declares (``responses=``), so /api/openapi.json lists them.
 COMMON: Responses = {
-    401: {"model": Problem, "description": "需要登录"},
-    403: {"model": Problem, "description": "您的角色不能进行此操作"},
-    404: {"model": Problem, "description": "不存在，或不在您的权限范围内"},
-    422: {"model": Problem, "description": "输入有误（errors 列出各字段）"},
+    401: problem_response("需要登录"),
+    403: problem_response("您的角色不能进行此操作"),
+    404: problem_response("不存在，或不在您的权限范围内"),
+    422: problem_response("输入有误（errors 列出各字段）"),
 }
-CONFLICT: Responses = {409: {"model": Problem, "description": "与当前状态冲突"}}
+BODY: Responses = {400: problem_response("请求体不是有效的 JSON")}  # routes that take one
+CONFLICT: Responses = {**BODY, 409: problem_response("与当前状态冲突")}
 
 
 def refused(exc: OrglifeError | str, field: str | None, status: int = 422) -> ApiError:

@@ -26,7 +26,7 @@ from monitor.http.api.models import (
     UserIn,
     UserOut,
 )
-from monitor.http.api.scoping import COMMON, CONFLICT, refused
+from monitor.http.api.scoping import BODY, COMMON, CONFLICT, refused
 from monitor.http.auth import Caller, require
 from monitor.http.deps import StateDep
 from monitor.http.problems import not_found
@@ -122,7 +122,7 @@ async def disable_user(username: Username, who: Admin, app: StateDep) -> UserOut
     return user_out(user)
 
 
-@router.post("/users/{username}/password", status_code=204)
+@router.post("/users/{username}/password", status_code=204, responses=BODY)
 async def set_password(username: Username, body: PasswordIn, who: Admin, app: StateDep) -> Response:
     """Set a new password (the account's browser sessions end; its tokens stay)."""
     accounts = AccountStore(app.store)
@@ -146,7 +146,7 @@ async def list_tokens(who: Admin, app: StateDep) -> list[TokenOut]:
     return [token_out(t) for t in found]
 
 
-@router.post("/tokens", status_code=201, response_model=TokenCreatedOut)
+@router.post("/tokens", status_code=201, response_model=TokenCreatedOut, responses=BODY)
 async def create_token(
     body: TokenIn, who: Admin, app: StateDep, response: Response
 ) -> TokenCreatedOut:
