@@ -27,6 +27,7 @@ from monitor.accounts.passwords import MIN_LENGTH, dummy_hash, hash_password, ve
 from monitor.core.domain import OrgType
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.store import ORG_TABLE, Store
+from monitor.store.audit import record_event
 from monitor.store.moments import aware, utc
 from monitor.store.tables import ApiTokenRow, LoginAttemptRow, UserRow, WebSessionRow
 
@@ -82,9 +83,17 @@ class AccountStore:
     # --- users ----------------------------------------------------------------------------
 
     def add_user(
-        self, username: str, password: str, role: Role, org: str | None, *, now: dt.datetime
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        org: str | None,
+        *,
+        now: dt.datetime,
+        actor: str | None = None,
     ) -> User:
-        """A new account; ``org`` is required except for an admin (whose scope is everything)."""
+        """A new account; ``org`` is required except for an admin (whose scope is everything).
+        With ``actor``, the audit trail records who added it (never the password)."""
         username = _username(username)
         _check_password(password)
         if role is Role.ADMIN:
@@ -106,6 +115,16 @@ class AccountStore:
                 )
             except IntegrityError:
                 raise AccountError(f"用户名“{username}”已存在，请换一个。") from None
+            if actor is not None:
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="user",
+                    entity_id=username,
+                    action="created",
+                    changes={"role": [None, role.value], "org": [None, org]},
+                )
         return self.user(username)
 
     def user(self, username: str) -> User:
@@ -126,20 +145,39 @@ class AccountStore:
         with self.engine.connect() as conn:
             return [_user(r) for r in conn.execute(select(USER).order_by(USER.c.username))]
 
-    def disable(self, username: str, *, now: dt.datetime) -> User:
-        """Disable an account: its sessions end and its tokens stop working."""
+    def disable(self, username: str, *, now: dt.datetime, actor: str | None = None) -> User:
+        """Disable an account: its sessions end and its tokens stop working. With ``actor``,
+        the audit trail records who did (when it was not disabled already)."""
         user = self.user(username)
         with self.engine.begin() as conn:
-            conn.execute(
+            changed = conn.execute(
                 update(USER)
                 .where(and_(USER.c.id == user.id, USER.c.disabled.is_(None)))
                 .values(disabled=utc(now))
-            )
+            ).rowcount
             conn.execute(delete(SESSION).where(SESSION.c.user_id == user.id))
+            if actor is not None and changed:
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="user",
+                    entity_id=user.username,
+                    action="disabled",
+                    changes={"disabled": [False, True]},
+                )
         return self.user(username)
 
-    def set_password(self, username: str, password: str) -> User:
-        """A new password; the user's sessions end (tokens stay: programs are not people)."""
+    def set_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> User:
+        """A new password; the user's sessions end (tokens stay: programs are not people).
+        With ``actor`` (and ``now``), the audit trail records who set it (never the password)."""
         user = self.user(username)
         _check_password(password)
         with self.engine.begin() as conn:
@@ -149,6 +187,17 @@ class AccountStore:
                 .values(password_hash=hash_password(password))
             )
             conn.execute(delete(SESSION).where(SESSION.c.user_id == user.id))
+            if actor is not None:
+                if now is None:
+                    raise ValueError("recording who set a password needs the time (now=)")
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="user",
+                    entity_id=user.username,
+                    action="password_set",
+                )
         return user
 
     def scope(self, user: User) -> Scope:
@@ -260,9 +309,10 @@ class AccountStore:
     # --- API tokens -----------------------------------------------------------------------
 
     def create_token(
-        self, username: str, name: str | None, *, now: dt.datetime
+        self, username: str, name: str | None, *, now: dt.datetime, actor: str | None = None
     ) -> tuple[str, Token]:
-        """A new token for ``username``: its value (shown once, stored only as a digest)."""
+        """A new token for ``username``: its value (shown once, stored only as a digest). With
+        ``actor``, the audit trail records who made it (never the value)."""
         user = self.user(username)
         if user.disabled:
             raise AccountError(f"用户“{username}”已停用，不能为其创建令牌。")
@@ -274,6 +324,16 @@ class AccountStore:
                 .values(user_id=user.id, name=label, digest=digest(value), created=utc(now))
                 .returning(TOKEN.c.id)
             ).scalar_one()
+            if actor is not None:
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="token",
+                    entity_id=int(token_id),
+                    action="created",
+                    changes={"user": [None, user.username], "name": [None, label]},
+                )
         return value, self.token(int(token_id))
 
     def token(self, token_id: int) -> Token:
@@ -303,14 +363,26 @@ class AccountStore:
                 for r in conn.execute(query)
             ]
 
-    def revoke(self, token_id: int, *, now: dt.datetime) -> Token:
+    def revoke(self, token_id: int, *, now: dt.datetime, actor: str | None = None) -> Token:
+        """Revoke a token (again: nothing changes). With ``actor``, the audit trail records who
+        revoked it."""
         self.token(token_id)
         with self.engine.begin() as conn:
-            conn.execute(
+            changed = conn.execute(
                 update(TOKEN)
                 .where(and_(TOKEN.c.id == token_id, TOKEN.c.revoked.is_(None)))
                 .values(revoked=utc(now))
-            )
+            ).rowcount
+            if actor is not None and changed:
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="token",
+                    entity_id=token_id,
+                    action="revoked",
+                    changes={"revoked": [False, True]},
+                )
         return self.token(token_id)
 
     def bearer(self, value: str, *, now: dt.datetime) -> User | None:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from monitor.alerts.channels.style import Rate
+from monitor.alerts.escalation import settled_prefixes
 from monitor.alerts.plan import (
     AlertPlan,
     Chat,
@@ -32,7 +33,9 @@ from monitor.alerts.plan import (
     address_of,
 )
 from monitor.core.errors import OrglifeError, UnknownOrgError
+from monitor.ledger.model import LedgerItem, LedgerStatus
 from monitor.store import Store
+from monitor.store.audit import record_event
 from monitor.store.moments import aware, utc
 from monitor.store.tables import (
     ChatRow,
@@ -58,6 +61,11 @@ MEMBER = MemberRow.__table__  # type: ignore[attr-defined]
 ROBOT = RobotRow.__table__  # type: ignore[attr-defined]
 SEND = RobotSendRow.__table__  # type: ignore[attr-defined]
 
+# The last error of a pending row dropped because its ledger item moved on (三色预警).
+SETTLED_REASONS = {
+    LedgerStatus.CLEARED: "已销号",
+    LedgerStatus.RECTIFYING: "已登记整改",
+}
 CODE_TTL = dt.timedelta(minutes=10)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 _CHUNK = 500
@@ -111,14 +119,38 @@ class AlertStore:
         platform: Platform = Platform.TELEGRAM,
         webhook: str | None = None,
         secret: str | None = None,
+        actor: str | None = None,
     ) -> Chat:
         """Link a chat to ``org`` with ``role``: a Telegram ``chat_id``, or a robot's
         ``webhook`` (and signing ``secret``). Linking again re-enables the chat and takes the
-        new secret."""
+        new secret. With ``actor``, the audit trail records who linked it (the webhook
+        redacted, never the secret)."""
         with self.engine.begin() as conn:
-            return self._add_chat(
+            before: list[Any] = list(
+                conn.execute(select(CHAT.c.id).where(CHAT.c.org == org)).scalars()
+            )
+            known = {int(i) for i in before}
+            chat = self._add_chat(
                 conn, org, chat_id, role, now, show_names, platform, webhook, secret
             )
+            if actor is not None:
+                record_event(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    entity="chat",
+                    entity_id=chat.id,
+                    action="linked again" if chat.id in known else "created",
+                    changes={
+                        "org": [None, chat.org],
+                        "role": [None, chat.role.value],
+                        "channel": [None, chat.platform.value],
+                        "where": [None, chat.redacted],
+                        "signed": [None, chat.secret is not None],
+                        "show_names": [None, chat.show_names],
+                    },
+                )
+            return chat
 
     def _add_chat(
         self,
@@ -188,18 +220,33 @@ class AlertStore:
         with self.engine.connect() as conn:
             return [_chat(r) for r in conn.execute(query)]
 
-    def disable_chat(self, where: str | int, reason: str, *, now: dt.datetime) -> int:
+    def disable_chat(
+        self, where: str | int, reason: str, *, now: dt.datetime, actor: str | None = None
+    ) -> int:
         """Stop sending to a destination (an address, or a Telegram chat id): bot removed,
         webhook invalid, wrong secret. Its pending rows stay and go out if the chat is linked
-        again (`orglife chats add` re-enables it)."""
+        again (`orglife chats add` re-enables it). With ``actor``, the audit trail records who
+        disabled each chat of the destination."""
         address = where if isinstance(where, str) else f"telegram:{where}"
-        statement = (
-            update(CHAT)
-            .where(and_(CHAT.c.address == address, CHAT.c.disabled.is_(None)))
-            .values(disabled=utc(now), disabled_reason=reason[:500])
-        )
+        live = and_(CHAT.c.address == address, CHAT.c.disabled.is_(None))
+        statement = update(CHAT).where(live).values(disabled=utc(now), disabled_reason=reason[:500])
         with self.engine.begin() as conn:
-            return int(conn.execute(statement).rowcount)
+            found: list[Any] = list(conn.execute(select(CHAT.c.id).where(live)).scalars())
+            ids = [int(i) for i in found]
+            changed = int(conn.execute(statement).rowcount)
+            if actor is not None:
+                for chat_id in ids:
+                    record_event(
+                        conn,
+                        at=now,
+                        actor=actor,
+                        entity="chat",
+                        entity_id=chat_id,
+                        action="disabled",
+                        reason=reason[:500],
+                        changes={"disabled": [False, True]},
+                    )
+            return changed
 
     def migrate_chat(self, old: int, new: int) -> int:
         """Telegram turned a group into a supergroup: the same chat, a new id."""
@@ -619,6 +666,16 @@ class AlertStore:
                     ],
                 )
         return len(ids)
+
+
+def drop_settled(store: Store, items: Iterable[LedgerItem], *, now: dt.datetime) -> int:
+    """Drop the pending repeat and red rows of ``items`` that are rectifying or cleared (the
+    reason says which); how many were dropped. Called after every rectification and clearing
+    (the CLI, the API) and by each cycle of the service."""
+    dropped = 0
+    for status, prefixes in settled_prefixes(items).items():
+        dropped += AlertStore(store).cancel(prefixes, reason=SETTLED_REASONS[status], now=now)
+    return dropped
 
 
 def _starts_with_one(key: str, prefixes: set[str]) -> bool:

@@ -11,11 +11,11 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import click
 
-from monitor.alerts.plan import ChatRole, NoticeKind, Platform, redact_webhook
+from monitor.alerts.destinations import chat_json, destination
+from monitor.alerts.plan import ChatRole, NoticeKind, Platform
 from monitor.alerts.store import AlertStore
 from monitor.cli import common
 from monitor.core.errors import OrglifeError
@@ -49,33 +49,6 @@ def chats() -> None:
 
 _PLATFORMS = [p.value for p in Platform]
 
-# What each platform's webhook must contain (the credential), and how to say so.
-_WEBHOOK_SHAPES = {
-    Platform.WECOM: ("key", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"),
-    Platform.DINGTALK: ("access_token", "https://oapi.dingtalk.com/robot/send?access_token=…"),
-    Platform.FEISHU: ("/hook/", "https://open.feishu.cn/open-apis/bot/v2/hook/…"),
-}
-
-
-def _check_webhook(platform: Platform, webhook: str) -> None:
-    """A webhook that cannot be the platform's is refused before it is stored.
-
-    Only the scheme and the credential's place are checked: private deployments (政务微信,
-    专有钉钉) run the same API on their own hosts.
-    """
-    marker, expected = _WEBHOOK_SHAPES[platform]
-    parts = urlsplit(webhook)
-    if marker.startswith("/"):
-        found = marker in parts.path and not parts.path.endswith(marker)
-    else:
-        found = bool(dict(parse_qsl(parts.query)).get(marker))
-    if parts.scheme not in ("http", "https") or not parts.netloc or not found:
-        raise OrglifeError(
-            msg.bad_webhook(
-                platform=platform.label, where=redact_webhook(webhook), expected=expected
-            )
-        )
-
 
 @chats.command("add")
 @click.option("--org", "org", required=True, help="The org code the chat belongs to.")
@@ -106,27 +79,16 @@ def chats_add(
 ) -> None:
     """Link a chat to an org and print its id (again: re-enables a disabled chat)."""
     where = Platform(platform)
-    if where is Platform.TELEGRAM:
-        if webhook is not None or secret is not None:
-            raise OrglifeError(msg.TELEGRAM_NO_WEBHOOK)
-        if chat_id is None:
-            raise OrglifeError(msg.CHAT_NEEDS_ID)
-    else:
-        if chat_id is not None:
-            raise OrglifeError(msg.ROBOT_NO_CHAT_ID.format(platform=where.label))
-        if not (webhook or "").strip():
-            raise OrglifeError(msg.ROBOT_NEEDS_WEBHOOK.format(platform=where.label))
-        webhook = (webhook or "").strip()
-        _check_webhook(where, webhook)
+    checked = destination(where, chat_id, webhook, secret)
     chat = AlertStore(obj.store).add_chat(
         org.strip(),
-        chat_id,
+        checked.chat_id,
         _role(role),
         now=_now(),
         show_names=show_names,
         platform=where,
-        webhook=webhook,
-        secret=secret,
+        webhook=checked.webhook,
+        secret=checked.secret,
     )
     name = obj.store.org(chat.org).name
     click.echo(chat.id)
@@ -163,22 +125,7 @@ def chats_list(obj: common.Context, fmt: str) -> None:
     found = AlertStore(obj.store).chats()
     names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
     if fmt == "json":
-        listed = [
-            {
-                "id": chat.id,
-                "channel": chat.platform.value,
-                "org": chat.org,
-                "org_name": names.get(chat.org, ""),
-                "role": chat.role.value,
-                "disabled": not chat.enabled,
-                "reason": chat.disabled_reason if not chat.enabled else None,
-                "chat_id": chat.chat_id,
-                "webhook": None if chat.webhook is None else chat.redacted,
-                "signed": chat.secret is not None,
-                "show_names": chat.show_names,
-            }
-            for chat in found
-        ]
+        listed = [chat_json(chat, names.get(chat.org, "")) for chat in found]
         click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
         return
     for chat in found:

@@ -13,12 +13,12 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from monitor.alerts.store import drop_settled
 from monitor.check import run_check
 from monitor.cli import common
 from monitor.core.domain import Member, Org
@@ -35,8 +35,8 @@ from monitor.ledger.model import (
     review_start,
 )
 from monitor.ledger.store import LedgerStore
-from monitor.ledger.warning import COLOUR_LABELS, Colour, ItemWarning, warnings
-from monitor.service.escalation import drop_settled
+from monitor.ledger.view import coloured, item_json, item_names
+from monitor.ledger.warning import COLOUR_LABELS, Colour, ItemWarning
 from monitor.store import Store
 from monitor.text import cli as msg
 
@@ -74,15 +74,6 @@ def _codes(store: Store, org: str | None) -> list[str] | None:
     return store.subtree(org.strip()) if org is not None else None
 
 
-def _names(store: Store, items: Sequence[LedgerItem]) -> tuple[dict[str, Org], dict[str, Member]]:
-    """The owner orgs and the cadres the items name, by code and id."""
-    orgs = {o.code: o for o in store.orgs({i.org for i in items})}
-    with_member = {i.org for i in items if i.member is not None}
-    wanted = {i.member for i in items}
-    members = {m.id: m for m in store.members(with_member) if m.id in wanted} if with_member else {}
-    return orgs, members
-
-
 _colour_day_option = click.option(
     "--as-of", "as_of", help="Judge the warning colours (三色预警) as at this day (default: today)."
 )
@@ -98,43 +89,13 @@ def _coloured(
     """The items (of ``codes``, with ``status``) and their warning colours (三色预警) on
     ``as_of``; colours are judged on every item of the orgs (earlier periods' items count)."""
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
-    every = LedgerStore(store).items(codes)
-    colours = warnings(every, today=day, escalation=load_pack(rule_paths).escalation)
-    items = [i for i in every if status is None or i.status.value == status]
-    return items, colours
-
-
-def item_json(
-    item: LedgerItem,
-    orgs: Mapping[str, Org],
-    members: Mapping[str, Member],
-    warning: ItemWarning | None = None,
-) -> dict[str, Any]:
-    """The JSON shape of `orglife ledger list --format json` (subject, rule, period, status and
-    deadline are the contract); ``warning`` is the colour, "red", "yellow" or null."""
-    org = orgs.get(item.org)
-    member = members.get(item.member) if item.member is not None else None
-    return {
-        "id": item.id,
-        "subject": item.subject,
-        "rule": item.rule,
-        "period": item.period,
-        "status": item.status.value,
-        "deadline": item.deadline.isoformat(),
-        "org": item.org,
-        "org_name": org.name if org is not None else None,
-        "member": item.member,
-        "member_name": member.name if member is not None else None,
-        "source": item.source.value,
-        "issue": item.issue,
-        "opened": item.opened.isoformat(),
-        "rectification": item.rectification,
-        "cleared": item.cleared.isoformat() if item.cleared is not None else None,
-        "reopened": item.reopened,
-        "status_zh": STATUS_LABELS[item.status],
-        "warning": warning.colour.value if warning is not None else None,
-        "warning_zh": warning.label if warning is not None else None,
-    }
+    return coloured(
+        store,
+        codes,
+        LedgerStatus(status) if status is not None else None,
+        today=day,
+        escalation=load_pack(rule_paths).escalation,
+    )
 
 
 @ledger.command("list")
@@ -158,7 +119,7 @@ def ledger_list(
     """The ledger's items, oldest first, with their warning colour (三色预警)."""
     store = obj.store
     items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
-    orgs, members = _names(store, items)
+    orgs, members = item_names(store, items)
     if fmt == "json":
         rows = [item_json(i, orgs, members, colours.get(i.id)) for i in items]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -323,7 +284,7 @@ def ledger_review(
         store, load_pack(rule_paths), as_of=day, since=since, org=org, with_records=False
     )
     reopened = LedgerStore(store).review(check.findings, today=day, now=_now(), by=by, orgs=codes)
-    orgs, members = _names(store, reopened)
+    orgs, members = item_names(store, reopened)
     for item in reopened:
         org_name = orgs[item.org].name if item.org in orgs else item.org
         trail = LedgerStore(store).events(item.id)
@@ -406,7 +367,7 @@ def ledger_export(
     store = obj.store
     items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     events = LedgerStore(store).events(items=[i.id for i in items])
-    orgs, members = _names(store, items)
+    orgs, members = item_names(store, items)
     export_ledger(output, items, events, orgs, members, colours)
     common.out.print(
         escape(msg.ledger_exported(items=len(items), events=len(events), path=str(output))),

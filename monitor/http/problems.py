@@ -120,10 +120,28 @@ _MESSAGES = {
 }
 
 
+# Fields whose value an error never repeats: credentials sent in a request body.
+SECRET_FIELDS = frozenset({"password", "secret", "webhook", "token"})
+
+
+# What the framework says in English, in Chinese.
+_FRAMEWORK_DETAILS = {
+    "There was an error parsing the body": "请求体无法解析：应为 UTF-8 编码的 JSON",
+    "Method Not Allowed": "不支持此请求方法",
+}
+
+
 def _message(error: dict[str, Any]) -> str:
     said = _MESSAGES.get(str(error.get("type")), "取值无效")
     value = error.get("input")
-    if error.get("type") != "missing" and isinstance(value, str | int | float) and value != "":
+    location = error.get("loc", ())
+    secret = bool(location) and str(location[-1]) in SECRET_FIELDS
+    if (
+        error.get("type") != "missing"
+        and not secret
+        and isinstance(value, str | int | float)
+        and value != ""
+    ):
         return f"{said}（值：{value}）"
     return said
 
@@ -154,5 +172,6 @@ def install(app: FastAPI) -> None:
         if not request.url.path.startswith("/api/"):  # feeds and pages answer in their own way
             return await http_exception_handler(request, exc)
         detail = NOT_FOUND_DETAIL if exc.status_code == 404 else str(exc.detail)
+        detail = _FRAMEWORK_DETAILS.get(detail, detail)
         headers = dict(exc.headers) if exc.headers else None
         return problem(exc.status_code, detail, headers=headers)

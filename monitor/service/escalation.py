@@ -11,25 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from monitor.alerts.escalation import plan_escalation, settled_prefixes
+from monitor.alerts.escalation import plan_escalation
 from monitor.alerts.plan import AlertPlan, Chat, NoticeKind
-from monitor.alerts.store import AlertStore
+from monitor.alerts.store import AlertStore, drop_settled
 from monitor.core.domain import Member, Org
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
-from monitor.ledger.model import LedgerItem, LedgerStatus
+from monitor.ledger.model import LedgerItem
 from monitor.ledger.store import LedgerStore
 from monitor.ledger.warning import UNRECTIFIED
 from monitor.store import Store
-
-# The last error of a pending row dropped because its item moved on.
-SETTLED_REASONS = {
-    LedgerStatus.CLEARED: "已销号",
-    LedgerStatus.RECTIFYING: "已登记整改",
-}
 
 
 def escalate(
@@ -63,15 +57,6 @@ def escalate(
     if not notices:
         return Counter()
     return AlertStore(store).record(AlertPlan(notices=notices), now=now)
-
-
-def drop_settled(store: Store, items: Iterable[LedgerItem], *, now: dt.datetime) -> int:
-    """Drop the pending repeat and red rows of ``items`` that are rectifying or cleared (the
-    reason says which); how many were dropped."""
-    dropped = 0
-    for status, prefixes in settled_prefixes(items).items():
-        dropped += AlertStore(store).cancel(prefixes, reason=SETTLED_REASONS[status], now=now)
-    return dropped
 
 
 def reopening_days(ledger: LedgerStore, items: Sequence[LedgerItem]) -> dict[int, dt.date]:

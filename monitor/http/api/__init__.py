@@ -9,14 +9,38 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from monitor.http.api import calendars, findings, imports, meetings, members, orgs
+from monitor.http.api import (
+    calendars,
+    chats,
+    exemptions,
+    findings,
+    imports,
+    ledger,
+    meetings,
+    members,
+    orgs,
+    reports,
+    users,
+)
 from monitor.http.deps import AppState
 
 
 def api_router() -> APIRouter:
     """Every ``/api/v1`` route."""
     router = APIRouter(prefix="/api/v1")
-    for module in (orgs, findings, members, meetings, calendars, imports):
+    for module in (
+        orgs,
+        findings,
+        members,
+        meetings,
+        calendars,
+        imports,
+        ledger,
+        exemptions,
+        reports,
+        chats,
+        users,
+    ):
         router.include_router(module.router)
     return router
 
