@@ -225,3 +225,19 @@ def test_users_and_tokens_on_the_command_line(db_url: str, demo_store: Store) ->
     nobody = run("--db", db_url, "users", "disable", "nobody")
     assert nobody.exit_code == 1
     assert "没有用户名为“nobody”的用户" in nobody.output
+
+
+def test_the_command_line_records_who_changed_accounts_and_never_the_secret(
+    db_url: str, demo_store: Store
+) -> None:
+    assert run("--db", db_url, "users", "add", "wang", "--role", "viewer", "--org", "JD01",
+               "--password-stdin", stdin=PASSWORD + "\n").exit_code == 0  # fmt: skip
+    created = run("--db", db_url, "tokens", "create", "--user", "wang")
+    assert created.exit_code == 0, created.output
+    value = created.stdout.strip().splitlines()[-1]
+    with demo_store.engine.connect() as conn:
+        events = conn.execute(text("SELECT actor, entity, action, changes FROM audit_event")).all()
+    mine = [e for e in events if e.entity in ("user", "api_token")]
+    assert mine
+    assert all(e.actor.startswith("cli:") for e in mine)
+    assert all(PASSWORD not in str(e.changes) and value not in str(e.changes) for e in mine)

@@ -18,6 +18,7 @@ from monitor.alerts.destinations import chat_json, destination
 from monitor.alerts.plan import ChatRole, NoticeKind, Platform
 from monitor.alerts.store import AlertStore
 from monitor.cli import common
+from monitor.cli.meetings import default_actor
 from monitor.core.errors import OrglifeError
 from monitor.core.rules import load_pack
 from monitor.holidays import default_holiday_dirs, work_calendar
@@ -89,6 +90,7 @@ def chats_add(
         platform=where,
         webhook=checked.webhook,
         secret=checked.secret,
+        actor=default_actor(),
     )
     name = obj.store.org(chat.org).name
     click.echo(chat.id)

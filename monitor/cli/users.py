@@ -16,6 +16,7 @@ import click
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
 from monitor.cli import common
+from monitor.cli.meetings import default_actor
 from monitor.core.errors import OrglifeError
 
 
@@ -68,7 +69,7 @@ def users_add(
         raise OrglifeError("系统管理员（admin）不属于某个组织，请去掉 --org。")
     password = _password(password_stdin)
     user = AccountStore(obj.store).add_user(
-        username, password, chosen, org.strip() if org else None, now=_now()
+        username, password, chosen, org.strip() if org else None, now=_now(), actor=default_actor()
     )
     where = "全部组织" if user.org is None else f"{obj.store.org(user.org).name}（{user.org}）"
     common.out.print(
@@ -111,7 +112,7 @@ def users_list(obj: common.Context, fmt: str) -> None:
 @common.handles_errors
 def users_disable(obj: common.Context, username: str) -> None:
     """Disable an account: it can no longer sign in, its sessions end, its tokens stop."""
-    user = AccountStore(obj.store).disable(username, now=_now())
+    user = AccountStore(obj.store).disable(username, now=_now(), actor=default_actor())
     common.out.print(f"已停用用户 {user.username}。", highlight=False, markup=False)
 
 
@@ -124,7 +125,9 @@ def users_passwd(obj: common.Context, username: str, password_stdin: bool) -> No
     """Set a new password (the account's browser sessions end)."""
     store = AccountStore(obj.store)
     store.user(username)  # fail before asking for a password
-    user = store.set_password(username, _password(password_stdin))
+    user = store.set_password(
+        username, _password(password_stdin), now=_now(), actor=default_actor()
+    )
     common.out.print(f"已为用户 {user.username} 设置新密码。", highlight=False, markup=False)
 
 
@@ -140,7 +143,9 @@ def tokens() -> None:
 @common.handles_errors
 def tokens_create(obj: common.Context, username: str, name: str | None) -> None:
     """Create a token; it is printed once, alone on the last line of stdout."""
-    value, token = AccountStore(obj.store).create_token(username, name, now=_now())
+    value, token = AccountStore(obj.store).create_token(
+        username, name, now=_now(), actor=default_actor()
+    )
     common.err.print(
         f"已为用户 {token.user} 创建令牌（编号 {token.id}，“{token.name}”）。"
         "令牌只显示这一次，请妥善保存：",
@@ -189,7 +194,7 @@ def tokens_list(obj: common.Context, fmt: str) -> None:
 @common.handles_errors
 def tokens_revoke(obj: common.Context, token_id: int) -> None:
     """Revoke a token: programs using it get 401 from then on."""
-    token = AccountStore(obj.store).revoke(token_id, now=_now())
+    token = AccountStore(obj.store).revoke(token_id, now=_now(), actor=default_actor())
     common.out.print(
         f"已吊销令牌 {token.id}（{token.user}，“{token.name}”）。", highlight=False, markup=False
     )
