@@ -1,6 +1,6 @@
 """One log stream on stderr: orglife's structlog events and the libraries' stdlib records alike.
 
-aiohttp, python-telegram-bot, APScheduler and httpx log through the standard library; their
+uvicorn, python-telegram-bot, APScheduler and httpx log through the standard library; their
 records (tracebacks included) are rendered by structlog's ``ProcessorFormatter`` with the same
 renderer as orglife's own events, so ``--log-format json`` gives one JSON object per line.
 """
