@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from monitor import __version__
-from monitor.http import auth, docs, feeds, health, problems
+from monitor.http import auth, docs, feeds, health, pages, problems
 from monitor.http.access import AccessLog
 from monitor.http.api import api_router
 from monitor.http.state import AppState
@@ -31,8 +31,8 @@ class _App(FastAPI):
 
 
 def create_app(state: AppState) -> FastAPI:
-    """The app over ``state``: ``/feeds``, ``/reports``, ``/healthz``, ``/login``, ``/logout``
-    and ``/api/...``."""
+    """The app over ``state``: ``/feeds``, ``/reports``, ``/healthz``, ``/login``, ``/logout``,
+    ``/api/...``, and the web pages (``/``, ``/org/...``, ``/static``)."""
     app = _App(
         title="orglife",
         version=__version__,
@@ -51,8 +51,10 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(auth.router)
+    app.include_router(pages.router)
     app.include_router(api_router())
     docs.mount_assets(app)
+    pages.mount_static(app)
     return app
 
 

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from monitor.accounts.model import Action, Scope, User
 from monitor.accounts.store import AccountStore, Session, SignInRefused, SignInThrottled
 from monitor.http.deps import StateDep
+from monitor.http.html import from_browser, home_of, page, redirect, safe_next
 from monitor.http.problems import ApiError, Problem, not_found
 
 SESSION_COOKIE = "orglife_session"
@@ -111,27 +112,43 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/login", status_code=204, responses=_PROBLEMS)
+@router.post("/login", status_code=204, response_model=None, responses=_PROBLEMS)
 async def login(
     request: Request,
     response: Response,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     app: StateDep,
-) -> None:
-    """Sign in with ``username`` and ``password`` (form fields); sets the session cookie."""
+) -> Response | None:
+    """Sign in with ``username`` and ``password`` (form fields); sets the session cookie.
+
+    A program gets 204. The login page (``Accept: text/html``, or a form field ``next``) gets
+    a 303 to the user's home (or to a local ``next``), and the form again on a refusal."""
     accounts = AccountStore(app.store)
     address = request.client.host if request.client else "unknown"
+    form = await request.form()
+    browser = from_browser(request) or "next" in form
+    wanted = safe_next(form.get("next"))
     try:
         user = await asyncio.to_thread(
             accounts.authenticate, username, password, address=address, now=app.clock()
         )
     except SignInThrottled as exc:
+        if browser:
+            refused = page("login.html", status=429, error=str(exc), username=username, next=wanted)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         raise ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except SignInRefused as exc:
+        if browser:
+            return page("login.html", status=401, error=str(exc), username=username, next=wanted)
         raise _unauthorized(str(exc)) from None
     cookie, session = await asyncio.to_thread(accounts.start_session, user, now=app.clock())
-    response.set_cookie(
+    reply: Response = response
+    if browser:
+        home: str = await asyncio.to_thread(home_of, user, app.store)
+        reply = redirect(wanted if wanted is not None else home)
+    reply.set_cookie(
         SESSION_COOKIE,
         cookie,
         max_age=int((session.expires - app.clock()).total_seconds()),
@@ -140,21 +157,25 @@ async def login(
         samesite="strict",
         path="/",
     )
-    response.headers["X-CSRF-Token"] = session.csrf
+    reply.headers["X-CSRF-Token"] = session.csrf
+    return reply if browser else None
 
 
-@router.post("/logout", status_code=204, responses={401: {"model": Problem}})
+@router.post("/logout", status_code=204, response_model=None, responses={401: {"model": Problem}})
 async def logout(
     request: Request,
     response: Response,
     who: Annotated[Caller, Depends(caller)],
     app: StateDep,
-) -> None:
-    """End the session (a cookie's; a Bearer token stays valid until revoked)."""
+) -> Response | None:
+    """End the session (a cookie's; a Bearer token stays valid until revoked). A browser's
+    form (``Accept: text/html``) is sent on to the login page."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if who.session is not None and cookie:
         await asyncio.to_thread(AccountStore(app.store).end_session, cookie)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    reply: Response = redirect("/login") if from_browser(request) else response
+    reply.delete_cookie(SESSION_COOKIE, path="/")
+    return reply if from_browser(request) else None
 
 
 Reader = Annotated[Caller, Depends(require(Action.READ))]
