@@ -37,6 +37,9 @@ def test_the_wheel_carries_rule_packs_migrations_demo_and_holidays(wheel: Path):
         "monitor/text/templates/report/summary.html",
         "monitor/text/templates/report/summary.css",
         "monitor/text/templates/alerts/missed.txt",
+        "monitor/text/templates/pages/base.html",
+        "monitor/text/templates/pages/org.html",
+        "monitor/http/static/orglife.css",
     ):
         assert name in names
 

@@ -186,6 +186,7 @@ def test_the_secretarys_home_names_the_branch_and_shows_chinese_statuses(
         assert label in body  # the counts name every status
     assert 'name="csrf"' in body
     assert "<script" not in body
+    assert "2027年3月31日" in body  # a deadline in the next year says so (民主评议 carries over)
 
 
 def test_an_inspectors_home_lists_every_branch_with_links_to_drill_down(

@@ -29,6 +29,7 @@ from monitor.http.auth import Caller, caller
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import home_of, page, redirect, safe_next
 from monitor.http.problems import ApiError
+from monitor.text.render import md_zh, ymd_zh
 
 STATIC = Path(__file__).parent / "static"
 SHOWN = (Status.HELD, Status.MISSED, Status.OPEN, Status.EXEMPT)  # in this order
@@ -89,7 +90,7 @@ class Row:
     subject: str  # the org's name
     rule: str  # the rule's name
     period: str  # e.g. 2026年11月
-    deadline: dt.date
+    deadline: str  # 11月30日; with the year when it is not the current one (2027年3月31日)
     status: Status
     status_zh: str
 
@@ -130,6 +131,10 @@ def _branch_of(code: str, orgs: dict[str, Org]) -> str | None:
     return None
 
 
+def _day_zh(day: dt.date, today: dt.date) -> str:
+    return md_zh(day) if day.year == today.year else ymd_zh(day)
+
+
 def org_view(check: Check, pack: RulePack, code: str, scope: Scope, parent: Org | None) -> OrgView:
     """The page of ``code`` from the evaluation of its subtree."""
     orgs = dict(check.registers.orgs)
@@ -156,7 +161,7 @@ def org_view(check: Check, pack: RulePack, code: str, scope: Scope, parent: Org 
                 subject=orgs[subject].name,
                 rule=rule.name,
                 period=finding.period.label_zh,
-                deadline=rule.deadline(finding.period),
+                deadline=_day_zh(rule.deadline(finding.period), check.as_of),
                 status=finding.status,
                 status_zh=STATUS_ZH[finding.status],
             )
