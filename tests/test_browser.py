@@ -8,16 +8,20 @@ Skipped without /usr/bin/chromium, failed instead under CI=true (.ci/run install
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
 from monitor.http.auth import SESSION_COOKIE
 from monitor.store import Store
+from tests import browser_support
 from tests.browser_support import NOW, SCREENSHOTS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +101,15 @@ def test_signing_in_from_the_browser_sets_the_session_cookie(
     outside = page.goto(f"{live_server}/api/v1/orgs/JD01-01")
     assert outside is not None
     assert outside.status == 404
+
+
+def test_without_chromium_a_browser_test_skips_but_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium is missing"):
+        browser_support.require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run under CI=true"):
+        browser_support.require_chromium()
