@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from monitor.core.rules import RulePack, load_pack
 from monitor.store import Store
+from tests.browser_support import browser, live_server, page, viewport  # noqa: F401
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("ORGLIFE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
