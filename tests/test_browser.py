@@ -113,3 +113,56 @@ def test_without_chromium_a_browser_test_skips_but_fails_under_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="must run under CI=true"):
         browser_support.require_chromium()
+
+
+def test_a_secretary_signs_in_on_the_form_and_sees_the_branch_and_nothing_else(
+    page: Page, live_server: str, viewport: str, demo_store: Store
+) -> None:
+    AccountStore(demo_store).add_user("sec", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
+    reply = page.goto(f"{live_server}/")
+    assert reply is not None
+    assert urlsplit(page.url).path == "/login"  # not signed in: the form
+    page.fill('input[name="username"]', "sec")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{live_server}/org/JD01-06-01")
+    text = page.locator("body").inner_text()
+    assert "众创园区联合党支部" in text
+    assert "已落实" in text
+    assert "未按期开展" in text
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] if page.viewport_size else True
+    page.screenshot(path=str(SCREENSHOTS / f"secretary-home-{viewport}.png"))
+    other = page.goto(f"{live_server}/org/JD01-01")
+    assert other is not None
+    assert other.status == 404  # another branch: as if it did not exist
+
+
+@pytest.mark.parametrize("viewport", ["desk"], indirect=True)
+def test_an_inspector_sees_the_street_and_drills_down(
+    page: Page, live_server: str, viewport: str, demo_store: Store
+) -> None:
+    AccountStore(demo_store).add_user("street", PASSWORD, Role.INSPECTOR, "JD01", now=NOW)
+    page.goto(f"{live_server}/login")
+    page.fill('input[name="username"]', "street")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{live_server}/org/JD01")
+    assert "未按期开展" in page.locator("body").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "inspector-org-desk.png"))
+    page.click('a[href="/org/JD01-06"]')
+    page.wait_for_url(f"{live_server}/org/JD01-06")
+    assert "众创园区联合党支部" in page.locator("body").inner_text()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(
+    page: Page, live_server: str, viewport: str, demo_store: Store
+) -> None:
+    AccountStore(demo_store).add_user("sec", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
+    signed = page.request.post(
+        f"{live_server}/login", form={"username": "sec", "password": PASSWORD}
+    )
+    assert signed.status == 204
+    refused = page.request.post(f"{live_server}/logout", form={"csrf": "forged"})
+    assert refused.status == 403
+    assert page.request.get(f"{live_server}/org/JD01-06-01").status == 200  # still signed in
