@@ -23,8 +23,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from functools import partial
 
 from fastapi.testclient import TestClient
 
@@ -41,12 +41,6 @@ from monitor.store import Store
 PASSWORD = "bench-password-1"
 
 
-def _ms(step: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    step()
-    return (time.perf_counter() - started) * 1000
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__)
     parser.add_argument("--branches", type=int, default=10_000)
@@ -55,15 +49,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=20, help="branches timed (default 20)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    workdir = Path("bench/out")
-    url = args.db or province.default_db_url(workdir, args.branches)
+    url = args.db or province.default_db_url(province.DEFAULT_WORKDIR, args.branches)
     year = 2026
     pack = load_pack()
     if not args.reuse:
-        province.reset_database(url)
-        generated = province.generate(province.Sizes(args.branches), args.seed, year, workdir)
-        with Store.open(url) as store:
-            province.import_registers(store, pack, generated, dt.date(year, 12, 31))
+        province.prepare(url, args.branches, args.seed, year, pack)
     as_of = dt.date(year, 11, 20)
     now = dt.datetime.now(dt.UTC)
     with Store.open(url) as store:
@@ -86,14 +76,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             for code in sample:
                 headers = {"Authorization": f"Bearer {tokens[code]}"}
                 rows["check"].append(
-                    _ms(lambda code=code: run_check(store, pack, as_of=as_of, org=code))
+                    province.elapsed_ms(partial(run_check, store, pack, as_of=as_of, org=code))
                 )
                 started = time.perf_counter()
                 reply = client.get("/api/v1/findings", params=params, headers=headers)
                 rows["api"].append((time.perf_counter() - started) * 1000)
                 assert reply.status_code == 200, reply.text
                 counts.append(len(reply.json()))
-            whole_check = _ms(lambda: run_check(store, pack, as_of=as_of))
+            whole_check = province.elapsed_ms(lambda: run_check(store, pack, as_of=as_of))
             headers = {"Authorization": f"Bearer {admin_token}"}
             started = time.perf_counter()
             reply = client.get("/api/v1/findings", params=params, headers=headers)

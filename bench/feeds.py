@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from sqlalchemy import text
 
@@ -35,12 +34,6 @@ from monitor.holidays import work_calendar
 from monitor.store import Store
 
 
-def _ms(step: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    step()
-    return (time.perf_counter() - started) * 1000
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.feeds", description=__doc__)
     parser.add_argument("--branches", type=int, default=10_000)
@@ -49,15 +42,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=30, help="branches timed (default 30)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    workdir = Path("bench/out")
-    url = args.db or province.default_db_url(workdir, args.branches)
+    url = args.db or province.default_db_url(province.DEFAULT_WORKDIR, args.branches)
     year = 2026
     pack = load_pack()
     if not args.reuse:
-        province.reset_database(url)
-        generated = province.generate(province.Sizes(args.branches), args.seed, year, workdir)
-        with Store.open(url) as store:
-            province.import_registers(store, pack, generated, dt.date(year, 12, 31))
+        province.prepare(url, args.branches, args.seed, year, pack)
     as_of = dt.date(year, 11, 20)
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     workdays = work_calendar(warn=lambda *_: None)
@@ -82,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows: dict[str, list[float]] = {"baseline": [], "first": [], "rebuild": []}
         events = []
         for code in sample:
-            rows["baseline"].append(_ms(check(code)))
-            rows["first"].append(_ms(feed(code)))
+            rows["baseline"].append(province.elapsed_ms(check(code)))
+            rows["first"].append(province.elapsed_ms(feed(code)))
             started = time.perf_counter()
             rendered = generate(
                 store, pack, workdays, code, as_of=as_of, first=first, last=last, now=now
@@ -92,13 +81,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             events.append(len(rendered.feed.events))
         extra = []
         if cadre is not None:
-            extra.append(("leading cadre " + cadre.id, _ms(feed(cadre.id))))
+            extra.append(("leading cadre " + cadre.id, province.elapsed_ms(feed(cadre.id))))
         county = max(counties, key=lambda c: len(store.subtree(c)), default=None)
         if county is not None:
             size = len(store.subtree(county))
-            base = _ms(check(county))
+            base = province.elapsed_ms(check(county))
             extra.append((f"county {county} ({size} orgs) baseline", base))
-            extra.append((f"county {county} feed", _ms(feed(county))))
+            extra.append((f"county {county} feed", province.elapsed_ms(feed(county))))
         dialect = store.dialect
     base = statistics.median(rows["baseline"])
     print(f"## Feed generation, {args.branches:,} branches, {dialect}, {len(sample)} branches\n")

@@ -454,6 +454,24 @@ class ImportTiming:
         return self.read + self.store
 
 
+def prepare(url: str, branches: int, seed: int, year: int, pack: RulePack) -> None:
+    """An empty database at ``url`` filled with a generated province of ``branches`` (what the
+    other benches do unless told ``--reuse``)."""
+    backend = reset_database(url)
+    _progress(f"generating {branches:,} branches ...")
+    generated = generate(Sizes(branches), seed, year, DEFAULT_WORKDIR)
+    _progress(f"importing into the {backend} database ...")
+    with Store.open(url) as store:
+        import_registers(store, pack, generated, dt.date(year, 12, 31))
+
+
+def elapsed_ms(step: Callable[[], object]) -> float:
+    """How long ``step`` takes, in milliseconds."""
+    started = time.perf_counter()
+    step()
+    return (time.perf_counter() - started) * 1000
+
+
 def import_registers(
     store: Store, pack: RulePack, gen: Generated, today: dt.date
 ) -> list[ImportTiming]:

@@ -53,17 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL tables")
     args = parser.parse_args(argv)
-    workdir = province.DEFAULT_WORKDIR
-    url = args.db or province.default_db_url(workdir, args.branches)
+    url = args.db or province.default_db_url(province.DEFAULT_WORKDIR, args.branches)
     year = 2026
     pack = load_pack()
     if not args.reuse:
-        backend = province.reset_database(url)
-        province._progress(f"generating {args.branches:,} branches ...")
-        generated = province.generate(province.Sizes(args.branches), args.seed, year, workdir)
-        province._progress(f"importing into the {backend} database ...")
-        with Store.open(url) as store:
-            province.import_registers(store, pack, generated, dt.date(year, 12, 31))
+        province.prepare(url, args.branches, args.seed, year, pack)
     cases = [
         (parse_month(f"{year}-11"), dt.date(year, 12, 31)),
         (parse_month(f"{year}-12"), dt.date(year + 1, 1, 10)),
