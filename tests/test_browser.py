@@ -125,7 +125,7 @@ def test_a_secretary_signs_in_on_the_form_and_sees_the_branch_and_nothing_else(
     page.fill('input[name="username"]', "sec")
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
-    page.wait_for_url(f"{live_server}/org/JD01-06-01")
+    page.wait_for_url(f"{live_server}/branch/JD01-06-01")
     text = page.locator("body").inner_text()
     assert "众创园区联合党支部" in text
     assert "已落实" in text
@@ -147,11 +147,11 @@ def test_an_inspector_sees_the_street_and_drills_down(
     page.fill('input[name="username"]', "street")
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
-    page.wait_for_url(f"{live_server}/org/JD01")
+    page.wait_for_url(f"{live_server}/dashboard/JD01")
     assert "未按期开展" in page.locator("body").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "inspector-org-desk.png"))
     page.click('a[href="/org/JD01-06"]')
-    page.wait_for_url(f"{live_server}/org/JD01-06")
+    page.wait_for_url(f"{live_server}/dashboard/JD01-06")
     assert "众创园区联合党支部" in page.locator("body").inner_text()
 
 

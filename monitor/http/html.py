@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -66,8 +67,9 @@ def from_browser(request: Request) -> bool:
 
 
 def home_of(user: User, store: Store) -> str:
-    """Where ``user`` lands: their org's page; an admin's is the register's root org."""
+    """Where ``user`` lands: their org's page (``/org/…`` leads on to the branch's page or the
+    dashboard); an admin's is the register's root org, or the admin page while it is empty."""
     if user.org is not None:
-        return f"/org/{user.org}"
-    roots = [o.code for o in store.orgs() if o.parent is None]
-    return f"/org/{roots[0]}" if roots else "/org/"
+        return f"/org/{quote(user.org, safe='')}"
+    roots = sorted(o.code for o in store.orgs() if o.parent is None)
+    return f"/org/{quote(roots[0], safe='')}" if roots else "/admin"

@@ -8,12 +8,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from monitor.attachments import AttachmentStore
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
@@ -39,6 +42,7 @@ class AppState:
     public_url: str | None = None  # where links point (ORGLIFE_PUBLIC_URL)
     secure_cookies: bool = False  # the session cookie's Secure flag (HTTPS deployments)
     feeds: FeedService | None = None
+    data_dir: Path | None = None  # uploaded files (ORGLIFE_DATA_DIR; see :func:`data_dir_for`)
 
     @classmethod
     def of(
@@ -59,6 +63,11 @@ class AppState:
         """Today in Beijing time, the day judgements are made as of."""
         return self.clock().astimezone(SHANGHAI).date()
 
+    def attachments(self) -> AttachmentStore:
+        """The attachments of meeting records and ledger items, under the data directory."""
+        root = self.data_dir or data_dir_for(self.store)
+        return AttachmentStore(self.store, root / "attachments")
+
     def feed_service(self) -> FeedService:
         """The feed service; an app built without one builds it on first use."""
         if self.feeds is None:
@@ -69,6 +78,19 @@ class AppState:
             )
         assert self.feeds is not None
         return self.feeds
+
+
+def data_dir_for(store: Store) -> Path:
+    """Where uploads go: ``ORGLIFE_DATA_DIR``; else beside a SQLite file (``orglife.db`` →
+    ``orglife.db.files/``); else ``./orglife-files`` (set the variable on PostgreSQL, where every
+    replica must see the same directory)."""
+    configured = os.environ.get("ORGLIFE_DATA_DIR")
+    if configured:
+        return Path(configured)
+    database = store.engine.url.database
+    if store.dialect == "sqlite" and database and database != ":memory:":
+        return Path(f"{database}.files")
+    return Path("orglife-files")
 
 
 def app_state(request: Request) -> AppState:

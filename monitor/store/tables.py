@@ -442,3 +442,27 @@ class LoginAttemptRow(SQLModel, table=True):
     username: str = Field(max_length=64)
     address: str = Field(max_length=64)
     at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file attached to a meeting record or a ledger item (minutes, sign-in sheet, photo).
+
+    The bytes live under the data directory by their SHA-256 (:mod:`monitor.attachments`);
+    the row says whose they are, so they are served only to those who may see the owner."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_owner", "owner", "owner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=20)  # meeting | ledger
+    owner_id: int = Field(sa_column=Column(Integer, nullable=False))
+    org: str = Field(sa_column=Column(String(64), ForeignKey("org.code"), nullable=False))
+    sha256: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=8)  # jpg | png | pdf | docx
+    size: int = Field(sa_column=Column(Integer, nullable=False))
+    uploaded: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    uploaded_by: str = Field(max_length=100)
+    removed: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

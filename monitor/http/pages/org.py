@@ -1,9 +1,7 @@
-"""The web pages (server-rendered Chinese, no script): ``/`` and ``/login`` (the form), and an
-org's page ``/org/{code}`` with the findings of the current year for each branch in view.
+"""An org's page: ``/org/{code}`` leads to the branch's page (``/branch/{code}``) or the
+dashboard (``/dashboard/{code}``); both show this year's statuses of each branch in view × rule.
 
-The pages take the caller the API takes (:func:`monitor.http.auth.caller`, the session cookie)
-and the same scope: an org outside it is the same 404 page as one that does not exist. Not
-signed in, a page redirects to ``/login?next=…``. The routes stay out of the OpenAPI document.
+An org outside the caller's scope is the same 404 page as one that does not exist.
 """
 
 from __future__ import annotations
@@ -12,11 +10,8 @@ import asyncio
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.staticfiles import StaticFiles
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from monitor.accounts.model import Scope
@@ -25,59 +20,21 @@ from monitor.core.domain import Finding, Org, OrgType, Status
 from monitor.core.errors import UnknownOrgError
 from monitor.core.explain import STATUS_ZH
 from monitor.core.rules import RulePack
-from monitor.http.auth import Caller, caller
 from monitor.http.deps import AppState, StateDep
-from monitor.http.html import home_of, page, redirect, safe_next
-from monitor.http.problems import ApiError
+from monitor.http.html import redirect
+from monitor.http.pages.common import (
+    ORG_TYPE_ZH,
+    not_found,
+    org_url,
+    show,
+    signed_in,
+    to_login,
+)
 from monitor.text.render import md_zh, ymd_zh
 
-STATIC = Path(__file__).parent / "static"
 SHOWN = (Status.HELD, Status.MISSED, Status.OPEN, Status.EXEMPT)  # in this order
-ORG_TYPE_ZH = {
-    OrgType.COMMITTEE: "党委",
-    OrgType.GENERAL_BRANCH: "党总支",
-    OrgType.BRANCH: "党支部",
-    OrgType.GROUP: "党小组",
-}
 
 router = APIRouter(include_in_schema=False)
-
-
-def mount_static(app: FastAPI) -> None:
-    """The pages' CSS (and later script) at ``/static``, from the package."""
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-
-async def signed_in(request: Request, app: AppState) -> Caller | None:
-    """The caller, or None when the request has no working credentials."""
-    try:
-        return await caller(request, app)
-    except ApiError as exc:
-        if exc.status == 401:
-            return None
-        raise
-
-
-def _to_login(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={quote(target, safe='/')}")
-
-
-@router.get("/")
-async def index(request: Request, app: StateDep) -> Response:
-    """The user's home, or the login form."""
-    who = await signed_in(request, app)
-    if who is None:
-        return redirect("/login")
-    return redirect(await asyncio.to_thread(home_of, who.user, app.store))
-
-
-@router.get("/login")
-async def login_form(request: Request, app: StateDep) -> Response:
-    """The login form (``POST /login`` with ``username``, ``password`` and ``next``)."""
-    return page(
-        "login.html", error=None, username="", next=safe_next(request.query_params.get("next"))
-    )
 
 
 # --- an org's page ----------------------------------------------------------------------
@@ -187,13 +144,26 @@ def org_view(check: Check, pack: RulePack, code: str, scope: Scope, parent: Org 
 
 @router.get("/org/{code}")
 async def org_page(code: str, request: Request, app: StateDep) -> Response:
-    """An org's page: its branches' findings this year (404 outside the caller's scope)."""
+    """An org: on to its branch's page or its dashboard (404 outside the caller's scope)."""
     who = await signed_in(request, app)
     if who is None:
-        return _to_login(request)
-    csrf = who.session.csrf if who.session is not None else None
+        return to_login(request)
     if code not in who.scope:
-        return page("not_found.html", status=404, who=who, csrf=csrf)
+        return not_found(who)
+    try:
+        org = await asyncio.to_thread(app.store.org, code)
+    except UnknownOrgError:
+        return not_found(who)
+    return redirect(org_url(org))
+
+
+async def statuses_page(code: str, request: Request, app: AppState) -> Response:
+    """This year's statuses of each branch in ``code``'s subtree (404 outside the scope)."""
+    who = await signed_in(request, app)
+    if who is None:
+        return to_login(request)
+    if code not in who.scope:
+        return not_found(who)
     today = app.today()
 
     def build() -> OrgView | None:
@@ -209,5 +179,17 @@ async def org_page(code: str, request: Request, app: StateDep) -> Response:
 
     view = await asyncio.to_thread(build)
     if view is None:
-        return page("not_found.html", status=404, who=who, csrf=csrf)
-    return page("org.html", view=view, who=who, csrf=csrf)
+        return not_found(who)
+    return show(who, "org.html", view=view)
+
+
+@router.get("/branch/{code}")
+async def branch_page(code: str, request: Request, app: StateDep) -> Response:
+    """A branch's page."""
+    return await statuses_page(code, request, app)
+
+
+@router.get("/dashboard/{code}")
+async def dashboard_page(code: str, request: Request, app: StateDep) -> Response:
+    """The dashboard of an org above branches."""
+    return await statuses_page(code, request, app)
