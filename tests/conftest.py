@@ -109,3 +109,12 @@ def structlog_defaults() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Uploads of every test go under its own temporary directory (``ORGLIFE_DATA_DIR``), never
+    into the working directory (where an app on PostgreSQL would otherwise put them)."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("ORGLIFE_DATA_DIR", str(path))
+    return path
