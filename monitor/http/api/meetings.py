@@ -333,10 +333,19 @@ def record_meeting(
     app: AppState, scope: Scope, body: MeetingIn, actor: str
 ) -> tuple[records.StoredRecord, bool]:
     """Read the body as a register row and import it; (the stored record, whether it is new)."""
+    return record_row(app, scope, _row(body), actor)
+
+
+def record_row(
+    app: AppState, scope: Scope, row: dict[str, str], actor: str
+) -> tuple[records.StoredRecord, bool]:
+    """Import one row of the meetings register (cells under their Chinese headers, as
+    :data:`HEADER` names them), checked as a file's row is; (the stored record, whether it is
+    new). The API's bodies and the pages' forms both come this way."""
     pack: RulePack = app.pack
     today = app.today()
     parsed: Parsed[Meeting] = meetings_from_rows(
-        [_row(body)], source=SOURCE, today=today, catalog=pack.catalog
+        [row], source=SOURCE, today=today, catalog=pack.catalog
     )
     rows = [(line, m.attendees) for line, m in zip(parsed.lines, parsed.records, strict=True)]
     for line, entry in foreign_attendees(app.store, scope, rows):
@@ -381,7 +390,31 @@ async def get_meeting(record_id: int, who: Reader, app: StateDep) -> MeetingOut:
     return record_out(await in_scope(who, app.store, record_id))
 
 
-def _edit(body: MeetingPatch) -> records.Edit:
+def edit_meeting_record(
+    app: AppState, who: Caller, record_id: int, edit: records.Edit, reason: str
+) -> records.StoredRecord:
+    """Apply ``edit`` to a record in the caller's scope (attendees outside the scope refused as
+    unregistered ones are); the record as it is now. Raises :class:`RegisterError` for a bad
+    cell and :class:`records.RecordError` for a record that cannot be changed."""
+    if edit.attendees:
+        entries = [e for e in edit.attendees.split(";") if e]
+        refused = foreign_attendees(app.store, who.scope, [(0, entries)])
+        if refused:
+            raise attendee_error(SOURCE, None, refused[0][1])
+    records.edit_record(
+        app.store,
+        record_id,
+        edit,
+        catalog=app.pack.catalog,
+        today=app.today(),
+        now=app.clock(),
+        actor=who.actor,
+        reason=reason,
+    )
+    return records.get_record(app.store, record_id)
+
+
+def edit_of(body: MeetingPatch) -> records.Edit:
     """The patch as an edit: fields left out unchanged, ``null`` clearing an optional one."""
     given = body.model_fields_set
 
@@ -422,28 +455,9 @@ async def edit_meeting(
         raise ApiError(
             422, "字段“date”：不能为空", errors=[FieldError(field="date", message="不能为空")]
         )
-    if body.attendees:
-        refused = await asyncio.to_thread(
-            foreign_attendees,
-            app.store,
-            who.scope,
-            [(0, body.attendees)],
-        )
-        if refused:
-            raise invalid(attendee_error(SOURCE, None, refused[0][1]))
 
     def edit() -> records.StoredRecord:
-        records.edit_record(
-            app.store,
-            record_id,
-            _edit(body),
-            catalog=app.pack.catalog,
-            today=app.today(),
-            now=app.clock(),
-            actor=who.actor,
-            reason=body.reason,
-        )
-        return records.get_record(app.store, record_id)
+        return edit_meeting_record(app, who, record_id, edit_of(body), body.reason)
 
     try:
         return record_out(await asyncio.to_thread(edit))

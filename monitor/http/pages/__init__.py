@@ -7,7 +7,10 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 (a hidden ``csrf`` field; htmx sends it as ``X-CSRF-Token`` from the body's ``hx-headers``).
 
 - :mod:`.entry` — ``/`` and the login form;
-- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule.
+- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule;
+- :mod:`.branch` — ``/branch/{code}``, the secretary's home;
+- :mod:`.records` — entering, showing, editing and deleting a meeting record;
+- :mod:`.attachments` — the files of records and ledger items, to those who may see them.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.http.pages import entry, org
+from monitor.http.pages import attachments, branch, entry, org, records
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org):
+for module in (entry, org, branch, records, attachments):
     router.include_router(module.router)
 
 

@@ -1,5 +1,6 @@
-"""An org's page: ``/org/{code}`` leads to the branch's page (``/branch/{code}``) or the
-dashboard (``/dashboard/{code}``); both show this year's statuses of each branch in view × rule.
+"""An org's page: ``/org/{code}`` leads to the branch's page (``/branch/{code}``, in
+:mod:`.branch`) or the dashboard (``/dashboard/{code}``), which shows this year's statuses of
+each branch in view × rule.
 
 An org outside the caller's scope is the same 404 page as one that does not exist.
 """
@@ -181,12 +182,6 @@ async def statuses_page(code: str, request: Request, app: AppState) -> Response:
     if view is None:
         return not_found(who)
     return show(who, "org.html", view=view)
-
-
-@router.get("/branch/{code}")
-async def branch_page(code: str, request: Request, app: StateDep) -> Response:
-    """A branch's page."""
-    return await statuses_page(code, request, app)
 
 
 @router.get("/dashboard/{code}")
