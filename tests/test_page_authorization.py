@@ -27,8 +27,10 @@ from httpx import Response
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
+from monitor.attachments import AttachmentStore, Owner
 from monitor.core.rules import RulePack
-from monitor.store import Store
+from monitor.http.state import data_dir_for
+from monitor.store import Store, records
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
 INSIDE, OUTSIDE = "JD01-06-01", "JD01-01"  # every non-admin role below covers the first only
@@ -61,6 +63,89 @@ def get(path: str) -> Call:
     return call
 
 
+def post(path: str, form: Callable[[str], dict[str, Any]]) -> Call:
+    """A POST of the form ``form(org)`` to ``path`` (about ``org``)."""
+
+    def call(client: TestClient, headers: dict[str, str], org: str, _: Store) -> Response:
+        url = path.format(org=org)
+        return client.post(url, data=form(org), headers=headers, follow_redirects=False)
+
+    return call
+
+
+NO_SUCH_ID = 2**40  # no record or attachment has it: what the admin's "outside" opens
+
+
+def record_of(store: Store, org: str) -> int:
+    """The latest record of ``org`` that is not deleted and has both counts, or a missing id."""
+    found = [
+        r.meeting
+        for r in records.list_records(store, orgs=[org])
+        if r.meeting.expected is not None and r.meeting.attended is not None
+    ]
+    return found[-1].id or NO_SUCH_ID if found else NO_SUCH_ID
+
+
+def on_record(path: str, *, method: str = "GET", form: bool = False) -> Call:
+    """``path`` with ``{id}`` the id of a record of the org; a POST sends an edit or a deletion
+    that leaves the record valid (its own values and a reason)."""
+
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        record_id = record_of(store, org)
+        url = path.format(id=record_id)
+        if method == "GET":
+            return client.get(url, headers=headers, follow_redirects=False)
+        data: dict[str, Any] = {"reason": "页面权限测试"}
+        if form and record_id != NO_SUCH_ID:
+            m = records.get_record(store, record_id).meeting
+            data |= {
+                "kinds": sorted(m.kinds),
+                "date": m.date.isoformat(),
+                "expected": str(m.expected),
+                "attended": str(m.attended),
+                "lecturer_other": m.lecturer or "",
+                "topic": m.topic or "",
+                "attendees": list(m.attendees),
+                "for_period": m.for_period or "",
+            }
+        return client.post(url, data=data, headers=headers, follow_redirects=False)
+
+    return call
+
+
+def on_attachment(path: str, *, method: str = "GET") -> Call:
+    """``path`` with ``{id}`` a new attachment (a PDF) on a record of the org."""
+
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        record_id = record_of(store, org)
+        attachment_id = NO_SUCH_ID
+        if record_id != NO_SUCH_ID:
+            files = AttachmentStore(store, data_dir_for(store) / "attachments")
+            attachment_id = files.add(
+                Owner.MEETING, record_id, org, "纪要.pdf", b"%PDF-1.4 minutes", by="t", now=NOW
+            ).id
+        url = path.format(id=attachment_id)
+        if method == "GET":
+            return client.get(url, headers=headers, follow_redirects=False)
+        form = {"reason": "页面权限测试"}
+        return client.post(url, data=form, headers=headers, follow_redirects=False)
+
+    return call
+
+
+def new_record(org: str) -> dict[str, Any]:
+    return {
+        "org": org,
+        "kinds": ["themed_party_day"],
+        "date": "2026-11-20",
+        "expected": "10",
+        "attended": "9",
+        "topic": "页面权限测试",
+    }
+
+
+EDITORS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SECRETARY})
+
 # Not pages, or held by their own tests: /logout (auth tests), the API docs (test_http_app).
 NOT_PAGES = {"/logout"}
 
@@ -70,6 +155,23 @@ TABLE: dict[tuple[str, str], Page] = {
     ("GET", "/org/{code}"): Page(ALL, get("/org/{org}")),
     ("GET", "/branch/{code}"): Page(ALL, get("/branch/{org}")),
     ("GET", "/dashboard/{code}"): Page(ALL, get("/dashboard/{org}")),
+    ("GET", "/branch/{code}/records/new"): Page(EDITORS, get("/branch/{org}/records/new")),
+    ("POST", "/branch/{code}/records/new"): Page(
+        EDITORS, post("/branch/{org}/records/new", new_record)
+    ),
+    ("GET", "/records/{record_id}"): Page(ALL, on_record("/records/{id}")),
+    ("GET", "/records/{record_id}/edit"): Page(EDITORS, on_record("/records/{id}/edit")),
+    ("POST", "/records/{record_id}/edit"): Page(
+        EDITORS, on_record("/records/{id}/edit", method="POST", form=True)
+    ),
+    ("GET", "/records/{record_id}/delete"): Page(EDITORS, on_record("/records/{id}/delete")),
+    ("POST", "/records/{record_id}/delete"): Page(
+        EDITORS, on_record("/records/{id}/delete", method="POST")
+    ),
+    ("GET", "/attachments/{attachment_id}"): Page(ALL, on_attachment("/attachments/{id}")),
+    ("POST", "/attachments/{attachment_id}/delete"): Page(
+        EDITORS, on_attachment("/attachments/{id}/delete", method="POST")
+    ),
 }
 
 

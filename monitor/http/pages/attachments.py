@@ -17,12 +17,13 @@ from starlette.responses import Response
 
 from monitor.accounts.model import Action
 from monitor.attachments import Attachment, AttachmentError, Kind, Owner
-from monitor.http.api.meetings import MAX_ID
 from monitor.http.deps import StateDep
 from monitor.http.html import redirect, secured
 from monitor.http.pages.common import not_found, show, signed_in, to_login
 
 router = APIRouter(include_in_schema=False)
+
+MAX_ID = 2**31  # attachment ids are INTEGER: a larger one is no attachment (not a database error)
 
 # Who may take a file off: an editor of meeting records, or one who rectifies ledger items.
 EDITS = {Owner.MEETING: Action.EDIT_MEETINGS, Owner.LEDGER: Action.RECTIFY}

@@ -33,7 +33,6 @@ from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.http.api.meetings import (
     HEADER,
-    MAX_ID,
     cell_message,
     edit_meeting_record,
     field_of,
@@ -50,6 +49,9 @@ from monitor.text.render import ymd_zh
 
 router = APIRouter(include_in_schema=False)
 
+# Record ids are INTEGER columns (the API's MAX_ID says BIGINT; on PostgreSQL a larger id is a
+# database error there): a larger one is no record.
+MAX_ID = 2**31
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.docx"
 FORM_FIELDS = (
     "org",
