@@ -303,6 +303,12 @@ def test_the_home_shows_due_obligations_misses_records_and_the_entry_button(
     assert 'href="/records/315"' in body  # the newest record first
     assert body.index('href="/records/315"') < body.index('href="/records/307"')
     assert "后补" in text
+    assert body.count('class="record-link"') == 12  # the latest; a link lists them all
+    every = client.get(f"/branch/{BRANCH}?records=all", headers=HTML).text
+    assert f'href="/branch/{BRANCH}?records=all"' in body
+    assert every.count('class="record-link"') == len(
+        records.list_records(demo_store, orgs=[BRANCH, G1, G2], first=dt.date(2025, 1, 1))
+    )
     assert '<link rel="stylesheet" href="/static/branch.css">' in body
 
 

@@ -39,6 +39,7 @@ from monitor.text.render import md_zh, ymd_zh
 
 SHOWN = (Status.HELD, Status.MISSED, Status.OPEN, Status.EXEMPT)
 WEEKDAYS_ZH = "一二三四五六日"
+LATEST = 12  # records on the home; ?records=all lists every one since last January
 TO_RECTIFY = (LedgerStatus.OPEN, LedgerStatus.RECTIFYING, LedgerStatus.OVERDUE)
 
 router = APIRouter(include_in_schema=False)
@@ -105,6 +106,11 @@ class BranchHome:
     records: tuple[RecordRow, ...]
     ledger: tuple[LedgerRow, ...]
     may_edit: bool
+    all_records: int = 0  # how many there are, when ``records`` shows only the latest
+
+    @property
+    def more_records(self) -> bool:
+        return self.all_records > len(self.records)
 
     @property
     def new_record_url(self) -> str:
@@ -190,8 +196,10 @@ def branch_home(
     attachments: Mapping[int, int],
     ledger: Sequence[LedgerItem],
     may_edit: bool,
+    latest: int | None = None,
 ) -> BranchHome:
-    """The branch ``code``'s page from the evaluation of its subtree (as of ``check.as_of``)."""
+    """The branch ``code``'s page from the evaluation of its subtree (as of ``check.as_of``);
+    the ``latest`` records only, when given."""
     today = check.as_of
     orgs = check.registers.orgs
     branch = orgs[code]
@@ -300,9 +308,10 @@ def branch_home(
         current=tuple(obligation(f) for f in current),
         members=members,
         missed=tuple(obligation(f) for f in missed),
-        records=rows,
+        records=rows if latest is None else rows[:latest],
         ledger=items,
         may_edit=may_edit,
+        all_records=len(rows),
     )
 
 
@@ -333,6 +342,7 @@ async def branch_page(code: str, request: Request, app: StateDep) -> Response:
     if code not in who.scope:
         return not_found(who)
     today = app.today()
+    every = request.query_params.get("records") == "all"
 
     def build() -> BranchHome | str | None:
         try:
@@ -357,6 +367,7 @@ async def branch_page(code: str, request: Request, app: StateDep) -> Response:
             attachments={owner: len(found) for owner, found in files.items()},
             ledger=LedgerStore(app.store).items(codes),
             may_edit=who.may(Action.EDIT_MEETINGS),
+            latest=None if every else LATEST,
         )
 
     view = await asyncio.to_thread(build)
