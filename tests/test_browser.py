@@ -132,7 +132,7 @@ def test_a_secretary_signs_in_on_the_form_and_sees_the_branch_and_nothing_else(
     assert "未按期开展" in text
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] if page.viewport_size else True
-    page.screenshot(path=str(SCREENSHOTS / f"secretary-home-{viewport}.png"))
+    # secretary-home-*.png is taken by tests/test_browser_secretary.py (the whole page).
     other = page.goto(f"{live_server}/org/JD01-01")
     assert other is not None
     assert other.status == 404  # another branch: as if it did not exist
