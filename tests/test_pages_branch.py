@@ -20,7 +20,7 @@ from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
 from monitor.attachments import AttachmentStore, Owner
 from monitor.attachments.store import TABLE as ATTACHMENTS
-from monitor.check import run_check
+from monitor.check import Check, run_check
 from monitor.core.domain import (
     Evidence,
     Finding,
@@ -31,6 +31,7 @@ from monitor.core.domain import (
     OrgType,
     Status,
 )
+from monitor.core.evaluator import Registers
 from monitor.core.periods import Cadence, Period
 from monitor.core.rules import RulePack
 from monitor.core.schedule import scheduled_day
@@ -228,6 +229,40 @@ def test_the_home_view_model_of_the_demo_branch(demo_store: Store, national: Rul
     assert view.records[0].attachments == 2
     assert [(i.issue, i.status_zh) for i in view.ledger] == [("会议记录不规范", "待整改")]
     assert {label: n for _, label, n in view.totals}["未按期开展"] == len(view.missed)
+
+
+def test_member_rules_are_summarised_and_a_past_open_period_stays_current(
+    national: RulePack,
+) -> None:
+    branch = Org("B", "甲支部", OrgType.BRANCH)
+    q4 = Period(Cadence.QUARTER, 2026, 4)
+    q3 = Period(Cadence.QUARTER, 2026, 3)
+    findings = [
+        Finding("B", "M1", "dual_org_life", q4, Status.HELD, Evidence(1, 1, (5,))),
+        Finding("B", "M2", "dual_org_life", q4, Status.OPEN),
+        Finding("B", None, "party_lesson", q3, Status.OPEN),  # ended; still open (补开)
+        Finding("B", None, "party_lesson", Period(Cadence.QUARTER, 2026, 2), Status.HELD),
+    ]
+    check = Check(TODAY, dt.date(2026, 1, 1), Registers(orgs={"B": branch}), findings)
+    view = branch_home(
+        check,
+        national,
+        work_calendar(warn=lambda *a: None),
+        "B",
+        parent=None,
+        stored=[],
+        attachments={},
+        ledger=[],
+        may_edit=False,
+    )
+    assert [(m.rule, m.period, [(z, n) for _, z, n in m.counts]) for m in view.members] == [
+        ("双重组织生活", "2026年第四季度", [("已落实", 1), ("进行中", 1)])
+    ]
+    assert [(o.rule, o.period, o.status_zh) for o in view.current] == [
+        ("党课", "2026年第三季度", "进行中")
+    ]
+    assert view.records == ()
+    assert not view.more_records
 
 
 # --- the pages ------------------------------------------------------------------------------
