@@ -584,3 +584,16 @@ def test_openapi_describes_the_new_routes(client: TestClient) -> None:
     assert "413" in upload_op["responses"]
     post = paths["/api/v1/meetings"]["post"]
     assert {"201", "200", "403", "404", "422"} <= set(post["responses"])
+
+
+@pytest.mark.parametrize("record_id", [2**31, 2**40, 2**63 - 1])
+def test_a_record_id_beyond_the_column_is_no_record(
+    client: TestClient, demo_store: Store, record_id: int
+) -> None:
+    """On PostgreSQL an id beyond INTEGER was a database error (500); it is a 404 like any."""
+    admin = token(demo_store, "admin")
+    for method in ("GET", "PATCH", "DELETE"):
+        body = {"reason": "不存在的记录"} if method != "GET" else None
+        url = f"/api/v1/meetings/{record_id}" + ("/history" if method == "GET" else "")
+        reply = client.request(method, url, json=body, headers=admin)
+        assert reply.status_code == 404, (method, reply.status_code, reply.text)

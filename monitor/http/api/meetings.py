@@ -33,6 +33,7 @@ from monitor.core.domain import Meeting, record_key
 from monitor.core.errors import RegisterError, RegisterErrorCode, shown
 from monitor.core.periods import attributed_month
 from monitor.core.rules import RulePack
+from monitor.http.api.models import MAX_ID
 from monitor.http.auth import Caller, Reader, require
 from monitor.http.deps import AppState, StateDep
 from monitor.http.problems import ApiError, FieldError, Problem, not_found
@@ -45,7 +46,6 @@ router = APIRouter(prefix="/meetings", tags=["会议记录"], responses={404: {"
 
 Editor = Annotated[Caller, Depends(require(Action.EDIT_MEETINGS))]
 
-MAX_ID = 2**63  # record ids are BIGINT
 SOURCE = "HTTP API"  # names the row in the reader's and the import's errors, and the trail
 
 # The meetings register's Chinese headers (what the reader's errors name a column by), and the
@@ -253,7 +253,7 @@ def org_exists(store: Store, code: str) -> bool:
 async def in_scope(who: Caller, store: Store, record_id: int) -> records.StoredRecord:
     """The record ``record_id`` when it exists and its org lies in the caller's scope; else the
     uniform 404."""
-    if not 0 < record_id < MAX_ID:  # not an id the database could hold: no such record
+    if not 0 < record_id <= MAX_ID:  # not an id the database could hold: no such record
         raise not_found()
     try:
         record = await asyncio.to_thread(records.get_record, store, record_id)

@@ -17,13 +17,13 @@ from starlette.responses import Response
 
 from monitor.accounts.model import Action
 from monitor.attachments import Attachment, AttachmentError, Kind, Owner
+from monitor.http.api.models import MAX_ID
 from monitor.http.deps import StateDep
 from monitor.http.html import redirect, secured
 from monitor.http.pages.common import not_found, show, signed_in, to_login
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ID = 2**31  # attachment ids are INTEGER: a larger one is no attachment (not a database error)
 
 # Who may take a file off: an editor of meeting records, or one who rectifies ledger items.
 EDITS = {Owner.MEETING: Action.EDIT_MEETINGS, Owner.LEDGER: Action.RECTIFY}
@@ -52,7 +52,7 @@ async def attachment_file(attachment_id: int, request: Request, app: StateDep) -
     who = await signed_in(request, app)
     if who is None:
         return to_login(request)
-    if not 0 < attachment_id < MAX_ID:
+    if not 0 < attachment_id <= MAX_ID:  # larger: no row, not a database error
         return not_found(who)
     files = app.attachments()
     found = await asyncio.to_thread(files.get, attachment_id)
@@ -74,7 +74,7 @@ async def delete_attachment(attachment_id: int, request: Request, app: StateDep)
     who = await signed_in(request, app)
     if who is None:
         return to_login(request)
-    if not 0 < attachment_id < MAX_ID:
+    if not 0 < attachment_id <= MAX_ID:  # larger: no row, not a database error
         return not_found(who)
     files = app.attachments()
     found = await asyncio.to_thread(files.get, attachment_id)

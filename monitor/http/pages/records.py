@@ -38,6 +38,7 @@ from monitor.http.api.meetings import (
     field_of,
     record_row,
 )
+from monitor.http.api.models import MAX_ID
 from monitor.http.auth import Caller
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
@@ -49,9 +50,6 @@ from monitor.text.render import ymd_zh
 
 router = APIRouter(include_in_schema=False)
 
-# Record ids are INTEGER columns (the API's MAX_ID says BIGINT; on PostgreSQL a larger id is a
-# database error there): a larger one is no record.
-MAX_ID = 2**31
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.docx"
 FORM_FIELDS = (
     "org",
@@ -653,7 +651,7 @@ async def record_in_scope(
     who: Caller, app: AppState, record_id: int
 ) -> tuple[records.StoredRecord, BranchData] | None:
     """The record and its branch when it exists and lies in the caller's scope; else None."""
-    if not 0 < record_id < MAX_ID:
+    if not 0 < record_id <= MAX_ID:
         return None
 
     def load() -> tuple[records.StoredRecord, BranchData] | None:
