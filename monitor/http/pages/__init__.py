@@ -7,7 +7,10 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 (a hidden ``csrf`` field; htmx sends it as ``X-CSRF-Token`` from the body's ``hx-headers``).
 
 - :mod:`.entry` — ``/`` and the login form;
-- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule.
+- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule;
+- :mod:`.account` — changing one's password;
+- :mod:`.calendar` — a feed's subscription link, its QR code, rotating it;
+- :mod:`.admin`, :mod:`.admin_imports` — users, API tokens, chats, register imports (admins).
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.http.pages import entry, org
+from monitor.http.pages import account, admin, admin_imports, calendar, entry, org
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org):
+for module in (entry, org, account, calendar, admin, admin_imports):
     router.include_router(module.router)
 
 
