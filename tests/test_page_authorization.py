@@ -27,6 +27,8 @@ from httpx import Response
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
+from monitor.alerts.plan import ChatRole
+from monitor.alerts.store import AlertStore
 from monitor.core.rules import RulePack
 from monitor.store import Store
 from tests.test_api import NOW, PASSWORD, Clock, build_app
@@ -61,6 +63,53 @@ def get(path: str) -> Call:
     return call
 
 
+def post(path: str, fields: dict[str, str], files: dict[str, Any] | None = None) -> Call:
+    def call(client: TestClient, headers: dict[str, str], org: str, _: Store) -> Response:
+        return client.post(
+            path.format(org=org), data=fields, files=files, headers=headers, follow_redirects=False
+        )
+
+    return call
+
+
+def _victim(store: Store) -> str:
+    """An account to disable or reset (not one of the table's own)."""
+    accounts = AccountStore(store)
+    if "victim" not in {u.username for u in accounts.users()}:
+        accounts.add_user("victim", PASSWORD, Role.VIEWER, "JD01", now=NOW)
+    return "victim"
+
+
+def on_victim(action: str, fields: dict[str, str]) -> Call:
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        path = f"/admin/users/{_victim(store)}/{action}"
+        return client.post(path, data=fields, headers=headers, follow_redirects=False)
+
+    return call
+
+
+def revoke_token(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+    _, token = AccountStore(store).create_token("viewer", "to revoke", now=NOW)
+    return client.post(f"/admin/tokens/{token.id}/revoke", headers=headers, follow_redirects=False)
+
+
+def disable_chat(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+    chat = AlertStore(store).add_chat(INSIDE, -1001, ChatRole.BRANCH, now=NOW)
+    return client.post(
+        f"/admin/chats/{chat.id}/disable",
+        data={"reason": "测试"},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+NEW_PASSWORD = {"current": PASSWORD, "new": "another password", "again": "another password"}
+MEETINGS_CSV = (
+    "组织编码,会议类型,日期,应到人数,实到人数,授课人,主题,参会人员,录入日期\n"
+    f"{INSIDE},支部委员会,2026-11-20,5,5,,支委会,,2026-11-21\n"
+).encode()
+ADMIN = frozenset({Role.ADMIN})
+
 # Not pages, or held by their own tests: /logout (auth tests), the API docs (test_http_app).
 NOT_PAGES = {"/logout"}
 
@@ -70,6 +119,46 @@ TABLE: dict[tuple[str, str], Page] = {
     ("GET", "/org/{code}"): Page(ALL, get("/org/{org}")),
     ("GET", "/branch/{code}"): Page(ALL, get("/branch/{org}")),
     ("GET", "/dashboard/{code}"): Page(ALL, get("/dashboard/{org}")),
+    ("GET", "/account/password"): Page(ALL, get("/account/password"), scoped=False),
+    ("POST", "/account/password"): Page(ALL, post("/account/password", NEW_PASSWORD), scoped=False),
+    ("GET", "/calendar"): Page(ALL, get("/calendar"), scoped=False),
+    ("GET", "/calendar/{code}"): Page(ALL, get("/calendar/{org}")),
+    ("POST", "/calendar/{code}/rotate"): Page(
+        frozenset({Role.ADMIN, Role.SECRETARY}), post("/calendar/{org}/rotate", {})
+    ),
+    ("GET", "/admin"): Page(ADMIN, get("/admin"), scoped=False),
+    ("GET", "/admin/users"): Page(ADMIN, get("/admin/users"), scoped=False),
+    ("POST", "/admin/users"): Page(
+        ADMIN,
+        post(
+            "/admin/users",
+            {"username": "added", "role": "viewer", "org": INSIDE, "password": PASSWORD},
+        ),
+        scoped=False,
+    ),
+    ("POST", "/admin/users/{username}/disable"): Page(
+        ADMIN, on_victim("disable", {}), scoped=False
+    ),
+    ("POST", "/admin/users/{username}/password"): Page(
+        ADMIN, on_victim("password", {"password": "another password"}), scoped=False
+    ),
+    ("GET", "/admin/tokens"): Page(ADMIN, get("/admin/tokens"), scoped=False),
+    ("POST", "/admin/tokens"): Page(
+        ADMIN, post("/admin/tokens", {"user": "viewer", "name": "sync"}), scoped=False
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Page(ADMIN, revoke_token, scoped=False),
+    ("GET", "/admin/chats"): Page(ADMIN, get("/admin/chats"), scoped=False),
+    ("POST", "/admin/chats/{chat_id}/disable"): Page(ADMIN, disable_chat, scoped=False),
+    ("GET", "/admin/imports"): Page(ADMIN, get("/admin/imports"), scoped=False),
+    ("POST", "/admin/imports"): Page(
+        ADMIN,
+        post(
+            "/admin/imports",
+            {"register": "meetings"},
+            {"file": ("meetings.csv", MEETINGS_CSV, "text/csv")},
+        ),
+        scoped=False,
+    ),
 }
 
 
