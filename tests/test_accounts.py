@@ -156,7 +156,6 @@ def test_sessions_expire_and_end(accounts: AccountStore) -> None:
     assert accounts.session(cookie, now=NOW) is None  # a new password ends every session
 
 
-
 def test_changing_ones_own_password_checks_it_counts_failures_and_keeps_this_session(
     accounts: AccountStore, demo_store: Store
 ) -> None:
@@ -183,6 +182,7 @@ def test_changing_ones_own_password_checks_it_counts_failures_and_keeps_this_ses
     assert accounts.authenticate("wang", "another password", address="10.0.0.9", now=later)
     (event,) = [e for e in demo_store.events("user", "wang") if e.action == "password_set"]
     assert event.actor == "user:wang"
+
 
 def test_tokens_are_shown_once_stored_as_digests_and_revocable(
     accounts: AccountStore, demo_store: Store

@@ -504,6 +504,13 @@ def test_a_file_named_csv_that_is_not_text_is_refused(
     assert "不是 .xlsx 工作簿" in fake
     exe = _upload(client, csrf, "orgs.exe", GOOD.encode(), register="orgs")
     assert exe.startswith("415")
+    huge = client.post(
+        "/admin/imports",
+        content=b"x",
+        headers={"Content-Length": str(30 * 1024 * 1024), "Content-Type": "multipart/form-data"},
+    )
+    assert huge.status_code == 413  # refused before the body is read
+    assert "不能超过 20 MB" in huge.text
     assert demo_store.counts() == before
 
 

@@ -36,6 +36,7 @@ from starlette.responses import Response
 from monitor.http.api.imports import MAX_UPLOAD, ImportOut, Register, file_name, run
 from monitor.http.auth import Caller
 from monitor.http.deps import AppState, StateDep
+from monitor.http.html import page
 from monitor.http.pages.admin import admin
 from monitor.http.pages.common import show
 from monitor.http.problems import ApiError
@@ -218,12 +219,13 @@ def _run(app: AppState, who: Caller, register: str, path: Path, name: str, dry: 
 async def upload(request: Request, app: StateDep) -> Response:
     """A file (``register``, ``file``): checked, nothing stored; or (``confirm`` = the checked
     file's digest, ``name``) imported in one transaction."""
+    # Before anything reads the body (checking the CSRF field parses the whole form).
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_UPLOAD + _FORM_OVERHEAD:
+        return page("upload_too_large.html", status=413, message=_too_large())
     who = await admin(request, app)
     if not isinstance(who, Caller):
         return who
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_UPLOAD + _FORM_OVERHEAD:
-        return _form(who, 413, errors={"file": _too_large()})
     form = await request.form(max_files=1, max_fields=8)
     try:
         register = str(form.get("register", ""))
