@@ -188,3 +188,33 @@ def test_an_admin_adds_a_user_through_the_form(
     assert fits(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"admin-users-{viewport}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_the_token_and_chat_lists_fit_a_phone(
+    page: Page, live_server: str, demo_store: Store
+) -> None:
+    from monitor.alerts.plan import ChatRole, Platform
+    from monitor.alerts.store import AlertStore
+
+    AccountStore(demo_store).add_user("admin", PASSWORD, Role.ADMIN, None, now=NOW)
+    AccountStore(demo_store).create_token("admin", "区级平台数据同步（每晚）", now=NOW)
+    key = "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e"
+    AlertStore(demo_store).add_chat(
+        "JD01-06-01",
+        None,
+        ChatRole.BRANCH,
+        now=NOW,
+        platform=Platform.WECOM,
+        webhook=f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={key}",
+    )
+    sign_in(page, live_server, "admin", "/dashboard/JD01")
+    page.goto(f"{live_server}/admin/tokens")
+    assert "区级平台数据同步" in page.inner_text("table")
+    assert fits(page)
+    page.goto(f"{live_server}/admin/chats")
+    assert "众创园区联合党支部" in page.inner_text("table")
+    assert key not in page.content()
+    assert fits(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-chats-phone.png"), full_page=True)
