@@ -156,6 +156,34 @@ def test_sessions_expire_and_end(accounts: AccountStore) -> None:
     assert accounts.session(cookie, now=NOW) is None  # a new password ends every session
 
 
+def test_changing_ones_own_password_checks_it_counts_failures_and_keeps_this_session(
+    accounts: AccountStore, demo_store: Store
+) -> None:
+    user = accounts.add_user("wang", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
+    here, _ = accounts.start_session(user, now=NOW)
+    elsewhere, _ = accounts.start_session(user, now=NOW)
+    with pytest.raises(AccountError, match="太短"):
+        accounts.change_password(user, PASSWORD, "short", address="10.0.0.9", now=NOW)
+    for _ in range(MAX_FAILURES_PER_USER):
+        with pytest.raises(SignInRefused):
+            accounts.change_password(
+                user, "wrong horse", "another password", address="10.0.0.9", now=NOW
+            )
+    with pytest.raises(SignInThrottled):  # the wrong guesses count as failed sign-ins
+        accounts.change_password(user, PASSWORD, "another password", address="10.0.0.9", now=NOW)
+    assert accounts.session(here, now=NOW) is not None
+    assert accounts.session(elsewhere, now=NOW) is not None
+    later = NOW + THROTTLE_WINDOW + dt.timedelta(seconds=1)
+    accounts.change_password(
+        user, PASSWORD, "another password", address="10.0.0.9", now=later, keep=here
+    )
+    assert accounts.session(here, now=later) is not None
+    assert accounts.session(elsewhere, now=later) is None
+    assert accounts.authenticate("wang", "another password", address="10.0.0.9", now=later)
+    (event,) = [e for e in demo_store.events("user", "wang") if e.action == "password_set"]
+    assert event.actor == "user:wang"
+
+
 def test_tokens_are_shown_once_stored_as_digests_and_revocable(
     accounts: AccountStore, demo_store: Store
 ) -> None:

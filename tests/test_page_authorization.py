@@ -27,6 +27,8 @@ from httpx import Response
 
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
+from monitor.alerts.plan import ChatRole
+from monitor.alerts.store import AlertStore
 from monitor.attachments import AttachmentStore, Owner
 from monitor.core.rules import RulePack
 from monitor.http.state import data_dir_for
@@ -73,6 +75,15 @@ def post(path: str, form: Callable[[str], dict[str, Any]]) -> Call:
     return call
 
 
+def post_fields(path: str, fields: dict[str, str], files: dict[str, Any] | None = None) -> Call:
+    def call(client: TestClient, headers: dict[str, str], org: str, _: Store) -> Response:
+        return client.post(
+            path.format(org=org), data=fields, files=files, headers=headers, follow_redirects=False
+        )
+
+    return call
+
+
 NO_SUCH_ID = 2**40  # no record or attachment has it: what the admin's "outside" opens
 
 
@@ -113,6 +124,22 @@ def on_record(path: str, *, method: str = "GET", form: bool = False) -> Call:
     return call
 
 
+def _victim(store: Store) -> str:
+    """An account to disable or reset (not one of the table's own)."""
+    accounts = AccountStore(store)
+    if "victim" not in {u.username for u in accounts.users()}:
+        accounts.add_user("victim", PASSWORD, Role.VIEWER, "JD01", now=NOW)
+    return "victim"
+
+
+def on_victim(action: str, fields: dict[str, str]) -> Call:
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        path = f"/admin/users/{_victim(store)}/{action}"
+        return client.post(path, data=fields, headers=headers, follow_redirects=False)
+
+    return call
+
+
 def on_attachment(path: str, *, method: str = "GET") -> Call:
     """``path`` with ``{id}`` a new attachment (a PDF) on a record of the org."""
 
@@ -146,6 +173,29 @@ def new_record(org: str) -> dict[str, Any]:
 
 EDITORS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SECRETARY})
 
+
+def revoke_token(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+    _, token = AccountStore(store).create_token("viewer", "to revoke", now=NOW)
+    return client.post(f"/admin/tokens/{token.id}/revoke", headers=headers, follow_redirects=False)
+
+
+def disable_chat(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+    chat = AlertStore(store).add_chat(INSIDE, -1001, ChatRole.BRANCH, now=NOW)
+    return client.post(
+        f"/admin/chats/{chat.id}/disable",
+        data={"reason": "测试"},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+NEW_PASSWORD = {"current": PASSWORD, "new": "another password", "again": "another password"}
+MEETINGS_CSV = (
+    "组织编码,会议类型,日期,应到人数,实到人数,授课人,主题,参会人员,录入日期\n"
+    f"{INSIDE},支部委员会,2026-11-20,5,5,,支委会,,2026-11-21\n"
+).encode()
+ADMIN = frozenset({Role.ADMIN})
+
 # Not pages, or held by their own tests: /logout (auth tests), the API docs (test_http_app).
 NOT_PAGES = {"/logout"}
 
@@ -171,6 +221,48 @@ TABLE: dict[tuple[str, str], Page] = {
     ("GET", "/attachments/{attachment_id}"): Page(ALL, on_attachment("/attachments/{id}")),
     ("POST", "/attachments/{attachment_id}/delete"): Page(
         EDITORS, on_attachment("/attachments/{id}/delete", method="POST")
+    ),
+    ("GET", "/account/password"): Page(ALL, get("/account/password"), scoped=False),
+    ("POST", "/account/password"): Page(
+        ALL, post_fields("/account/password", NEW_PASSWORD), scoped=False
+    ),
+    ("GET", "/calendar"): Page(ALL, get("/calendar"), scoped=False),
+    ("GET", "/calendar/{code}"): Page(ALL, get("/calendar/{org}")),
+    ("POST", "/calendar/{code}/rotate"): Page(
+        frozenset({Role.ADMIN, Role.SECRETARY}), post_fields("/calendar/{org}/rotate", {})
+    ),
+    ("GET", "/admin"): Page(ADMIN, get("/admin"), scoped=False),
+    ("GET", "/admin/users"): Page(ADMIN, get("/admin/users"), scoped=False),
+    ("POST", "/admin/users"): Page(
+        ADMIN,
+        post_fields(
+            "/admin/users",
+            {"username": "added", "role": "viewer", "org": INSIDE, "password": PASSWORD},
+        ),
+        scoped=False,
+    ),
+    ("POST", "/admin/users/{username}/disable"): Page(
+        ADMIN, on_victim("disable", {}), scoped=False
+    ),
+    ("POST", "/admin/users/{username}/password"): Page(
+        ADMIN, on_victim("password", {"password": "another password"}), scoped=False
+    ),
+    ("GET", "/admin/tokens"): Page(ADMIN, get("/admin/tokens"), scoped=False),
+    ("POST", "/admin/tokens"): Page(
+        ADMIN, post_fields("/admin/tokens", {"user": "viewer", "name": "sync"}), scoped=False
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Page(ADMIN, revoke_token, scoped=False),
+    ("GET", "/admin/chats"): Page(ADMIN, get("/admin/chats"), scoped=False),
+    ("POST", "/admin/chats/{chat_id}/disable"): Page(ADMIN, disable_chat, scoped=False),
+    ("GET", "/admin/imports"): Page(ADMIN, get("/admin/imports"), scoped=False),
+    ("POST", "/admin/imports"): Page(
+        ADMIN,
+        post_fields(
+            "/admin/imports",
+            {"register": "meetings"},
+            {"file": ("meetings.csv", MEETINGS_CSV, "text/csv")},
+        ),
+        scoped=False,
     ),
 }
 

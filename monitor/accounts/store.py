@@ -175,18 +175,23 @@ class AccountStore:
         *,
         actor: str | None = None,
         now: dt.datetime | None = None,
+        keep: str | None = None,
     ) -> User:
-        """A new password; the user's sessions end (tokens stay: programs are not people).
-        With ``actor`` (and ``now``), the audit trail records who set it (never the password)."""
+        """A new password; the user's sessions end (tokens stay: programs are not people),
+        except the session of the cookie ``keep`` (the browser that changed it). With ``actor``
+        (and ``now``), the audit trail records who set it (never the password)."""
         user = self.user(username)
         _check_password(password)
+        ended = SESSION.c.user_id == user.id
+        if keep is not None:
+            ended = and_(ended, SESSION.c.digest != digest(keep))
         with self.engine.begin() as conn:
             conn.execute(
                 update(USER)
                 .where(USER.c.id == user.id)
                 .values(password_hash=hash_password(password))
             )
-            conn.execute(delete(SESSION).where(SESSION.c.user_id == user.id))
+            conn.execute(delete(SESSION).where(ended))
             if actor is not None:
                 if now is None:
                     raise ValueError("recording who set a password needs the time (now=)")
@@ -199,6 +204,25 @@ class AccountStore:
                     action="password_set",
                 )
         return user
+
+    def change_password(
+        self,
+        user: User,
+        current: str,
+        new: str,
+        *,
+        address: str,
+        now: dt.datetime,
+        keep: str | None = None,
+    ) -> User:
+        """The user's own change: ``current`` is checked as a sign-in is (a wrong one counts
+        towards the throttle: :class:`SignInRefused`, :class:`SignInThrottled`), ``new`` as any
+        password (:class:`AccountError`); their other sessions end, ``keep``'s stays."""
+        _check_password(new)
+        self.authenticate(user.username, current, address=address, now=now)
+        return self.set_password(
+            user.username, new, actor=f"user:{user.username}", now=now, keep=keep
+        )
 
     def scope(self, user: User) -> Scope:
         """The orgs ``user`` works in: an admin everything; a secretary the branch and its

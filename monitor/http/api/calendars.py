@@ -42,7 +42,8 @@ class CalendarOut(BaseModel):
     webcal: str = Field(description="同一地址的 webcal:// 形式（苹果日历、Outlook）")
 
 
-def _link(store: Store, code: str, base: str, now: dt.datetime) -> CalendarOut | None:
+def calendar_link(store: Store, code: str, base: str, now: dt.datetime) -> CalendarOut | None:
+    """The link of the org ``code``'s feed (its token made on first use); None for no org."""
     if not store.orgs([code]):  # a member id is a feed subject too, but not an org
         return None
     who = subject(store, code)
@@ -65,7 +66,7 @@ async def org_calendar(code: str, who: Reader, app: StateDep) -> CalendarOut:
         base = app.public_url or public_url()
     except OrglifeError as exc:
         raise ApiError(503, f"服务的公开地址不可用：{exc}") from None
-    found = await asyncio.to_thread(_link, app.store, code, base, app.clock())
+    found = await asyncio.to_thread(calendar_link, app.store, code, base, app.clock())
     if found is None:
         raise not_found()
     log.info("calendar_link_shown", org=code, by=who.actor)

@@ -10,7 +10,10 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 - :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule;
 - :mod:`.branch` — ``/branch/{code}``, the secretary's home;
 - :mod:`.records` — entering, showing, editing and deleting a meeting record;
-- :mod:`.attachments` — the files of records and ledger items, to those who may see them.
+- :mod:`.attachments` — the files of records and ledger items, to those who may see them;
+- :mod:`.account` — changing one's password;
+- :mod:`.calendar` — a feed's subscription link, its QR code, rotating it;
+- :mod:`.admin`, :mod:`.admin_imports` — users, API tokens, chats, register imports (admins).
 """
 
 from __future__ import annotations
@@ -20,12 +23,22 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.http.pages import attachments, branch, entry, org, records
+from monitor.http.pages import (
+    account,
+    admin,
+    admin_imports,
+    attachments,
+    branch,
+    calendar,
+    entry,
+    org,
+    records,
+)
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org, branch, records, attachments):
+for module in (entry, org, branch, records, attachments, account, calendar, admin, admin_imports):
     router.include_router(module.router)
 
 

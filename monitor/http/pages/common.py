@@ -79,3 +79,13 @@ def org_url(org: Org) -> str:
     if org.type in (OrgType.BRANCH, OrgType.GROUP):
         return f"/branch/{quote(org.code, safe='')}"
     return f"/dashboard/{quote(org.code, safe='')}"
+
+
+def forbidden(who: Caller) -> Response:
+    """The 403 page: the caller's role may not do this (anywhere)."""
+    return show(who, "forbidden.html", status=403)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, as sign-in throttling counts it."""
+    return request.client.host if request.client else "unknown"

@@ -43,7 +43,7 @@ from monitor.http.auth import Caller
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.branch import short_name, sorted_kinds
-from monitor.http.pages.common import not_found, show, signed_in, to_login
+from monitor.http.pages.common import forbidden, not_found, show, signed_in, to_login
 from monitor.store import records
 from monitor.store.audit import AuditEvent
 from monitor.text.render import ymd_zh
@@ -548,10 +548,6 @@ def refused_file(files: Sequence[tuple[str, bytes]]) -> str | None:
         except AttachmentError as exc:
             return str(exc)
     return None
-
-
-def forbidden(who: Caller) -> Response:
-    return show(who, "forbidden.html", status=403)
 
 
 def check_all(values: FormValues, form: FormData, groups: Sequence[RosterGroup]) -> FormValues:
