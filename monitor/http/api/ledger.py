@@ -4,7 +4,8 @@
   warning colour (三色预警); ``GET /ledger/{id}`` one item, ``/ledger/{id}/history`` its trail.
 * ``POST /ledger`` adds an item found on site (inspector, admin); ``POST /ledger/{id}/rectify``
   records a rectification (the secretary of the item's org, inspector, admin);
-  ``POST /ledger/{id}/clear`` clears it (inspector, admin). The trail names the caller
+  ``POST /ledger/{id}/clear`` clears it and ``POST /ledger/{id}/return`` sends its
+  rectification back (退回; inspector, admin). The trail names the caller
   (``user:<name>``); a change the item's state does not allow is 409.
 """
 
@@ -28,6 +29,7 @@ from monitor.http.api.models import (
     LedgerItemIn,
     LedgerItemOut,
     RectifyIn,
+    ReturnIn,
 )
 from monitor.http.api.scoping import COMMON, CONFLICT, codes_in_scope, org_in_scope, refused
 from monitor.http.auth import Caller, Reader, require
@@ -213,4 +215,24 @@ async def clear_item(
     except LedgerError as exc:
         raise refused(exc, None, 409) from None
     await asyncio.to_thread(drop_settled, app.store, [done], now=app.clock())
+    return await _one(app, done)
+
+
+@router.post("/{id}/return", response_model=LedgerItemOut, responses=CONFLICT)
+async def return_item(id: ItemId, body: ReturnIn, who: Manager, app: StateDep) -> dict[str, Any]:
+    """Send a rectification back (退回): the item is open again, or overdue past its deadline."""
+    item = await _item(who, app, id)
+    try:
+        done = await asyncio.to_thread(
+            LedgerStore(app.store).send_back,
+            item.id,
+            body.note,
+            by=who.actor,
+            today=app.today(),
+            now=app.clock(),
+        )
+    except LedgerError as exc:
+        if not body.note.strip():
+            raise refused(exc, "note") from None
+        raise refused(exc, None, 409) from None
     return await _one(app, done)
