@@ -120,6 +120,12 @@ async def get_history(id: ItemId, who: Reader, app: StateDep) -> list[LedgerEven
 @router.post("", status_code=201, response_model=LedgerItemOut, responses=CONFLICT)
 async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str, Any]:
     """Add a problem found on site (明察暗访), as `orglife ledger add` does."""
+    return await _one(app, await add_on_site(body, who, app))
+
+
+async def add_on_site(body: LedgerItemIn, who: Caller, app: AppState) -> LedgerItem:
+    """Add a problem found on site, checked as `orglife ledger add` checks it (the API and the
+    ledger page's form share it); a refusal is an :class:`ApiError` naming the field."""
     await org_in_scope(who, app.store, body.org)
     rule = body.rule.strip() if body.rule is not None else None
     if rule is not None:
@@ -152,7 +158,7 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
     if today > app.today():
         raise refused(f"发现日期{today}晚于今天（{app.today()}），请给出今天或以前的日期", "found")
     try:
-        item = await asyncio.to_thread(
+        return await asyncio.to_thread(
             LedgerStore(app.store).add,
             body.org,
             body.issue,
@@ -172,7 +178,6 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
         if body.deadline is not None and body.deadline < today:
             raise refused(exc, "deadline") from None
         raise refused(exc, "member") from None
-    return await _one(app, item)
 
 
 @router.post("/{id}/rectify", response_model=LedgerItemOut, responses=CONFLICT)

@@ -7,7 +7,9 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 (a hidden ``csrf`` field; htmx sends it as ``X-CSRF-Token`` from the body's ``hx-headers``).
 
 - :mod:`.entry` — ``/`` and the login form;
-- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule.
+- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule;
+- :mod:`.ledger` — ``/ledger``: the problem ledger's board, its items and their changes;
+- :mod:`.summary` — ``/summary``: the monthly summary (月度检查通报) with its downloads.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.http.pages import entry, org
+from monitor.http.pages import entry, ledger, org, summary
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org):
+for module in (entry, org, ledger, summary):
     router.include_router(module.router)
 
 

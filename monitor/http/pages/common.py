@@ -1,5 +1,5 @@
-"""What the page routes share: who is signed in, the way to the login form, the 404 page, and
-each org's page URL (a branch's page for a 党支部, the dashboard above it)."""
+"""What the page routes share: who is signed in, the way to the login form, the 404 and 403
+pages, and each org's page URL (a branch's page for a 党支部, the dashboard above it)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def not_found(who: Caller | None) -> Response:
     if who is None:
         return page("not_found.html", status=404)
     return show(who, "not_found.html", status=404)
+
+
+def forbidden(who: Caller) -> Response:
+    """The 403 page: the caller's role may not do this (anywhere)."""
+    return show(who, "forbidden.html", status=403)
 
 
 def org_url(org: Org) -> str:
