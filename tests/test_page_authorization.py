@@ -28,6 +28,7 @@ from httpx import Response
 from monitor.accounts.model import Role
 from monitor.accounts.store import AccountStore
 from monitor.core.rules import RulePack
+from monitor.ledger.store import LedgerStore
 from monitor.store import Store
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
@@ -61,6 +62,38 @@ def get(path: str) -> Call:
     return call
 
 
+def post(path: str, form: Callable[[str], dict[str, str]]) -> Call:
+    def call(client: TestClient, headers: dict[str, str], org: str, _: Store) -> Response:
+        return client.post(path, data=form(org), headers=headers, follow_redirects=False)
+
+    return call
+
+
+NOTHING = 987_654_321  # an id nothing has
+
+
+def on_item(suffix: str, method: str = "POST", rectified: bool = False, **form: str) -> Call:
+    """``method`` on a new ledger item of the org (``rectified``: made 整改中 first)."""
+
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        item = NOTHING
+        if org != MISSING_ORG:
+            ledger = LedgerStore(store)
+            item = ledger.add(org, "会议记录不规范", by="test", today=NOW.date(), now=NOW).id
+            if rectified:
+                ledger.rectify(item, "已补开", by="test", now=NOW)
+        url = f"/ledger/{item}{suffix}"
+        return client.request(
+            method, url, data=form or None, headers=headers, follow_redirects=False
+        )
+
+    return call
+
+
+LEDGER = frozenset({Role.ADMIN, Role.INSPECTOR})
+RECTIFIERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SECRETARY})
+REPORTERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.VIEWER})
+
 # Not pages, or held by their own tests: /logout (auth tests), the API docs (test_http_app).
 NOT_PAGES = {"/logout"}
 
@@ -70,6 +103,18 @@ TABLE: dict[tuple[str, str], Page] = {
     ("GET", "/org/{code}"): Page(ALL, get("/org/{org}")),
     ("GET", "/branch/{code}"): Page(ALL, get("/branch/{org}")),
     ("GET", "/dashboard/{code}"): Page(ALL, get("/dashboard/{org}")),
+    ("GET", "/ledger"): Page(ALL, get("/ledger?org={org}")),
+    ("GET", "/ledger/new"): Page(LEDGER, get("/ledger/new"), scoped=False),
+    ("POST", "/ledger/new"): Page(
+        LEDGER, post("/ledger/new", lambda o: {"org": o, "issue": "缺记录"})
+    ),
+    ("POST", "/ledger/review"): Page(LEDGER, post("/ledger/review", lambda org: {"org": org})),
+    ("GET", "/ledger/{id}"): Page(ALL, on_item("", method="GET")),
+    ("POST", "/ledger/{id}/rectify"): Page(RECTIFIERS, on_item("/rectify", note="已补开")),
+    ("POST", "/ledger/{id}/clear"): Page(LEDGER, on_item("/clear", rectified=True)),
+    ("POST", "/ledger/{id}/return"): Page(LEDGER, on_item("/return", rectified=True, note="缺")),
+    ("GET", "/summary"): Page(REPORTERS, get("/summary"), scoped=False),
+    ("GET", "/summary/{code}/{month}"): Page(REPORTERS, get("/summary/{org}/2026-10")),
 }
 
 
