@@ -385,7 +385,10 @@ def item_view(
         warning_zh=warning.label if warning is not None else None,
         trail=trail_rows(events),
         files=file_rows(files),
-        may_rectify=who.may(Action.RECTIFY) and item.status in RECTIFIABLE,
+        # An inspector verifies a rectifying item (销号 / 退回) rather than rectifying it again.
+        may_rectify=who.may(Action.RECTIFY)
+        and item.status in RECTIFIABLE
+        and not (item.status is LedgerStatus.RECTIFYING and who.may(Action.MANAGE_LEDGER)),
         may_clear=who.may(Action.MANAGE_LEDGER) and item.status in CLEARABLE,
         may_return=who.may(Action.MANAGE_LEDGER) and item.status in RETURNABLE,
     )
