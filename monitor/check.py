@@ -10,7 +10,13 @@ from monitor.core.domain import Finding, Status
 from monitor.core.errors import OrglifeError
 from monitor.core.evaluator import Evaluator, Registers, Window, finding_order
 from monitor.core.rules import RulePack
-from monitor.ledger.model import DEFAULT_DEADLINE_DAYS, LedgerItem, issue_text
+from monitor.ledger.model import (
+    DEFAULT_DEADLINE_DAYS,
+    LedgerItem,
+    LedgerStatus,
+    issue_text,
+    review_start,
+)
 from monitor.ledger.store import LedgerStore
 from monitor.store import Store, aggregate
 from monitor.store.settings import registers_begin
@@ -93,3 +99,36 @@ def update_ledger(
     )
     swept = LedgerStore(store).sweep(check.findings, today=today, now=now)
     return LedgerUpdate(opened, swept.late, swept.overdue)
+
+
+@dataclass(frozen=True, slots=True)
+class LookBack:
+    """What a look-back (回头看) did: how many cleared items it checked, which it reopened."""
+
+    as_of: dt.date
+    cleared: int  # cleared items of the orgs looked at
+    evaluated: bool  # False when none of them could be reopened yet (nothing was evaluated)
+    reopened: list[LedgerItem]
+
+
+def look_back(
+    store: Store,
+    pack: RulePack,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    by: str,
+    org: str | None = None,
+    codes: list[str] | None = None,
+) -> LookBack:
+    """Reopen the cleared items (of ``codes``; None: every org) whose subject missed the same
+    rule again within the next two periods, judged by one evaluation of ``org``'s subtree
+    from the earliest period that can reopen one of them to ``as_of``."""
+    ledger = LedgerStore(store)
+    cleared = ledger.items(codes, LedgerStatus.CLEARED)
+    since = review_start(cleared)
+    if since is None or since > as_of:
+        return LookBack(as_of, len(cleared), False, [])
+    check = run_check(store, pack, as_of=as_of, since=since, org=org, with_records=False)
+    reopened = ledger.review(check.findings, today=as_of, now=now, by=by, orgs=codes)
+    return LookBack(as_of, len(cleared), True, reopened)

@@ -665,6 +665,7 @@ def test_the_openapi_document_lists_every_route_with_its_errors(api: TestClient)
         ("get", "/api/v1/ledger/{id}/history"),
         ("post", "/api/v1/ledger/{id}/rectify"),
         ("post", "/api/v1/ledger/{id}/clear"),
+        ("post", "/api/v1/ledger/{id}/return"),
         ("get", "/api/v1/exemptions"),
         ("post", "/api/v1/exemptions"),
         ("post", "/api/v1/exemptions/{id}/revoke"),

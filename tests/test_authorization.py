@@ -140,7 +140,9 @@ TABLE: dict[tuple[str, str], Route] = {
     # A dry run: an unknown org is a row error in the report (200, ok false), for the admin.
     ("POST", "/api/v1/imports/{register}"): Route(WRITERS, upload, admin_missing=200),
 }
-LEDGER = frozenset({Role.ADMIN, Role.INSPECTOR})  # add, clear; grant and revoke exemptions
+LEDGER = frozenset(
+    {Role.ADMIN, Role.INSPECTOR}
+)  # add, clear, send back; grant and revoke exemptions
 RECTIFIERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SECRETARY})
 REPORTERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.VIEWER})
 ADMIN = frozenset({Role.ADMIN})
@@ -256,6 +258,9 @@ TABLE.update(
             RECTIFIERS, on_item("/rectify", {"note": "已补开"})
         ),
         ("POST", "/api/v1/ledger/{id}/clear"): Route(LEDGER, on_item("/clear", {}, rectified=True)),
+        ("POST", "/api/v1/ledger/{id}/return"): Route(
+            LEDGER, on_item("/return", {"note": "缺签到表"}, rectified=True)
+        ),
         ("GET", "/api/v1/exemptions"): Route(READERS, get("/api/v1/exemptions", org="{org}")),
         ("POST", "/api/v1/exemptions"): Route(LEDGER, exempt),
         ("POST", "/api/v1/exemptions/{id}/revoke"): Route(LEDGER, revoke),

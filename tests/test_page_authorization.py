@@ -32,6 +32,7 @@ from monitor.alerts.store import AlertStore
 from monitor.attachments import AttachmentStore, Owner
 from monitor.core.rules import RulePack
 from monitor.http.state import data_dir_for
+from monitor.ledger.store import LedgerStore
 from monitor.store import Store, records
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
@@ -79,6 +80,27 @@ def post_fields(path: str, fields: dict[str, str], files: dict[str, Any] | None 
     def call(client: TestClient, headers: dict[str, str], org: str, _: Store) -> Response:
         return client.post(
             path.format(org=org), data=fields, files=files, headers=headers, follow_redirects=False
+        )
+
+    return call
+
+
+NOTHING = 987_654_321  # an id nothing has
+
+
+def on_item(suffix: str, method: str = "POST", rectified: bool = False, **form: str) -> Call:
+    """``method`` on a new ledger item of the org (``rectified``: made 整改中 first)."""
+
+    def call(client: TestClient, headers: dict[str, str], org: str, store: Store) -> Response:
+        item = NOTHING
+        if org != MISSING_ORG:
+            ledger = LedgerStore(store)
+            item = ledger.add(org, "会议记录不规范", by="test", today=NOW.date(), now=NOW).id
+            if rectified:
+                ledger.rectify(item, "已补开", by="test", now=NOW)
+        url = f"/ledger/{item}{suffix}"
+        return client.request(
+            method, url, data=form or None, headers=headers, follow_redirects=False
         )
 
     return call
@@ -195,6 +217,9 @@ MEETINGS_CSV = (
     f"{INSIDE},支部委员会,2026-11-20,5,5,,支委会,,2026-11-21\n"
 ).encode()
 ADMIN = frozenset({Role.ADMIN})
+LEDGER = frozenset({Role.ADMIN, Role.INSPECTOR})
+RECTIFIERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.SECRETARY})
+REPORTERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.VIEWER})
 
 # Not pages, or held by their own tests: /logout (auth tests), the API docs (test_http_app).
 NOT_PAGES = {"/logout"}
@@ -264,6 +289,18 @@ TABLE: dict[tuple[str, str], Page] = {
         ),
         scoped=False,
     ),
+    ("GET", "/ledger"): Page(ALL, get("/ledger?org={org}")),
+    ("GET", "/ledger/new"): Page(LEDGER, get("/ledger/new"), scoped=False),
+    ("POST", "/ledger/new"): Page(
+        LEDGER, post("/ledger/new", lambda o: {"org": o, "issue": "缺记录"})
+    ),
+    ("POST", "/ledger/review"): Page(LEDGER, post("/ledger/review", lambda org: {"org": org})),
+    ("GET", "/ledger/{id}"): Page(ALL, on_item("", method="GET")),
+    ("POST", "/ledger/{id}/rectify"): Page(RECTIFIERS, on_item("/rectify", note="已补开")),
+    ("POST", "/ledger/{id}/clear"): Page(LEDGER, on_item("/clear", rectified=True)),
+    ("POST", "/ledger/{id}/return"): Page(LEDGER, on_item("/return", rectified=True, note="缺")),
+    ("GET", "/summary"): Page(REPORTERS, get("/summary"), scoped=False),
+    ("GET", "/summary/{code}/{month}"): Page(REPORTERS, get("/summary/{org}/2026-10")),
 }
 
 

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.alerts.store import drop_settled
-from monitor.check import run_check
+from monitor.check import look_back
 from monitor.cli import common
 from monitor.core.domain import Member, Org
 from monitor.core.errors import OrglifeError
@@ -32,7 +32,6 @@ from monitor.ledger.model import (
     STATUS_LABELS,
     LedgerItem,
     LedgerStatus,
-    review_start,
 )
 from monitor.ledger.store import LedgerStore
 from monitor.ledger.view import coloured, item_json, item_names
@@ -67,7 +66,7 @@ _by_option = click.option(
 
 @click.group("ledger")
 def ledger() -> None:
-    """The problem ledger (问题台账): list, add, rectify, clear, review, history, export."""
+    """The problem ledger (问题台账): list, add, rectify, clear, return, review, history, export."""
 
 
 def _codes(store: Store, org: str | None) -> list[str] | None:
@@ -261,6 +260,29 @@ def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -
     )
 
 
+@ledger.command("return")
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--note", "note", required=True, help="Why the rectification is not accepted.")
+@_by_option
+@click.option(
+    "--as-of", "as_of", help="Judge the deadline as at this day (default: today in Shanghai)."
+)
+@click.pass_obj
+@common.handles_errors
+def ledger_return(obj: common.Context, item_id: int, note: str, by: str, as_of: str | None) -> None:
+    """Send a rectification back (退回): the item is open again (overdue past its deadline)."""
+    day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
+    item = LedgerStore(obj.store).send_back(item_id, note, by=by, today=day, now=_now())
+    common.out.print(
+        escape(
+            msg.problem_returned(
+                item_id=item.id, status=STATUS_LABELS[item.status], note=note.strip()
+            )
+        ),
+        highlight=False,
+    )
+
+
 @ledger.command("review")
 @click.option("--as-of", "as_of", help="Judge as at this day (default: today in Shanghai).")
 @_org_option
@@ -274,16 +296,19 @@ def ledger_review(
     """Look back (回头看) at cleared items: reopen those missed again within two periods."""
     store = obj.store
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
-    codes = _codes(store, org)
-    cleared = LedgerStore(store).items(codes, LedgerStatus.CLEARED)
-    since = review_start(cleared)
-    if since is None or since > day:
-        common.out.print(msg.review_nothing_to_do(as_of=day, cleared=len(cleared)), highlight=False)
-        return
-    check = run_check(
-        store, load_pack(rule_paths), as_of=day, since=since, org=org, with_records=False
+    done = look_back(
+        store,
+        load_pack(rule_paths),
+        as_of=day,
+        now=_now(),
+        by=by,
+        org=org,
+        codes=_codes(store, org),
     )
-    reopened = LedgerStore(store).review(check.findings, today=day, now=_now(), by=by, orgs=codes)
+    if not done.evaluated:
+        common.out.print(msg.review_nothing_to_do(as_of=day, cleared=done.cleared), highlight=False)
+        return
+    reopened = done.reopened
     orgs, members = item_names(store, reopened)
     for item in reopened:
         org_name = orgs[item.org].name if item.org in orgs else item.org
@@ -304,7 +329,7 @@ def ledger_review(
             highlight=False,
         )
     common.out.print(
-        msg.review_done(as_of=day, cleared=len(cleared), reopened=len(reopened)),
+        msg.review_done(as_of=day, cleared=done.cleared, reopened=len(reopened)),
         highlight=False,
     )
 

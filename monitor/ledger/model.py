@@ -4,8 +4,10 @@ Pure: items and findings in, decisions out; the store (:mod:`monitor.ledger.stor
 An item is opened by every final miss (source ``finding``) or by an inspector on site (source
 ``inspection``, e.g. "会议记录不规范"). It moves open → rectifying (the secretary records a
 make-up session or a written explanation) → cleared (an inspector verifies), or to overdue when
-its deadline passes unrectified. A look-back (回头看) reopens a cleared item when the same
-subject misses the same rule again within the next two periods.
+its deadline passes unrectified. An inspector who finds a rectification wanting sends it back
+(退回): rectifying → open, or overdue when its deadline has passed. A look-back (回头看)
+reopens a cleared item when the same subject misses the same rule again within the next two
+periods.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ ACTION_LABELS = {
     "overdue": "逾期",
     "reopened": "重新打开",
     "noted": "备注",
+    "returned": "退回",
 }
 
 LATE_RECORD = "已补录会议记录"  # the rectification a late record (补录) stands for
@@ -99,6 +102,7 @@ REVIEW_PERIODS = 2  # a look-back reopens an item missed again within this many 
 # Which statuses each change may start from.
 RECTIFIABLE = frozenset({LedgerStatus.OPEN, LedgerStatus.OVERDUE, LedgerStatus.RECTIFYING})
 CLEARABLE = frozenset({LedgerStatus.RECTIFYING})
+RETURNABLE = frozenset({LedgerStatus.RECTIFYING})
 
 
 class LedgerError(OrglifeError):
@@ -137,6 +141,20 @@ def check_clear(item: LedgerItem) -> None:
             f"问题#{item.id}{_label(item)}，尚未登记整改情况，不能销号；"
             f"请先用 orglife ledger rectify {item.id} --note 整改情况 --by 姓名 登记整改"
         )
+
+
+def check_send_back(item: LedgerItem) -> None:
+    """Refuse sending back (退回) an item whose rectification is not awaiting verification."""
+    if item.status not in RETURNABLE:
+        raise LedgerError(
+            f"问题#{item.id}{_label(item)}，只有“整改中”的问题可以退回；"
+            "退回即整改情况未通过核实，须重新整改"
+        )
+
+
+def returned_status(item: LedgerItem, today: dt.date) -> LedgerStatus:
+    """Where a sent-back item goes: open, or overdue when its deadline has passed."""
+    return LedgerStatus.OVERDUE if item.deadline < today else LedgerStatus.OPEN
 
 
 def following_periods(label: str, count: int = REVIEW_PERIODS) -> tuple[Period, ...]:

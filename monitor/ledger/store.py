@@ -38,8 +38,10 @@ from monitor.ledger.model import (
     LedgerStatus,
     check_clear,
     check_rectify,
+    check_send_back,
     deadline_for,
     recurrences,
+    returned_status,
 )
 from monitor.store import Store
 from monitor.store.moments import aware, utc
@@ -319,11 +321,30 @@ class LedgerStore:
             values={"cleared": today},
         )
 
+    def send_back(
+        self, item_id: int, note: str, *, by: str, today: dt.date, now: dt.datetime
+    ) -> LedgerItem:
+        """An inspector found the rectification wanting (退回): the item moves back to open, or
+        to overdue when its deadline has passed; the rejected rectification stays in the trail."""
+        note = note.strip()
+        if not note:
+            raise LedgerError("退回理由为空：请写明整改哪里不到位，如“未附会议记录，请补充”")
+        return self._move(
+            item_id,
+            check_send_back,
+            lambda item: returned_status(item, today),
+            "returned",
+            by=by,
+            now=now,
+            note=note,
+            values={"rectification": None},
+        )
+
     def _move(
         self,
         item_id: int,
         check: Callable[[LedgerItem], None],
-        to: LedgerStatus,
+        to: LedgerStatus | Callable[[LedgerItem], LedgerStatus],
         action: str,
         *,
         by: str,
@@ -336,15 +357,16 @@ class LedgerStore:
         with self.engine.begin() as conn:
             item = _one(conn, item_id, lock=True)
             check(item)
+            target = to(item) if callable(to) else to
             row = conn.execute(
                 update(ITEM)
                 .where(and_(ITEM.c.id == item_id, ITEM.c.status == item.status.value))
-                .values(status=to.value, **values)
+                .values(status=target.value, **values)
                 .returning(*ITEM.c)
             ).first()
             if row is None:
                 raise LedgerError(f"问题#{item_id}刚被他人修改，请重试")
-            _log(conn, [(item_id, item.status)], now, by, action, to, note)
+            _log(conn, [(item_id, item.status)], now, by, action, target, note)
         return _item(row)
 
     # --- reads -------------------------------------------------------------------------

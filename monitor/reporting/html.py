@@ -184,6 +184,19 @@ def render_html(
 ) -> str:
     """The full report as a standalone page (``url``: where it is published, shown as a link;
     ``files``: links to the same report as ``docx`` and ``xlsx`` downloads)."""
+    return render("report/summary.html", **html_context(summary, url, files=files)) + "\n"
+
+
+def render_html_body(summary: MonthlySummary) -> str:
+    """The report's content without the page around it (no styles, no download links), for
+    a page of the site to lay out with its own stylesheet."""
+    return render("report/_body.html", **html_context(summary))
+
+
+def html_context(
+    summary: MonthlySummary, url: str | None = None, *, files: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """What the report's templates show, computed here so they only lay it out."""
     t = summary.totals
     cards = [
         Card("应开展", f"{t.required}项"),
@@ -261,35 +274,33 @@ def render_html(
         ]
         for i in summary.ledger_items
     ]
-    page = render(
-        "report/summary.html",
-        title=title(summary),
-        as_of=summary.as_of,
-        pack_title=summary.pack_title,
-        cards=cards,
-        totals=t,
-        cadres=summary.cadres,
-        cadres_rate=pct(summary.cadres.rate),
-        scope_note=SCOPE_NOTE,
-        trend=trend_chart(summary),
-        trend_rows=trend_rows,
-        branch_chart=branch_chart(summary),
-        branch_rows=branch_rows,
-        branch_classes=["weak" if b.weak else "" for b in summary.branches],
-        weak_rule=weak_rule(summary),
-        weak_rows=_weak_rows(summary.weak),
-        weak_tied_rows=_weak_rows(summary.weak_tied),
-        missed_rows=missed_rows,
-        late_rule=late_rule(summary),
-        late_rows=late_rows,
-        ledger=summary.ledger,
-        ledger_rate=pct(summary.ledger.clearance_rate),
-        ledger_rows=ledger_rows,
-        ledger_classes=[
+    return {
+        "title": title(summary),
+        "as_of": summary.as_of,
+        "pack_title": summary.pack_title,
+        "cards": cards,
+        "totals": t,
+        "cadres": summary.cadres,
+        "cadres_rate": pct(summary.cadres.rate),
+        "scope_note": SCOPE_NOTE,
+        "trend": trend_chart(summary),
+        "trend_rows": trend_rows,
+        "branch_chart": branch_chart(summary),
+        "branch_rows": branch_rows,
+        "branch_classes": ["weak" if b.weak else "" for b in summary.branches],
+        "weak_rule": weak_rule(summary),
+        "weak_rows": _weak_rows(summary.weak),
+        "weak_tied_rows": _weak_rows(summary.weak_tied),
+        "missed_rows": missed_rows,
+        "late_rule": late_rule(summary),
+        "late_rows": late_rows,
+        "ledger": summary.ledger,
+        "ledger_rate": pct(summary.ledger.clearance_rate),
+        "ledger_rows": ledger_rows,
+        "ledger_classes": [
             summary.warnings[i.id].colour.value if i.id in summary.warnings else ""
             for i in summary.ledger_items
         ],
-        url=url,
-        files=dict(files or {}),
-    )
-    return page + "\n"
+        "url": url,
+        "files": dict(files or {}),
+    }

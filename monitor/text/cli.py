@@ -298,6 +298,10 @@ def problem_cleared(*, item_id: int, cleared: dt.date | None, issue: str) -> str
     return f"问题#{item_id} 已销号（{cleared}）：{issue}"
 
 
+def problem_returned(*, item_id: int, status: str, note: str) -> str:
+    return f"问题#{item_id}已退回，状态：{status}（{note}）"
+
+
 def problem_reopened(
     *,
     item_id: int,

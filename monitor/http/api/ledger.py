@@ -4,7 +4,8 @@
   warning colour (三色预警); ``GET /ledger/{id}`` one item, ``/ledger/{id}/history`` its trail.
 * ``POST /ledger`` adds an item found on site (inspector, admin); ``POST /ledger/{id}/rectify``
   records a rectification (the secretary of the item's org, inspector, admin);
-  ``POST /ledger/{id}/clear`` clears it (inspector, admin). The trail names the caller
+  ``POST /ledger/{id}/clear`` clears it and ``POST /ledger/{id}/return`` sends its
+  rectification back (退回; inspector, admin). The trail names the caller
   (``user:<name>``); a change the item's state does not allow is 409.
 """
 
@@ -28,6 +29,7 @@ from monitor.http.api.models import (
     LedgerItemIn,
     LedgerItemOut,
     RectifyIn,
+    ReturnIn,
 )
 from monitor.http.api.scoping import COMMON, CONFLICT, codes_in_scope, org_in_scope, refused
 from monitor.http.auth import Caller, Reader, require
@@ -118,6 +120,12 @@ async def get_history(id: ItemId, who: Reader, app: StateDep) -> list[LedgerEven
 @router.post("", status_code=201, response_model=LedgerItemOut, responses=CONFLICT)
 async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str, Any]:
     """Add a problem found on site (明察暗访), as `orglife ledger add` does."""
+    return await _one(app, await add_on_site(body, who, app))
+
+
+async def add_on_site(body: LedgerItemIn, who: Caller, app: AppState) -> LedgerItem:
+    """Add a problem found on site, checked as `orglife ledger add` checks it (the API and the
+    ledger page's form share it); a refusal is an :class:`ApiError` naming the field."""
     await org_in_scope(who, app.store, body.org)
     rule = body.rule.strip() if body.rule is not None else None
     if rule is not None:
@@ -150,7 +158,7 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
     if today > app.today():
         raise refused(f"发现日期{today}晚于今天（{app.today()}），请给出今天或以前的日期", "found")
     try:
-        item = await asyncio.to_thread(
+        return await asyncio.to_thread(
             LedgerStore(app.store).add,
             body.org,
             body.issue,
@@ -170,7 +178,6 @@ async def add_item(body: LedgerItemIn, who: Manager, app: StateDep) -> dict[str,
         if body.deadline is not None and body.deadline < today:
             raise refused(exc, "deadline") from None
         raise refused(exc, "member") from None
-    return await _one(app, item)
 
 
 @router.post("/{id}/rectify", response_model=LedgerItemOut, responses=CONFLICT)
@@ -213,4 +220,24 @@ async def clear_item(
     except LedgerError as exc:
         raise refused(exc, None, 409) from None
     await asyncio.to_thread(drop_settled, app.store, [done], now=app.clock())
+    return await _one(app, done)
+
+
+@router.post("/{id}/return", response_model=LedgerItemOut, responses=CONFLICT)
+async def return_item(id: ItemId, body: ReturnIn, who: Manager, app: StateDep) -> dict[str, Any]:
+    """Send a rectification back (退回): the item is open again, or overdue past its deadline."""
+    item = await _item(who, app, id)
+    try:
+        done = await asyncio.to_thread(
+            LedgerStore(app.store).send_back,
+            item.id,
+            body.note,
+            by=who.actor,
+            today=app.today(),
+            now=app.clock(),
+        )
+    except LedgerError as exc:
+        if not body.note.strip():
+            raise refused(exc, "note") from None
+        raise refused(exc, None, 409) from None
     return await _one(app, done)

@@ -154,6 +154,10 @@ class ClearIn(_Input):
     note: Note | None = Field(None, description="What the inspector verified.")
 
 
+class ReturnIn(_Input):
+    note: Note = Field(description="Why the rectification is not accepted (退回理由).")
+
+
 # --- exemptions (免于考核) -------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 - :mod:`.account` — changing one's password;
 - :mod:`.calendar` — a feed's subscription link, its QR code, rotating it;
 - :mod:`.admin`, :mod:`.admin_imports` — users, API tokens, chats, register imports (admins).
+- :mod:`.ledger` — ``/ledger``: the problem ledger's board, its items and their changes;
+- :mod:`.summary` — ``/summary``: the monthly summary (月度检查通报) with its downloads.
 """
 
 from __future__ import annotations
@@ -31,14 +33,28 @@ from monitor.http.pages import (
     branch,
     calendar,
     entry,
+    ledger,
     org,
     records,
+    summary,
 )
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org, branch, records, attachments, account, calendar, admin, admin_imports):
+for module in (
+    entry,
+    org,
+    branch,
+    records,
+    attachments,
+    ledger,
+    summary,
+    account,
+    calendar,
+    admin,
+    admin_imports,
+):
     router.include_router(module.router)
 
 

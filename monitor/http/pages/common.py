@@ -1,5 +1,5 @@
-"""What the page routes share: who is signed in, the way to the login form, the 404 page, and
-each org's page URL (a branch's page for a 党支部, the dashboard above it)."""
+"""What the page routes share: who is signed in, the way to the login form, the 404 and 403
+pages, and each org's page URL (a branch's page for a 党支部, the dashboard above it)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,11 @@ def not_found(who: Caller | None) -> Response:
     return show(who, "not_found.html", status=404)
 
 
+def forbidden(who: Caller) -> Response:
+    """The 403 page: the caller's role may not do this (anywhere)."""
+    return show(who, "forbidden.html", status=403)
+
+
 def org_url(org: Org) -> str:
     """An org's page: a branch's own page, or the dashboard of an org above branches."""
     if org.type is OrgType.GROUP and org.parent is not None:  # a 党小组 is on its branch's page
@@ -79,11 +84,6 @@ def org_url(org: Org) -> str:
     if org.type in (OrgType.BRANCH, OrgType.GROUP):
         return f"/branch/{quote(org.code, safe='')}"
     return f"/dashboard/{quote(org.code, safe='')}"
-
-
-def forbidden(who: Caller) -> Response:
-    """The 403 page: the caller's role may not do this (anywhere)."""
-    return show(who, "forbidden.html", status=403)
 
 
 def client_address(request: Request) -> str:
