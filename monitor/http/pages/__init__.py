@@ -7,7 +7,8 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 (a hidden ``csrf`` field; htmx sends it as ``X-CSRF-Token`` from the body's ``hx-headers``).
 
 - :mod:`.entry` — ``/`` and the login form;
-- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule.
+- :mod:`.org` — ``/org/{code}`` and the statuses per branch × rule;
+- :mod:`.dashboard` — the inspector's dashboard and a finding's evidence.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.http.pages import entry, org
+from monitor.http.pages import dashboard, entry, org
 
 STATIC = Path(__file__).parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (entry, org):
+for module in (entry, org, dashboard):
     router.include_router(module.router)
 
 

@@ -1,5 +1,6 @@
 """An org's page: ``/org/{code}`` leads to the branch's page (``/branch/{code}``) or the
-dashboard (``/dashboard/{code}``); both show this year's statuses of each branch in view × rule.
+dashboard (``/dashboard/{code}``, :mod:`.dashboard`); the branch's page shows this year's statuses
+of each branch in view × rule.
 
 An org outside the caller's scope is the same 404 page as one that does not exist.
 """
@@ -186,10 +187,4 @@ async def statuses_page(code: str, request: Request, app: AppState) -> Response:
 @router.get("/branch/{code}")
 async def branch_page(code: str, request: Request, app: StateDep) -> Response:
     """A branch's page."""
-    return await statuses_page(code, request, app)
-
-
-@router.get("/dashboard/{code}")
-async def dashboard_page(code: str, request: Request, app: StateDep) -> Response:
-    """The dashboard of an org above branches."""
     return await statuses_page(code, request, app)
