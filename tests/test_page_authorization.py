@@ -70,6 +70,9 @@ TABLE: dict[tuple[str, str], Page] = {
     ("GET", "/org/{code}"): Page(ALL, get("/org/{org}")),
     ("GET", "/branch/{code}"): Page(ALL, get("/branch/{org}")),
     ("GET", "/dashboard/{code}"): Page(ALL, get("/dashboard/{org}")),
+    ("GET", "/dashboard/{code}/evidence"): Page(
+        ALL, get("/dashboard/{org}/evidence?org={org}&rule=themed_party_day&period=2026-10")
+    ),
 }
 
 

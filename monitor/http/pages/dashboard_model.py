@@ -117,7 +117,18 @@ class HeatRow:
     name: str
     url: str
     note: str  # the parent's name for a branch row; "12个党支部" for a child row
+    note_url: str | None  # the parent's dashboard
     cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A child org above branches (党委, 党总支): where the drill-down goes next."""
+
+    name: str
+    type_zh: str
+    url: str
+    branches: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +179,7 @@ class Dashboard:
     current: Headline
     last: Headline
     branches: int  # branches in the subtree
+    children: tuple[Child, ...]  # the child orgs above branches
     by_branch: bool  # heat map rows are branches (else the child orgs)
     heads: tuple[RuleHead, ...]
     columns: tuple[Column, ...]
@@ -366,8 +378,12 @@ def build_dashboard(
                 _branch_cell(code, branch, col, states.get((branch, i)))
                 for i, col in enumerate(columns)
             )
-            note = parent.name if parent is not None and parent.code != code else ""
-            rows.append(HeatRow(branch, org.name, org_url(org), note, cells))
+            if parent is not None and parent.code != code:
+                rows.append(
+                    HeatRow(branch, org.name, org_url(org), parent.name, org_url(parent), cells)
+                )
+            else:
+                rows.append(HeatRow(branch, org.name, org_url(org), "", None, cells))
     else:
         under = child_of(code, orgs, branch_codes)
         per_child: dict[str, list[str]] = {}
@@ -385,8 +401,15 @@ def build_dashboard(
                 counted = Counter(states[(b, i)] for b in mine if (b, i) in states)
                 row.append(_child_cell(child, col, counted))
             note = "" if child.type is OrgType.BRANCH else f"{len(mine)}个党支部"
-            rows.append(HeatRow(child_code, child.name, org_url(child), note, tuple(row)))
+            rows.append(HeatRow(child_code, child.name, org_url(child), note, None, tuple(row)))
     ranking, ranked_total = _ranking(last, orgs, code, by_branch)
+    under_root = child_of(code, orgs, branch_codes)
+    counts = Counter(under_root.get(b) for b in branch_codes)
+    children = tuple(
+        Child(o.name, ORG_TYPE_ZH[o.type], org_url(o), counts[o.code])
+        for o in sorted(orgs.values(), key=lambda o: o.code)
+        if o.parent == code and o.type in (OrgType.COMMITTEE, OrgType.GENERAL_BRANCH)
+    )
     return Dashboard(
         code=code,
         name=root.name,
@@ -395,6 +418,7 @@ def build_dashboard(
         current=_headline(current),
         last=_headline(last),
         branches=len(branch_codes),
+        children=children,
         by_branch=by_branch,
         heads=heads,
         columns=columns,
