@@ -33,6 +33,7 @@ from monitor.http.pages.dashboard_model import (
 from monitor.ledger.store import LedgerStore
 from monitor.reporting.summary import RecordDates, summarise
 from monitor.store import Store
+from monitor.store.exemptions import add_exemption
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
 D = dt.date
@@ -407,3 +408,28 @@ def test_the_ledger_counts_are_read_per_request(client: TestClient, demo_store: 
     )
     again = client.get("/dashboard/JD01", headers=HTML).text
     assert re.search(r"<dt>未销号</dt><dd class=\"big\">1</dd>", again)
+
+
+def test_an_exemption_moves_the_revision_and_the_cell_turns_exempt(
+    client: TestClient, demo_store: Store, national: RulePack
+) -> None:
+    sign_in(client, "street")
+    july = "org=JD01-06-01&amp;rule=branch_committee_meeting&amp;period=2026-07"
+    pattern = rf'<td class="cell cell-(\w+)"[^>]*><a href="[^"]*{july}"'
+    before = re.search(pattern, client.get("/dashboard/JD01", headers=HTML).text)
+    assert before is not None
+    assert before[1] == "missed"
+    revision = demo_store.revision()
+    add_exemption(
+        demo_store,
+        org="JD01-06-01",
+        rule=national.rule("branch_committee_meeting"),
+        period="2026-07",
+        reason="支部换届，经街道党工委批准",
+        by="street",
+        now=NOW,
+    )
+    assert demo_store.revision() == revision + 1
+    after = re.search(pattern, client.get("/dashboard/JD01", headers=HTML).text)
+    assert after is not None
+    assert after[1] == "exempt"

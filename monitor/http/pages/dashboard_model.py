@@ -589,7 +589,8 @@ def evidence_view(
 ) -> EvidenceView:
     """Why ``org`` (a branch with its groups, or one org) has its status for ``rule_id`` in
     ``period``: each subject's verdict in the evaluation's words (the reason of
-    ``orglife check --explain``) and the records of the rule's kinds it considered."""
+    ``orglife check --explain``) and the records of the rule's kinds that could count for the
+    period (held in it or by its deadline, or said to be for it), each marked counted or not."""
     rule = pack.rule(rule_id)
     orgs = check.registers.orgs
     counted: set[int] = set()
@@ -611,9 +612,14 @@ def evidence_view(
         )
     names = pack.catalog.names
     kinds = set(rule.kinds)
+    deadline = rule.deadline(period)
     considered = []
     for meeting in records:
         if meeting.id is None or not kinds & meeting.kinds:
+            continue
+        # Held in the period (or by its deadline, when the rule carries over), or said to be
+        # for it (所属期间): the records that could count for this period.
+        if meeting.for_period != period.label and not period.start <= meeting.date <= deadline:
             continue
         subject = orgs.get(meeting.org)
         attendance = (
@@ -634,7 +640,6 @@ def evidence_view(
                 counted=meeting.id in counted,
             )
         )
-    deadline = rule.deadline(period)
     target = orgs.get(org)
     return EvidenceView(
         code=code,
