@@ -433,3 +433,21 @@ def test_an_exemption_moves_the_revision_and_the_cell_turns_exempt(
     after = re.search(pattern, client.get("/dashboard/JD01", headers=HTML).text)
     assert after is not None
     assert after[1] == "exempt"
+
+
+def test_a_large_subtrees_page_shows_child_rows_that_drill_down(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard_model, "BRANCH_ROWS_MAX", 2)
+    sign_in(client, "street")
+    body = client.get("/dashboard/JD01", headers=HTML).text
+    assert "每行为一个下级组织" in body
+    assert '<a href="/dashboard/JD01-06">幸福街道社会组织党总支</a><small>2个党支部</small>' in body
+    # The 党总支's cells lead to its dashboard (no htmx panel); a branch child's to evidence.
+    assert re.search(
+        r'<td class="cell cell-missed" title="[^"]*2个党支部中[^"]*"><a href="/dashboard/JD01-06">',
+        body,
+    )
+    assert 'hx-get="/dashboard/JD01/evidence?org=JD01-01&amp;' in body
+    # Ranked by child: the 党总支 holds the candidate.
+    assert "1个软弱涣散排查对象" in body
