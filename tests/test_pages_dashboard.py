@@ -318,6 +318,7 @@ def test_the_evidence_of_a_missed_finding_names_the_rule_the_period_and_why(
     )
     assert fragment.status_code == 200
     assert "<!doctype html>" not in fragment.text
+    assert fragment.headers["vary"] == page.headers["vary"] == "HX-Request"
     assert fragment.text.lstrip().startswith('<article class="card evidence"')
     assert "2026年7月未开展支部委员会" in fragment.text
 

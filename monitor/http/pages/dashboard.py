@@ -223,6 +223,7 @@ async def evidence_page(code: str, request: Request, app: StateDep) -> Response:
     view = await asyncio.to_thread(build)
     if view is None:
         return not_found(who)
-    if request.headers.get("HX-Request") == "true":
-        return show(who, "evidence_panel.html", view=view)
-    return show(who, "evidence.html", view=view)
+    fragment = request.headers.get("HX-Request") == "true"
+    response = show(who, "evidence_panel.html" if fragment else "evidence.html", view=view)
+    response.headers["Vary"] = "HX-Request"  # one URL, two bodies: the panel or the page
+    return response

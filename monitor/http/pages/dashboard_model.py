@@ -22,7 +22,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from monitor.check import Check
 from monitor.core.domain import Meeting, Org, OrgType, Status
@@ -323,7 +323,7 @@ def cell_states(
 
 def evidence_url(code: str, org: str, column: Column) -> str:
     query = urlencode({"org": org, "rule": column.rule, "period": column.period.label})
-    return f"/dashboard/{code}/evidence?{query}"
+    return f"/dashboard/{quote(code, safe='')}/evidence?{query}"
 
 
 def _branch_cell(code: str, branch: str, column: Column, state: str | None) -> Cell:
