@@ -185,6 +185,7 @@ def test_the_ranking_is_worst_first_and_the_candidates_follow_the_summarys_rule(
     assert [w.code for w in view.weak] == ["Z1"]
     assert [r.weak for r in view.ranking] == [True, False, False]
     assert view.weak[0].parent == "社会组织党总支"
+    assert (view.weak_total, view.weak_tied_total) == (1, 0)
 
 
 def test_a_large_subtree_shows_its_children_aggregated(
@@ -199,6 +200,8 @@ def test_a_large_subtree_shows_its_children_aggregated(
     ]
     october = cell(view, "Z", "themed_party_day", "2026-10")
     assert (october.state, october.mark, october.label) == ("missed", "1", "1个未按期开展")
+    assert october.level == 3  # one of two branches: more than 15%
+    assert october.title == "主题党日 2026年10月：2个党支部中1个未按期开展（50.0%）"
     assert october.href == "/dashboard/Z"  # drills down, not to one finding
     assert cell(view, "B1", "themed_party_day", "2026-10").href is not None  # a branch child
     # The children by their branches' summed October figures: both 50%, one miss each; Z's
@@ -446,7 +449,8 @@ def test_a_large_subtrees_page_shows_child_rows_that_drill_down(
     assert '<a href="/dashboard/JD01-06">幸福街道社会组织党总支</a><small>2个党支部</small>' in body
     # The 党总支's cells lead to its dashboard (no htmx panel); a branch child's to evidence.
     assert re.search(
-        r'<td class="cell cell-missed" title="[^"]*2个党支部中[^"]*"><a href="/dashboard/JD01-06">',
+        r'<td class="cell cell-missed lvl-3" title="[^"]*2个党支部中[^"]*">'
+        r'<a href="/dashboard/JD01-06">',
         body,
     )
     assert 'hx-get="/dashboard/JD01/evidence?org=JD01-01&amp;' in body

@@ -43,7 +43,12 @@ from monitor.reporting.summary import (
 
 BRANCH_ROWS_MAX = 200  # above this many branches the heat map's rows are the child orgs
 TREND_MONTHS = 6
-RANKING_MAX = 50  # rows of the ranking shown (the worst); the weak candidates are all listed
+RANKING_MAX = 50  # rows of the ranking shown (the worst)
+WEAK_MAX = 50  # weak-and-lax candidates named (the worst); the monthly summary lists them all
+TIED_MAX = 20  # branches tied with the last candidate named
+# A child's missed cell is shaded by the share of its branches that missed: up to 5%, up to
+# 15%, more. Nearly every city has a miss somewhere each month: the share tells them apart.
+MISSED_SHARES = (0.05, 0.15)
 
 # A cell's states, best first; a branch's cell takes the worst of its subjects' findings.
 STATES = ("exempt", "held", "late", "open", "missed")
@@ -109,6 +114,7 @@ class Cell:
     mark: str  # what the cell shows
     title: str  # the tooltip: rule, period, status
     href: str | None  # the evidence (a branch) or the child's dashboard
+    level: int = 0  # a child's missed cell: 1-3 by the share of its branches that missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +194,10 @@ class Dashboard:
     ranking_month: str
     ranking: tuple[Ranked, ...]
     ranked_total: int
-    weak: tuple[Weak, ...]
-    weak_tied: tuple[Weak, ...]
+    weak: tuple[Weak, ...]  # the first WEAK_MAX, worst first
+    weak_total: int
+    weak_tied: tuple[Weak, ...]  # the first TIED_MAX
+    weak_tied_total: int
     weak_cut: int
     codes: tuple[str, ...]  # the subtree's orgs (for the ledger's counts, read per request)
 
@@ -339,14 +347,18 @@ def _child_cell(child: Org, column: Column, states: Counter[str]) -> Cell:
         return Cell("none", STATE_ZH["none"], "", f"{column.title}：{STATE_ZH['none']}", None)
     worst = max(states, key=lambda s: _RANK[s])
     missed = states["missed"]
+    level = 0
     if missed:
+        share = missed / total
+        level = 1 + sum(share > cut for cut in MISSED_SHARES)
         label = f"{missed}个{STATE_ZH['missed']}"
         mark = str(missed)
+        title = f"{column.title}：{total}个党支部中{label}（{share:.1%}）"
     else:
         label = f"{states[worst]}个{STATE_ZH[worst]}"
         mark = MARK[worst]
-    title = f"{column.title}：{total}个党支部中{label}"
-    return Cell(worst, label, mark, title, org_url(child))
+        title = f"{column.title}：{total}个党支部中{label}"
+    return Cell(worst, label, mark, title, org_url(child), level)
 
 
 def build_dashboard(
@@ -427,8 +439,10 @@ def build_dashboard(
         ranking_month=last.month.label_zh,
         ranking=ranking,
         ranked_total=ranked_total,
-        weak=tuple(_weak(b, orgs) for b in last.weak),
-        weak_tied=tuple(_weak(b, orgs) for b in last.weak_tied),
+        weak=tuple(_weak(b, orgs) for b in last.weak[:WEAK_MAX]),
+        weak_total=len(last.weak),
+        weak_tied=tuple(_weak(b, orgs) for b in last.weak_tied[:TIED_MAX]),
+        weak_tied_total=len(last.weak_tied),
         weak_cut=last.weak_cut,
         codes=tuple(sorted(orgs)),
     )
