@@ -357,6 +357,7 @@ def test_the_dashboard_and_evidence_are_scoped(client: TestClient) -> None:
         "org=JD01-06-01&rule=branch_committee_meeting&period=2026-Q3",  # not the rule's cadence
         "org=JD01-06-01&rule=branch_committee_meeting&period=July",
         "org=JD01-06-01&rule=branch_committee_meeting&period=2027-01",  # not yet begun
+        "org=JD01-06-01&rule=branch_committee_meeting&period=1990-01",  # beyond any check
         "rule=branch_committee_meeting&period=2026-07",
     ):
         assert client.get(f"/dashboard/JD01-06/evidence?{bad}", headers=HTML).status_code == 404

@@ -206,7 +206,7 @@ async def evidence_page(code: str, request: Request, app: StateDep) -> Response:
             check = run_check(
                 app.store, app.pack, as_of=today, since=period.start, org=target, with_records=True
             )
-        except UnknownOrgError:
+        except OrglifeError:  # an unknown org, or a period further back than checks reach
             return None
         subjects = [c for c, o in check.registers.orgs.items() if c == target or o.parent == target]
         records = list_records(app.store, orgs=subjects, first=period.start, last=today)
