@@ -138,23 +138,6 @@ def test_a_secretary_signs_in_on_the_form_and_sees_the_branch_and_nothing_else(
     assert other.status == 404  # another branch: as if it did not exist
 
 
-@pytest.mark.parametrize("viewport", ["desk"], indirect=True)
-def test_an_inspector_sees_the_street_and_drills_down(
-    page: Page, live_server: str, viewport: str, demo_store: Store
-) -> None:
-    AccountStore(demo_store).add_user("street", PASSWORD, Role.INSPECTOR, "JD01", now=NOW)
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="username"]', "street")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url(f"{live_server}/dashboard/JD01")
-    assert "未按期开展" in page.locator("body").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "inspector-org-desk.png"))
-    page.click('a[href="/org/JD01-06"]')
-    page.wait_for_url(f"{live_server}/dashboard/JD01-06")
-    assert "众创园区联合党支部" in page.locator("body").inner_text()
-
-
 def test_a_form_posted_without_its_csrf_token_is_refused(
     page: Page, live_server: str, viewport: str, demo_store: Store
 ) -> None:

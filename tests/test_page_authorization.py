@@ -301,6 +301,9 @@ TABLE: dict[tuple[str, str], Page] = {
     ("POST", "/ledger/{id}/return"): Page(LEDGER, on_item("/return", rectified=True, note="缺")),
     ("GET", "/summary"): Page(REPORTERS, get("/summary"), scoped=False),
     ("GET", "/summary/{code}/{month}"): Page(REPORTERS, get("/summary/{org}/2026-10")),
+    ("GET", "/dashboard/{code}/evidence"): Page(
+        ALL, get("/dashboard/{org}/evidence?org={org}&rule=themed_party_day&period=2026-10")
+    ),
 }
 
 

@@ -194,7 +194,8 @@ def test_an_inspectors_home_lists_every_branch_with_links_to_drill_down(
     client: TestClient, demo_store: Store
 ) -> None:
     sign_in(client, "street")
-    reply = client.get("/org/JD01", headers=HTML, follow_redirects=True)
+    assert client.get("/org/JD01", headers=HTML).headers["location"] == "/dashboard/JD01"
+    reply = client.get("/dashboard/JD01", headers=HTML)
     assert reply.status_code == 200
     body = reply.text
     assert demo_store.org("JD01").name in body
@@ -202,9 +203,9 @@ def test_an_inspectors_home_lists_every_branch_with_links_to_drill_down(
     assert len(branches) > 3
     for branch in branches:
         assert branch.name in body
-    assert 'href="/org/JD01-06"' in body
-    assert 'href="/org/JD01-06-01"' in body
-    drill = client.get("/org/JD01-06", headers=HTML, follow_redirects=True)
+    assert 'href="/dashboard/JD01-06"' in body
+    assert 'href="/branch/JD01-06-01"' in body
+    drill = client.get("/dashboard/JD01-06", headers=HTML)
     assert drill.status_code == 200
     assert demo_store.org("JD01-06").name in drill.text
     assert demo_store.org("JD01-01").name not in drill.text

@@ -350,7 +350,7 @@ def summarise(
             rule = rules.get(finding.rule)
             due = rule.deadline(period) if rule is not None else period.end
             deadline = due + graces.get(finding.rule, dt.timedelta())
-            found = [r for r in records if _is_late(late_records.get(r), deadline, min_gap)]
+            found = [r for r in records if is_late(late_records.get(r), deadline, min_gap)]
             late_entry = status is Status.HELD and len(found) == len(records)
             for record in found:
                 late.setdefault(record, []).append(
@@ -399,7 +399,9 @@ def summarise(
     )
 
 
-def _is_late(dates: RecordDates | None, deadline: dt.date, min_gap: dt.timedelta) -> bool:
+def is_late(dates: RecordDates | None, deadline: dt.date, min_gap: dt.timedelta) -> bool:
+    """Whether a record is a late entry (后补记录) for a period judged by ``deadline`` (its
+    deadline plus grace): entered after it, and more than ``min_gap`` after the meeting."""
     return dates is not None and dates.recorded > deadline and dates.recorded - dates.day > min_gap
 
 

@@ -22,6 +22,7 @@ from monitor.core.rules import SUBJECT_ZH, Rule
 from monitor.store import Store
 from monitor.store.audit import record_event
 from monitor.store.moments import aware, utc
+from monitor.store.revision import bump_revision
 from monitor.store.sql import CHUNK, ORG_TABLE, all_rows, chunks
 from monitor.store.tables import AuditEventRow, ExemptionRow
 from monitor.text import cli as msg
@@ -165,6 +166,7 @@ def add_exemption(
             reason=reason,
             changes=changes,
         )
+        bump_revision(conn)  # the period is judged differently: cached verdicts are stale
     return new_id
 
 
@@ -197,6 +199,7 @@ def revoke_exemption(
             reason=reason,
             changes={"revoked": [False, True]},
         )
+        bump_revision(conn)
         row = conn.execute(
             select(EXEMPTION_TABLE).where(EXEMPTION_TABLE.c.id == exemption_id)
         ).first()

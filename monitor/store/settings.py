@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from monitor.store import Store
 from monitor.store.audit import record_event
+from monitor.store.revision import bump_revision
 from monitor.store.sql import MEETING_TABLE
 from monitor.store.tables import SettingRow
 
@@ -38,6 +39,7 @@ def set_setting(store: Store, key: str, value: str | None, *, by: str, now: dt.d
                 reason=None,
                 changes={key: [old, value]},
             )
+            bump_revision(conn)  # e.g. registers_begin changes which periods are reported
 
 
 def _value(conn: Connection, key: str) -> str | None:

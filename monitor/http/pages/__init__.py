@@ -16,6 +16,7 @@ Not signed in, a page redirects to ``/login?next=…``. Forms post with the sess
 - :mod:`.admin`, :mod:`.admin_imports` — users, API tokens, chats, register imports (admins).
 - :mod:`.ledger` — ``/ledger``: the problem ledger's board, its items and their changes;
 - :mod:`.summary` — ``/summary``: the monthly summary (月度检查通报) with its downloads.
+- :mod:`.dashboard` — the inspector's dashboard and a finding's evidence.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from monitor.http.pages import (
     attachments,
     branch,
     calendar,
+    dashboard,
     entry,
     ledger,
     org,
@@ -45,6 +47,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     entry,
     org,
+    dashboard,
     branch,
     records,
     attachments,
