@@ -99,13 +99,13 @@ def test_the_login_form_signs_in_and_redirects_to_the_home(client: TestClient) -
         "/login", data={"username": "sec", "password": PASSWORD, "next": ""}, headers=HTML
     )
     assert reply.status_code == 303
-    assert reply.headers["location"] == "/org/JD01-06-01"
+    assert reply.headers["location"] == "/branch/JD01-06-01"
     assert SESSION_COOKIE in reply.cookies
     assert "httponly" in reply.headers["set-cookie"].lower()
     assert_secured(reply)
     again = client.get("/", headers=HTML)
     assert again.status_code in (303, 307)
-    assert again.headers["location"] == "/org/JD01-06-01"
+    assert again.headers["location"] == "/branch/JD01-06-01"
 
 
 def test_a_form_field_next_alone_marks_the_browser_and_a_local_next_is_followed(
@@ -122,14 +122,14 @@ def test_a_form_field_next_alone_marks_the_browser_and_a_local_next_is_followed(
 def test_a_foreign_next_is_ignored(client: TestClient, target: str) -> None:
     reply = client.post("/login", data={"username": "street", "password": PASSWORD, "next": target})
     assert reply.status_code == 303
-    assert reply.headers["location"] == "/org/JD01"
+    assert reply.headers["location"] == "/dashboard/JD01"
 
 
 def test_the_homes_of_each_role(client: TestClient) -> None:
     for username, home in [
-        ("admin", "/org/JD01"),
-        ("street", "/org/JD01"),
-        ("view", "/org/JD01-06"),
+        ("admin", "/dashboard/JD01"),
+        ("street", "/dashboard/JD01"),
+        ("view", "/dashboard/JD01-06"),
     ]:
         reply = client.post(
             "/login", data={"username": username, "password": PASSWORD}, headers=HTML

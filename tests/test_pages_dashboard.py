@@ -260,7 +260,7 @@ def test_the_inspector_lands_on_the_dashboard_with_every_branch_and_chinese_stat
     client: TestClient, demo_store: Store
 ) -> None:
     sign_in(client, "street")
-    assert client.get("/", headers=HTML).headers["location"] == "/org/JD01"
+    assert client.get("/", headers=HTML).headers["location"] == "/dashboard/JD01"
     assert client.get("/org/JD01", headers=HTML).headers["location"] == "/dashboard/JD01"
     reply = client.get("/dashboard/JD01", headers=HTML)
     assert reply.status_code == 200

@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from monitor.accounts.model import User
+from monitor.core.domain import Org, OrgType
+from monitor.core.errors import UnknownOrgError
 from monitor.store import Store
 from monitor.text.render import render
 
@@ -66,10 +68,23 @@ def from_browser(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def org_url(org: Org) -> str:
+    """An org's page: a branch's own page (a 党小组's is its branch's), or the dashboard of an
+    org above branches."""
+    if org.type is OrgType.GROUP and org.parent is not None:
+        return f"/branch/{quote(org.parent, safe='')}"
+    if org.type in (OrgType.BRANCH, OrgType.GROUP):
+        return f"/branch/{quote(org.code, safe='')}"
+    return f"/dashboard/{quote(org.code, safe='')}"
+
+
 def home_of(user: User, store: Store) -> str:
-    """Where ``user`` lands: their org's page (``/org/…`` leads on to the branch's page or the
-    dashboard); an admin's is the register's root org, or the admin page while it is empty."""
+    """Where ``user`` lands: their org's page (a branch's page or a dashboard); an admin's is the
+    register's root org, or the admin page while the register is empty."""
     if user.org is not None:
-        return f"/org/{quote(user.org, safe='')}"
-    roots = sorted(o.code for o in store.orgs() if o.parent is None)
-    return f"/org/{quote(roots[0], safe='')}" if roots else "/admin"
+        try:
+            return org_url(store.org(user.org))
+        except UnknownOrgError:  # the org left the register: /org/… answers the 404 page
+            return f"/org/{quote(user.org, safe='')}"
+    roots = sorted((o for o in store.orgs() if o.parent is None), key=lambda o: o.code)
+    return org_url(roots[0]) if roots else "/admin"

@@ -10,9 +10,10 @@ from fastapi import Request
 from starlette.responses import Response
 
 from monitor.accounts.model import Action, Role
-from monitor.core.domain import Org, OrgType
+from monitor.core.domain import OrgType
 from monitor.http.auth import Caller, caller
 from monitor.http.deps import AppState
+from monitor.http.html import org_url as org_url  # re-exported: pages import it from here
 from monitor.http.html import page, redirect
 from monitor.http.problems import ApiError
 
@@ -75,15 +76,6 @@ def not_found(who: Caller | None) -> Response:
 def forbidden(who: Caller) -> Response:
     """The 403 page: the caller's role may not do this (anywhere)."""
     return show(who, "forbidden.html", status=403)
-
-
-def org_url(org: Org) -> str:
-    """An org's page: a branch's own page, or the dashboard of an org above branches."""
-    if org.type is OrgType.GROUP and org.parent is not None:  # a 党小组 is on its branch's page
-        return f"/branch/{quote(org.parent, safe='')}"
-    if org.type in (OrgType.BRANCH, OrgType.GROUP):
-        return f"/branch/{quote(org.code, safe='')}"
-    return f"/dashboard/{quote(org.code, safe='')}"
 
 
 def client_address(request: Request) -> str:
