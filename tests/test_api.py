@@ -39,6 +39,9 @@ def build_app(store: Store, pack: RulePack, clock: Clock) -> FastAPI:
     return api_app(AppState(store, pack, work_calendar(warn=lambda *a: None), clock=clock))
 
 
+JSON = {"Accept": "application/json"}  # a program signing in: 204, not the form's redirect
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -153,30 +156,32 @@ def test_bad_input_is_422_problem_json_naming_the_field(
 def test_a_session_cookie_signs_in_and_changes_need_its_csrf_token(
     client: TestClient, clock: Clock
 ) -> None:
-    wrong = client.post("/login", data={"username": "sec", "password": "nope"})
+    wrong = client.post("/login", data={"username": "sec", "password": "nope"}, headers=JSON)
     assert wrong.status_code == 401
-    signed = client.post("/login", data={"username": "sec", "password": PASSWORD})
+    signed = client.post("/login", data={"username": "sec", "password": PASSWORD}, headers=JSON)
     assert signed.status_code == 204, signed.text
     cookie = signed.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
     assert PASSWORD not in cookie
     assert client.get("/api/v1/orgs/JD01-06-01").status_code == 200  # the cookie jar
-    assert client.post("/logout").status_code == 403  # a change without the CSRF token
+    assert client.post("/logout", headers=JSON).status_code == 403  # no CSRF token
     csrf = signed.headers["x-csrf-token"]
-    assert client.post("/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.post("/logout", headers={"X-CSRF-Token": csrf, **JSON}).status_code == 204
     assert client.get("/api/v1/orgs/JD01-06-01").status_code == 401
 
 
 def test_brute_force_sign_in_is_throttled(client: TestClient, clock: Clock) -> None:
     for _ in range(MAX_FAILURES_PER_USER):
-        assert client.post("/login", data={"username": "sec", "password": "x"}).status_code == 401
-    throttled = client.post("/login", data={"username": "sec", "password": PASSWORD})
+        wrong = client.post("/login", data={"username": "sec", "password": "x"}, headers=JSON)
+        assert wrong.status_code == 401
+    throttled = client.post("/login", data={"username": "sec", "password": PASSWORD}, headers=JSON)
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
     assert "分钟后再试" in throttled.json()["detail"]
     clock.now += dt.timedelta(minutes=16)
-    assert client.post("/login", data={"username": "sec", "password": PASSWORD}).status_code == 204
+    again = client.post("/login", data={"username": "sec", "password": PASSWORD}, headers=JSON)
+    assert again.status_code == 204
 
 
 def test_a_window_longer_than_ten_years_is_refused_not_a_server_error(

@@ -25,7 +25,7 @@ from monitor.core.rules import RulePack
 from monitor.ledger.store import LedgerStore
 from monitor.store import Store
 from monitor.store.audit import events
-from tests.test_api import NOW, PASSWORD, Clock, build_app
+from tests.test_api import JSON, NOW, PASSWORD, Clock, build_app
 
 TODAY = dt.date(2026, 11, 24)  # NOW in Beijing
 PROBLEM = "application/problem+json"
@@ -568,7 +568,7 @@ def test_users_are_admin_only_and_a_password_is_never_echoed(
     }
     assert NEW_PASSWORD not in added.text
     assert trail(demo_store, "user", "newsec") == [("created", "user:admin")]
-    signed = api.post("/login", data={"username": "newsec", "password": NEW_PASSWORD})
+    signed = api.post("/login", data={"username": "newsec", "password": NEW_PASSWORD}, headers=JSON)
     assert signed.status_code == 204
     api.cookies.clear()
     assert_problem(api.post("/api/v1/users", json=body, headers=admin), 409, "username")
@@ -616,8 +616,10 @@ def test_disabling_a_user_and_setting_a_password(api: TestClient, demo_store: St
     changed = api.post(path, json={"password": NEW_PASSWORD}, headers=admin)
     assert changed.status_code == 204, changed.text
     assert changed.content == b""
-    assert api.post("/login", data={"username": "sec", "password": PASSWORD}).status_code == 401
-    assert api.post("/login", data={"username": "sec", "password": NEW_PASSWORD}).status_code == 204
+    old = api.post("/login", data={"username": "sec", "password": PASSWORD}, headers=JSON)
+    assert old.status_code == 401
+    new = api.post("/login", data={"username": "sec", "password": NEW_PASSWORD}, headers=JSON)
+    assert new.status_code == 204
     assert trail(demo_store, "user", "sec") == [("password_set", "user:admin")]
 
 

@@ -76,15 +76,16 @@ def test_signing_in_from_the_browser_sets_the_session_cookie(
 ) -> None:
     AccountStore(demo_store).add_user("sec", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
 
+    json = {"Accept": "application/json"}
     refused = page.request.post(
-        f"{live_server}/login", form={"username": "sec", "password": "wrong horse"}
+        f"{live_server}/login", form={"username": "sec", "password": "wrong horse"}, headers=json
     )
     assert refused.status == 401
     assert refused.headers["content-type"] == "application/problem+json"
     assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
 
     reply = page.request.post(
-        f"{live_server}/login", form={"username": "sec", "password": PASSWORD}
+        f"{live_server}/login", form={"username": "sec", "password": PASSWORD}, headers=json
     )
     assert reply.status == 204, reply.text()
     assert reply.headers["x-csrf-token"]
@@ -143,7 +144,9 @@ def test_a_form_posted_without_its_csrf_token_is_refused(
 ) -> None:
     AccountStore(demo_store).add_user("sec", PASSWORD, Role.SECRETARY, "JD01-06-01", now=NOW)
     signed = page.request.post(
-        f"{live_server}/login", form={"username": "sec", "password": PASSWORD}
+        f"{live_server}/login",
+        form={"username": "sec", "password": PASSWORD},
+        headers={"Accept": "application/json"},
     )
     assert signed.status == 204
     refused = page.request.post(f"{live_server}/logout", form={"csrf": "forged"})

@@ -161,11 +161,20 @@ def test_too_many_failures_show_the_form_with_429(client: TestClient) -> None:
     assert 'role="alert"' in reply.text
 
 
-def test_a_program_still_gets_204_from_post_login(client: TestClient) -> None:
+def test_a_plain_form_post_is_redirected_home(client: TestClient) -> None:
+    """No Accept header (curl, requests, httpx): a form's post, answered as the contract says."""
     reply = client.post("/login", data={"username": "sec", "password": PASSWORD})
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/branch/JD01-06-01"
+    assert SESSION_COOKIE in reply.cookies
+
+
+def test_a_program_asking_for_json_gets_204_from_post_login(client: TestClient) -> None:
+    json = {"Accept": "application/json"}
+    reply = client.post("/login", data={"username": "sec", "password": PASSWORD}, headers=json)
     assert reply.status_code == 204
     assert SESSION_COOKIE in reply.cookies
-    wrong = client.post("/login", data={"username": "sec", "password": "nope"})
+    wrong = client.post("/login", data={"username": "sec", "password": "nope"}, headers=json)
     assert wrong.status_code == 401
     assert wrong.headers["content-type"] == "application/problem+json"
 

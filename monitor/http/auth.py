@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from monitor.accounts.model import Action, Scope, User
 from monitor.accounts.store import AccountStore, Session, SignInRefused, SignInThrottled
 from monitor.http.deps import StateDep
-from monitor.http.html import from_browser, home_of, page, redirect, safe_next
+from monitor.http.html import home_of, page, redirect, safe_next, wants_json
 from monitor.http.problems import ApiError, Problem, not_found
 
 SESSION_COOKIE = "orglife_session"
@@ -106,9 +106,19 @@ def require(action: Action) -> Callable[..., Awaitable[Caller]]:
 
 router = APIRouter(tags=["登录"])
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
 _PROBLEMS: dict[int | str, dict[str, object]] = {
-    401: {"model": Problem, "description": "用户名或密码不正确"},
-    429: {"model": Problem, "description": "失败次数过多"},
+    204: {"description": "已登录（请求 `Accept: application/json` 时）"},
+    303: {
+        "description": "已登录：转到用户首页（表单提交）",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+    401: {
+        "model": Problem,
+        "description": "用户名或密码不正确（表单提交时为登录页）",
+        "content": _HTML,
+    },
+    429: {"model": Problem, "description": "失败次数过多（表单提交时为登录页）", "content": _HTML},
 }
 
 
@@ -122,12 +132,13 @@ async def login(
 ) -> Response | None:
     """Sign in with ``username`` and ``password`` (form fields); sets the session cookie.
 
-    A program gets 204. The login page (``Accept: text/html``, or a form field ``next``) gets
-    a 303 to the user's home (or to a local ``next``), and the form again on a refusal."""
+    A form post gets a 303 to the user's home (or to a local ``next``), and the form again on a
+    refusal. A program that asks for JSON (``Accept: application/json``) gets 204, and
+    problem+json on a refusal; either way the session's CSRF token is in ``X-CSRF-Token``."""
     accounts = AccountStore(app.store)
     address = request.client.host if request.client else "unknown"
     form = await request.form()
-    browser = from_browser(request) or "next" in form
+    browser = "next" in form or not wants_json(request)
     wanted = safe_next(form.get("next"))
     try:
         user = await asyncio.to_thread(
@@ -168,14 +179,15 @@ async def logout(
     who: Annotated[Caller, Depends(caller)],
     app: StateDep,
 ) -> Response | None:
-    """End the session (a cookie's; a Bearer token stays valid until revoked). A browser's
-    form (``Accept: text/html``) is sent on to the login page."""
+    """End the session (a cookie's; a Bearer token stays valid until revoked). A form's post is
+    sent on to the login page; a program asking for JSON gets 204."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if who.session is not None and cookie:
         await asyncio.to_thread(AccountStore(app.store).end_session, cookie)
-    reply: Response = redirect("/login") if from_browser(request) else response
+    form_post = not wants_json(request)
+    reply: Response = redirect("/login") if form_post else response
     reply.delete_cookie(SESSION_COOKIE, path="/")
-    return reply if from_browser(request) else None
+    return reply if form_post else None
 
 
 Reader = Annotated[Caller, Depends(require(Action.READ))]

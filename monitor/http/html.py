@@ -63,9 +63,11 @@ def safe_next(value: object) -> str | None:
     return None
 
 
-def from_browser(request: Request) -> bool:
-    """Whether the request asks for a page (``Accept: text/html``), not a program's reply."""
-    return "text/html" in request.headers.get("accept", "")
+def wants_json(request: Request) -> bool:
+    """Whether the client asks for JSON rather than a page (``Accept: application/json`` or
+    problem+json, without ``text/html``); ``*/*`` and no Accept at all are a form's post."""
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
 
 
 def org_url(org: Org) -> str:
