@@ -38,8 +38,11 @@ def test_the_wheel_carries_rule_packs_migrations_demo_and_holidays(wheel: Path):
         "monitor/text/templates/report/summary.css",
         "monitor/text/templates/alerts/missed.txt",
         "monitor/text/templates/pages/base.html",
-        "monitor/text/templates/pages/org.html",
+        "monitor/text/templates/pages/branch.html",
+        "monitor/text/templates/pages/dashboard.html",
         "monitor/http/static/orglife.css",
+        "monitor/http/static/htmx.min.js",
+        "monitor/http/static/branch.js",
     ):
         assert name in names
 
