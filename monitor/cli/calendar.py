@@ -201,11 +201,12 @@ def serve(
     summary_delay: int,
     rule_paths: Sequence[Path],
 ) -> None:
-    """Run the service: HTTP on one port (calendar feeds at GET /feeds/<token>.ics, /healthz,
-    the API's document at /api/openapi.json and /api/docs), scheduled evaluation, reminders and
-    alerts to the linked chats, and the Telegram bot.
+    """Run the service: HTTP on one port (the web pages at /, the API under /api/v1 with its
+    document at /api/docs, calendar feeds at /feeds/<token>.ics, /healthz), scheduled
+    evaluation, reminders and alerts to the linked chats, and the Telegram bot.
 
-    Without ORGLIFE_TELEGRAM_TOKEN, alerts go to the log and there is no bot.
+    Without ORGLIFE_TELEGRAM_TOKEN, alerts go to the log and there is no bot. Uploaded files go
+    under ORGLIFE_DATA_DIR (by default beside a SQLite database).
     """
     import logging
     import os
