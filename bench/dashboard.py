@@ -37,7 +37,7 @@ from monitor.core.rules import load_pack
 from monitor.holidays import work_calendar
 from monitor.http.api import api_app
 from monitor.http.deps import AppState
-from monitor.http.pages.dashboard import cache_of
+from monitor.http.pages.dashboard_cache import cache_of
 from monitor.http.pages.dashboard_model import window_since
 from monitor.store import Store
 

@@ -45,8 +45,8 @@ def bump_revision(conn: Connection, orgs: Iterable[str] | OrgsOf | None = None) 
     revision = current_revision(conn)
     conn.execute(delete(CHANGE_TABLE).where(CHANGE_TABLE.c.revision <= revision - LOG_REVISIONS))
     if isinstance(orgs, OrgsOf):
-        count = conn.execute(text(f"SELECT COUNT(*) FROM ({orgs.select_sql}) o")).scalar_one()
-        if int(count) <= LOG_MAX_ORGS:
+        count = int(conn.execute(text(f"SELECT COUNT(*) FROM ({orgs.select_sql}) o")).scalar_one())
+        if count <= LOG_MAX_ORGS:
             conn.execute(
                 text(
                     f"INSERT INTO revision_change (revision, org) SELECT :revision, o.org "

@@ -4,19 +4,17 @@ or, for htmx, the panel's fragment).
 
 Open to every role whose scope holds the org (a secretary's scope is one branch, so they only
 ever reach their branch's page); anything outside the scope is the one 404 page. The view-model
-(:mod:`.dashboard_model`) comes from one evaluation of the subtree and is cached per store, by
-(org, today, the registers' revision): a record added, edited or imported moves the revision
-and the next request evaluates again. The problem ledger does not move the revision, so its two
-counts are read per request (one query).
+(:mod:`.dashboard_model`) comes from one evaluation of the subtree, cached per store by (org,
+today) with the registers' revision it reflects (:mod:`.dashboard_cache`): after a change the
+next request re-judges just the branches the change touched, and a restarted process starts
+from the snapshot under the data directory. The problem ledger does not move the revision, so
+its two counts are read per request (one query).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -27,101 +25,38 @@ from monitor.core.domain import OrgType
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.core.periods import Period
 from monitor.core.rules import RulePack
-from monitor.http.deps import StateDep
+from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.common import not_found, org_url, show, signed_in, to_login
+from monitor.http.pages.dashboard_cache import DashboardCache, cache_of, evaluate, view_of
 from monitor.http.pages.dashboard_model import (
     MARK,
     STATE_ZH,
-    TREND_MONTHS,
     Dashboard,
     EvidenceView,
-    build_dashboard,
     evidence_view,
-    late_months,
     months_of,
-    window_since,
 )
+from monitor.http.state import data_dir_for
 from monitor.ledger.store import LedgerStore
-from monitor.reporting.build import late_records
-from monitor.reporting.summary import DEFAULT_LATE_DAYS, ledger_figures, summarise
+from monitor.reporting.summary import ledger_figures
 from monitor.store import Store
 from monitor.store.records import list_records
 
 router = APIRouter(include_in_schema=False)
 
-CACHE_SIZE = 64  # dashboards kept per store; a province's is a few hundred KB
-
 
 def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
-    """The dashboard of ``code`` as of ``today``: one evaluation of the subtree, one read of the
-    late-entered records, then the summaries of the two months and the view-model (pure)."""
-    current, last = months_of(today)
-    check = run_check(
-        store, pack, as_of=today, since=window_since(pack, today), org=code, with_records=True
-    )
-    subtree = store.subtree(code)
-    late = late_records(
-        store, subtree, late_months(pack, today), as_of=today, min_days=DEFAULT_LATE_DAYS
-    )
-    summaries = [
-        summarise(check, pack, org=code, month=month, late_records=late, trend=TREND_MONTHS)
-        for month in (current, last)
-    ]
-    return build_dashboard(
-        check,
-        pack,
-        code=code,
-        subtree=subtree,
-        current=summaries[0],
-        last=summaries[1],
-        late=late,
-    )
+    """The dashboard of ``code`` as of ``today``, evaluated in full (no cache): one evaluation
+    of the subtree, one read of the late-entered records, then the summaries of the two months
+    and the view-model (pure)."""
+    return view_of(evaluate(store, pack, code, today, store.revision()), pack)
 
 
-class DashboardCache:
-    """Dashboards by org code, each valid for one (today, revision); least recently used out."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, tuple[tuple[dt.date, int], Dashboard]] = OrderedDict()
-        self._guard = threading.Lock()
-        self._building: dict[str, threading.Lock] = {}
-        self.builds = 0  # dashboards computed (not served from the cache), for tests and benches
-
-    def get(self, store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
-        """The cached dashboard while today and the revision are unchanged; else computed (one
-        build per org at a time: requests arriving together wait for it)."""
-        with self._guard:
-            lock = self._building.setdefault(code, threading.Lock())
-        with lock:
-            key = (today, store.revision())
-            with self._guard:
-                cached = self._items.get(code)
-                if cached is not None and cached[0] == key:
-                    self._items.move_to_end(code)
-                    return cached[1]
-            view = compute(store, pack, code, today)
-            with self._guard:
-                self.builds += 1
-                self._items[code] = (key, view)
-                self._items.move_to_end(code)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            return view
-
-
-_caches: weakref.WeakKeyDictionary[Store, DashboardCache] = weakref.WeakKeyDictionary()
-_caches_guard = threading.Lock()
-
-
-def cache_of(store: Store) -> DashboardCache:
-    """The dashboard cache of ``store`` (one per store, gone with it)."""
-    with _caches_guard:
-        cache = _caches.get(store)
-        if cache is None:
-            cache = _caches[store] = DashboardCache()
-        return cache
+def dashboard_cache(app: AppState) -> DashboardCache:
+    """The store's dashboard cache, its snapshots under the data directory."""
+    root = app.data_dir or data_dir_for(app.store)
+    return cache_of(app.store, root / "cache" / "dashboard")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +90,7 @@ async def dashboard_page(code: str, request: Request, app: StateDep) -> Response
     today = app.today()
 
     def build() -> tuple[Dashboard, LedgerNow, list[tuple[str, str]]]:
-        view = cache_of(app.store).get(app.store, app.pack, code, today)
+        view = dashboard_cache(app).get(app.store, app.pack, code, today)
         ledger = ledger_now(app.store, view.codes, today)
         crumbs = []
         parent = org.parent

@@ -1,0 +1,433 @@
+"""The dashboard's cache: the evaluation pieces a dashboard is built from, kept up to date
+incrementally, in memory and as a snapshot on disk.
+
+A dashboard (:mod:`.dashboard_model`) is built from one evaluation of the org's subtree
+(:func:`monitor.check.run_check`), the late-entered records of the subtree and the registers
+judged. Those :class:`Pieces` are cached per (org, today) with the registers' revision they
+reflect. On a request at a newer revision the store's change log
+(:meth:`monitor.store.Store.changed_orgs`) says which orgs changed; their branches are
+re-judged (one set-based evaluation of just those branches' orgs and leading cadres) and their
+findings and late records spliced in place of the old ones; then the two monthly summaries and
+the view-model are rebuilt. When anything may have changed (an org import, a setting), the log
+does not reach back, or more than :data:`INCREMENTAL_SHARE` of the branches changed, the
+subtree is evaluated in full, as without a cache.
+
+Why a branch can be re-judged alone: every finding names the org it judges (a leading cadre's
+findings name the cadre's org), and what decides it lies within that org's *unit* — a branch
+with its party groups, or an org above branches on its own:
+
+* an org's own findings read the org's records (``meeting.org``), its members (the roster on
+  committee days, the secretary who lectures, the roster standing in for a blank 应到人数), its
+  exemptions and its founding date (inherited from above: only an org import changes that, and
+  it logs "anything");
+* a leading cadre's findings (双重组织生活) read the records of the cadre's branch and party
+  group that list the cadre among the attendees, and the cadre's exemptions (keyed by the
+  cadre's org). A cadre whose party group lies in another unit (bad data, but possible) makes a
+  change of that group reach the cadre's unit too: :func:`units_to_refresh` adds it.
+
+The change log names each change's orgs: a record's org, an exemption's org, a member's org and
+group before and after. Anything else (the tree, settings) logs "anything" and costs a full
+evaluation. ``tests/test_dashboard_incremental.py`` checks after each kind of change that the
+incremental dashboard equals the full one.
+
+Snapshots: after a full evaluation (and at most every :data:`SNAPSHOT_EVERY` otherwise) the
+pieces and the view-model are written, in the background, to
+``<data dir>/cache/dashboard/<org>-<today>.pickle`` (a temporary file, then ``os.replace``). A
+process with an empty cache loads the snapshot when its day, rule pack (a fingerprint of the
+pack's repr) and orglife version match, and brings it up to date like the memory cache. **Trust
+assumption**: the data directory is the service's own, writable only by it (as for attachments);
+pickle runs code on load, so a snapshot must never come from anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+import tempfile
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from monitor import __version__
+from monitor.check import Check, run_check
+from monitor.core.domain import Finding, OrgType
+from monitor.core.evaluator import Registers, RosterCounts
+from monitor.core.rules import RulePack
+from monitor.http.pages.dashboard_model import (
+    TREND_MONTHS,
+    Dashboard,
+    build_dashboard,
+    late_months,
+    months_of,
+    window_since,
+)
+from monitor.reporting.build import late_records
+from monitor.reporting.summary import DEFAULT_LATE_DAYS, RecordDates, summarise
+from monitor.store import Store
+from monitor.store.settings import registers_begin
+
+log = structlog.get_logger(__name__)
+
+CACHE_SIZE = 64  # dashboards kept per store; a province's pieces are a few hundred MB at most
+INCREMENTAL_SHARE = 0.05  # more branches changed than this share: evaluate in full
+SNAPSHOT_EVERY = 600.0  # seconds between snapshots of an org's pieces after incremental updates
+SNAPSHOT_FORMAT = 1  # bump when Pieces or what it holds changes shape
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """What a dashboard is built from: one evaluation of ``code``'s subtree as of ``today``,
+    reflecting the registers at ``revision``."""
+
+    code: str
+    today: dt.date
+    revision: int
+    since: dt.date  # the evaluation's window (as the Check has it)
+    begin: dt.date | None  # when the registers began (periods ending before are not reported)
+    registers: Registers
+    findings: Mapping[str, list[Finding]]  # by the org judged, each in the check's order
+    late: Mapping[int, RecordDates]  # late-entered records of the subtree, by id
+    subtree: tuple[str, ...]
+
+    def check(self) -> Check:
+        """The evaluation as :func:`run_check` returns it (findings sorted by org first)."""
+        findings = [f for org in sorted(self.findings) for f in self.findings[org]]
+        return Check(self.today, self.since, self.registers, findings)
+
+
+def _by_org(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.org, []).append(finding)
+    return grouped
+
+
+def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: int) -> Pieces:
+    """The pieces of ``code``'s dashboard, evaluated in full."""
+    begin = registers_begin(store)  # read first: a later change only makes it look stale
+    check = run_check(
+        store, pack, as_of=today, since=window_since(pack, today), org=code, with_records=True
+    )
+    subtree = store.subtree(code)
+    late = late_records(
+        store, subtree, late_months(pack, today), as_of=today, min_days=DEFAULT_LATE_DAYS
+    )
+    return Pieces(
+        code=code,
+        today=today,
+        revision=revision,
+        since=check.since,
+        begin=begin,
+        registers=check.registers,
+        findings=_by_org(check.findings),
+        late=late,
+        subtree=tuple(subtree),
+    )
+
+
+def view_of(pieces: Pieces, pack: RulePack) -> Dashboard:
+    """The view-model from the pieces: the two months' summaries, then the dashboard (pure)."""
+    check = pieces.check()
+    current, last = months_of(pieces.today)
+    summaries = [
+        summarise(
+            check, pack, org=pieces.code, month=month, late_records=pieces.late, trend=TREND_MONTHS
+        )
+        for month in (current, last)
+    ]
+    return build_dashboard(
+        check,
+        pack,
+        code=pieces.code,
+        subtree=pieces.subtree,
+        current=summaries[0],
+        last=summaries[1],
+        late=pieces.late,
+    )
+
+
+def unit_of(orgs: Mapping[str, Any], code: str) -> str:
+    """The unit an org is judged with: a party group's branch; any other org itself."""
+    org = orgs[code]
+    if org.type is OrgType.GROUP and org.parent is not None:
+        parent = orgs.get(org.parent)
+        if parent is not None and parent.type is OrgType.BRANCH:
+            return str(parent.code)
+    return code
+
+
+def units_to_refresh(registers: Registers, changed: Collection[str]) -> set[str]:
+    """The units (branches, or orgs above branches) whose findings ``changed`` orgs can move:
+    the units of the changed orgs in view, and the units of the leading cadres whose branch or
+    party group changed."""
+    orgs = registers.orgs
+    units = {unit_of(orgs, code) for code in changed if code in orgs}
+    for cadre in registers.cadres:
+        if cadre.org in orgs and (cadre.org in changed or cadre.group in changed):
+            units.add(unit_of(orgs, cadre.org))
+    return units
+
+
+def members_of(registers: Registers, units: Collection[str]) -> set[str]:
+    """The orgs of ``units``: each unit and the party groups judged with it."""
+    orgs = registers.orgs
+    return {code for code in orgs if unit_of(orgs, code) in units}
+
+
+def refresh(
+    store: Store, pack: RulePack, pieces: Pieces, changed: Collection[str], revision: int
+) -> Pieces:
+    """``pieces`` brought to ``revision`` by re-judging the units ``changed`` orgs reach: one
+    evaluation of just their orgs, spliced in place of theirs."""
+    units = units_to_refresh(pieces.registers, changed)
+    if not units:
+        return replace(pieces, revision=revision)
+    codes = members_of(pieces.registers, units)
+    part = run_check(
+        store,
+        pack,
+        as_of=pieces.today,
+        since=window_since(pack, pieces.today),
+        orgs=codes,
+        with_records=True,
+    )
+    late = late_records(
+        store,
+        codes,
+        late_months(pack, pieces.today),
+        as_of=pieces.today,
+        min_days=DEFAULT_LATE_DAYS,
+    )
+    findings = {org: mine for org, mine in pieces.findings.items() if org not in codes}
+    findings.update(_by_org(part.findings))
+    spliced = {k: v for k, v in pieces.late.items() if v.org not in codes}
+    spliced.update(late)
+    return replace(
+        pieces,
+        revision=revision,
+        registers=_splice(pieces.registers, part.registers, codes),
+        findings=findings,
+        late=spliced,
+    )
+
+
+def _splice(old: Registers, new: Registers, codes: Collection[str]) -> Registers:
+    """``old`` with the cadres, roster counts and exemptions of ``codes`` taken from ``new``."""
+    cadres = [c for c in old.cadres if c.org not in codes] + list(new.cadres)
+    counts = {org: n for org, n in old.roster.counts.items() if org not in codes}
+    counts.update(new.roster.counts)
+    exemptions = {key: why for key, why in old.exemptions.items() if key[0] not in codes}
+    exemptions.update(new.exemptions)
+    return Registers(
+        orgs=old.orgs,
+        cadres=tuple(sorted(cadres, key=lambda m: m.id)),
+        roster=RosterCounts(old.roster.days, counts),
+        ancestors=old.ancestors,
+        exemptions=exemptions,
+    )
+
+
+def branch_count(registers: Registers) -> int:
+    return sum(1 for org in registers.orgs.values() if org.type is OrgType.BRANCH)
+
+
+def bring_up_to_date(
+    store: Store, pack: RulePack, pieces: Pieces | None, code: str, today: dt.date, revision: int
+) -> tuple[Pieces, bool]:
+    """The pieces of ``code`` at ``revision``: ``pieces`` refreshed when the change log allows
+    it and few branches changed, else evaluated in full; (pieces, whether in full)."""
+    if pieces is not None and pieces.today == today and pieces.revision <= revision:
+        if pieces.revision == revision:
+            return pieces, False
+        changed = store.changed_orgs(pieces.revision, revision)
+        # A record added or deleted anywhere can move when the registers began (the earliest
+        # record's month), and with it which periods are reported: then every verdict.
+        if changed is not None and registers_begin(store) == pieces.begin:
+            units = units_to_refresh(pieces.registers, changed)
+            if len(units) <= max(1, INCREMENTAL_SHARE * branch_count(pieces.registers)):
+                return refresh(store, pack, pieces, changed, revision), False
+    return evaluate(store, pack, code, today, revision), True
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def pack_fingerprint(pack: RulePack) -> str:
+    """A digest of everything the pack says (its repr: rules, catalog, grace, escalation)."""
+    return hashlib.sha256(repr(pack).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    format: int
+    version: str
+    pack: str
+    code: str
+    today: dt.date
+
+
+def snapshot_path(directory: Path, code: str, today: dt.date) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else f"%{ord(c):x}" for c in code)
+    return directory / f"{safe}-{today.isoformat()}.pickle"
+
+
+def save_snapshot(directory: Path, pack: RulePack, pieces: Pieces, view: Dashboard) -> Path:
+    """Write the pieces and the view atomically (a temporary file, then a rename)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = snapshot_path(directory, pieces.code, pieces.today)
+    header = _Header(
+        SNAPSHOT_FORMAT, __version__, pack_fingerprint(pack), pieces.code, pieces.today
+    )
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump((header, pieces, view), out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_snapshot(
+    directory: Path, pack: RulePack, code: str, today: dt.date
+) -> tuple[Pieces, Dashboard] | None:
+    """The snapshot of ``code`` for ``today`` when its format, version and pack match; None when
+    there is none or it does not match (or cannot be read)."""
+    path = snapshot_path(directory, code, today)
+    try:
+        with path.open("rb") as source:
+            header, pieces, view = pickle.load(source)
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # a torn or foreign file: evaluate instead
+        log.warning("dashboard.snapshot_unreadable", path=str(path), error=repr(error))
+        return None
+    wanted = _Header(SNAPSHOT_FORMAT, __version__, pack_fingerprint(pack), code, today)
+    if header != wanted or not isinstance(pieces, Pieces) or not isinstance(view, Dashboard):
+        return None
+    return pieces, view
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Entry:
+    pieces: Pieces
+    view: Dashboard
+    saved: float  # time.monotonic() of its last snapshot (0: never)
+
+
+class DashboardCache:
+    """Dashboards and their pieces by org code, least recently used out; each request brings
+    an org's entry up to the store's revision (incrementally when it can) and, when given a
+    ``directory``, keeps a snapshot there for the next process."""
+
+    def __init__(self, size: int = CACHE_SIZE, directory: Path | None = None) -> None:
+        self.size = size
+        self.directory = directory
+        self._items: OrderedDict[str, _Entry] = OrderedDict()
+        self._guard = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+        self._writers: dict[str, threading.Thread] = {}
+        self.builds = 0  # dashboards built (not served as they were), for tests and benches
+        self.full = 0  # of which evaluated in full
+        self.loaded = 0  # snapshots loaded
+
+    def get(self, store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
+        """The dashboard at the store's current revision: cached while nothing changed, else
+        brought up to date (one build per org at a time: requests arriving together wait)."""
+        with self._guard:
+            lock = self._building.setdefault(code, threading.Lock())
+        with lock:
+            revision = store.revision()
+            with self._guard:
+                entry = self._items.get(code)
+                if entry is not None and entry.pieces.today != today:
+                    entry = None
+            if entry is None and self.directory is not None:
+                loaded = load_snapshot(self.directory, pack, code, today)
+                if loaded is not None:
+                    self.loaded += 1
+                    entry = _Entry(loaded[0], loaded[1], time.monotonic())
+            if entry is not None and entry.pieces.revision == revision:
+                self._keep(code, entry)
+                return entry.view
+            pieces, full = bring_up_to_date(
+                store, pack, entry.pieces if entry else None, code, today, revision
+            )
+            if entry is not None and _same_evaluation(entry.pieces, pieces):
+                view = entry.view  # the changes lay outside this subtree
+            else:
+                view = view_of(pieces, pack)
+                with self._guard:
+                    self.builds += 1
+                    self.full += full
+            saved = entry.saved if entry is not None else 0.0
+            fresh = _Entry(pieces, view, saved)
+            self._keep(code, fresh)
+            if self.directory is not None and (full or time.monotonic() - saved >= SNAPSHOT_EVERY):
+                fresh.saved = time.monotonic()
+                self._save_later(self.directory, pack, pieces, view)
+            return view
+
+    def _keep(self, code: str, entry: _Entry) -> None:
+        with self._guard:
+            self._items[code] = entry
+            self._items.move_to_end(code)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def _save_later(self, directory: Path, pack: RulePack, pieces: Pieces, view: Dashboard) -> None:
+        """Write the snapshot in a background thread (one writer per org at a time)."""
+        with self._guard:
+            running = self._writers.get(pieces.code)
+            if running is not None and running.is_alive():
+                return
+
+            def write() -> None:
+                try:
+                    save_snapshot(directory, pack, pieces, view)
+                except OSError as error:
+                    log.warning("dashboard.snapshot_failed", org=pieces.code, error=repr(error))
+
+            thread = threading.Thread(target=write, name=f"snapshot-{pieces.code}", daemon=True)
+            self._writers[pieces.code] = thread
+            thread.start()
+
+    def wait_for_snapshots(self) -> None:
+        """Wait for the snapshots being written (tests, benches, shutdown)."""
+        with self._guard:
+            writers = list(self._writers.values())
+        for thread in writers:
+            thread.join()
+
+
+def _same_evaluation(old: Pieces, new: Pieces) -> bool:
+    return old.findings is new.findings and old.late is new.late and old.registers is new.registers
+
+
+_caches: weakref.WeakKeyDictionary[Store, DashboardCache] = weakref.WeakKeyDictionary()
+_caches_guard = threading.Lock()
+
+
+def cache_of(store: Store, directory: Path | None = None) -> DashboardCache:
+    """The dashboard cache of ``store`` (one per store, gone with it); ``directory``, when
+    given, is where its snapshots go (the first call's directory stays)."""
+    with _caches_guard:
+        cache = _caches.get(store)
+        if cache is None:
+            cache = _caches[store] = DashboardCache(directory=directory)
+        elif cache.directory is None and directory is not None:
+            cache.directory = directory
+        return cache
