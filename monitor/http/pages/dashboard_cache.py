@@ -381,6 +381,12 @@ class DashboardCache:
                 self._save_later(self.directory, pack, pieces, view)
             return view
 
+    def pieces_of(self, code: str) -> Pieces | None:
+        """The cached pieces of ``code`` (tests compare them with a full evaluation)."""
+        with self._guard:
+            entry = self._items.get(code)
+        return entry.pieces if entry is not None else None
+
     def _keep(self, code: str, entry: _Entry) -> None:
         with self._guard:
             self._items[code] = entry
