@@ -18,7 +18,8 @@ from monitor.http.pages.dashboard import compute
 from monitor.http.pages.dashboard_cache import (
     DashboardCache,
     evaluate,
-    load_snapshot,
+    load_pieces,
+    load_view,
     snapshot_path,
     units_to_refresh,
 )
@@ -230,17 +231,23 @@ def test_a_restarted_process_starts_from_the_snapshot(
     directory = tmp_path / "snapshots"
     first = DashboardCache(directory=directory)
     view = first.get(store, pack, "JD01", TODAY)
-    first.wait_for_snapshots()
-    assert snapshot_path(directory, "JD01", TODAY).exists()
+    first.wait()
+    assert snapshot_path(directory, "JD01", TODAY, "view").exists()
+    assert load_pieces(directory, pack, "JD01", TODAY) == first.pieces_of("JD01")
 
     restarted = DashboardCache(directory=directory)
     assert restarted.get(store, pack, "JD01", TODAY) == view
-    assert (restarted.loaded, restarted.builds) == (1, 0)  # the snapshot, as it was
+    assert (restarted.loaded, restarted.builds) == (1, 0)  # the snapshot's view, as it was
+    restarted.wait()  # its pieces are read in the background
+    assert restarted.pieces_of("JD01") == first.pieces_of("JD01")
+    assert restarted.loaded_pieces == 1
 
     changes.meetings("JD01-06-01-G1,党小组会,2026-11-21,5,5,,学习,,2026-11-21")
     again = DashboardCache(directory=directory)
     assert again.get(store, pack, "JD01", TODAY) == compute(store, pack, "JD01", TODAY)
-    assert (again.loaded, again.builds, again.full) == (1, 1, 0)  # loaded, then incremental
+    # The view was stale: the pieces read, the one branch re-judged, the view rebuilt.
+    assert (again.loaded, again.loaded_pieces, again.builds, again.full) == (1, 1, 1, 0)
+    assert_same(again, store, pack)
 
 
 def test_a_snapshot_of_another_day_pack_or_version_is_not_used(
@@ -250,14 +257,18 @@ def test_a_snapshot_of_another_day_pack_or_version_is_not_used(
     directory = tmp_path / "snapshots"
     cache = DashboardCache(directory=directory)
     cache.get(store, pack, "JD01-06", TODAY)
-    cache.wait_for_snapshots()
-    assert load_snapshot(directory, pack, "JD01-06", TODAY) is not None
-    assert load_snapshot(directory, pack, "JD01-06", TODAY + dt.timedelta(days=1)) is None
-    stricter = replace(pack, grace_days=pack.grace_days + 1)
-    assert load_snapshot(directory, stricter, "JD01-06", TODAY) is None
-    monkeypatch.setattr(dashboard_cache, "__version__", "0.0.0-other")
-    assert load_snapshot(directory, pack, "JD01-06", TODAY) is None
-    # A torn file is ignored (the next request evaluates).
-    snapshot_path(directory, "JD01-06", TODAY).write_bytes(b"\x80\x05torn")
-    monkeypatch.undo()
-    assert load_snapshot(directory, pack, "JD01-06", TODAY) is None
+    cache.wait()
+    for load in (load_view, load_pieces):
+        assert load(directory, pack, "JD01-06", TODAY) is not None
+        assert load(directory, pack, "JD01-06", TODAY + dt.timedelta(days=1)) is None
+        stricter = replace(pack, grace_days=pack.grace_days + 1)
+        assert load(directory, stricter, "JD01-06", TODAY) is None
+        with monkeypatch.context() as patch:
+            patch.setattr(dashboard_cache, "__version__", "0.0.0-other")
+            assert load(directory, pack, "JD01-06", TODAY) is None
+    # A torn file is ignored (the request evaluates instead).
+    snapshot_path(directory, "JD01-06", TODAY, "view").write_bytes(b"\x80\x05torn")
+    assert load_view(directory, pack, "JD01-06", TODAY) is None
+    fresh = DashboardCache(directory=directory)
+    assert fresh.get(store, pack, "JD01-06", TODAY) == compute(store, pack, "JD01-06", TODAY)
+    assert (fresh.loaded, fresh.full) == (0, 1)

@@ -297,12 +297,15 @@ def summarise(
     late_days: int = DEFAULT_LATE_DAYS,
     trend: int = DEFAULT_TREND_MONTHS,
     weak_share: float = WEAK_SHARE,
+    with_rows: bool = True,
 ) -> MonthlySummary:
     """The month's summary of ``org``'s subtree from ``check`` (an evaluation of that subtree
     covering :func:`since_for` to ``as_of``).
 
     ``late_records`` maps record ids to their dates; it may hold just the records entered more
-    than ``late_days`` days after their meeting (the rest are never late).
+    than ``late_days`` days after their meeting (the rest are never late). Without
+    ``with_rows`` the summary's ``rows`` are left empty (the dashboard shows only figures; a
+    row's reason is most of the cost); every figure is the same.
     """
     if late_days < 0:
         raise ValueError("late_days must not be negative")
@@ -362,7 +365,8 @@ def summarise(
                         period,
                     )
                 )
-        rows.append(_row(finding, check, pack, cadres, branch, late_entry, rule_names))
+        if with_rows:
+            rows.append(_row(finding, check, pack, cadres, branch, late_entry, rule_names))
 
     late_entries = _late_entries(late, late_records, orgs, branch_of)
     late_per_branch: dict[str, int] = {}

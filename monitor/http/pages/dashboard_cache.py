@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import os
 import pickle
 import tempfile
@@ -50,7 +51,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,9 @@ import structlog
 
 from monitor import __version__
 from monitor.check import Check, run_check
-from monitor.core.domain import Finding, OrgType
+from monitor.core.domain import NO_EVIDENCE, Evidence, Finding, OrgType, Status
 from monitor.core.evaluator import Registers, RosterCounts
+from monitor.core.periods import Period
 from monitor.core.rules import RulePack
 from monitor.http.pages.dashboard_model import (
     TREND_MONTHS,
@@ -71,7 +73,7 @@ from monitor.http.pages.dashboard_model import (
     window_since,
 )
 from monitor.reporting.build import late_records
-from monitor.reporting.summary import DEFAULT_LATE_DAYS, RecordDates, summarise
+from monitor.reporting.summary import DEFAULT_LATE_DAYS, RecordDates, summarise, trend_months
 from monitor.store import Store
 from monitor.store.settings import registers_begin
 
@@ -94,7 +96,9 @@ class Pieces:
     since: dt.date  # the evaluation's window (as the Check has it)
     begin: dt.date | None  # when the registers began (periods ending before are not reported)
     registers: Registers
-    findings: Mapping[str, list[Finding]]  # by the org judged, each in the check's order
+    # The findings the dashboard can show (see first_shown), by the org judged, in the check's
+    # order.
+    findings: Mapping[str, list[Finding]]
     late: Mapping[int, RecordDates]  # late-entered records of the subtree, by id
     subtree: tuple[str, ...]
 
@@ -104,10 +108,26 @@ class Pieces:
         return Check(self.today, self.since, self.registers, findings)
 
 
-def _by_org(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+def first_shown(today: dt.date) -> dt.date:
+    """The first day of the earliest month a dashboard of ``today`` shows: the first trend
+    month of the last month's summary. A finding whose period ends before it counts nowhere
+    on the dashboard (the summaries skip it, no heat-map column holds it), so it is not kept."""
+    _, last = months_of(today)
+    return trend_months(last, TREND_MONTHS)[0].start
+
+
+def _by_org(findings: Iterable[Finding], today: dt.date) -> dict[str, list[Finding]]:
+    """The findings the dashboard can show, grouped by the org judged (order kept)."""
+    first = first_shown(today)
+    ends: dict[int, bool] = {}  # by the period object's id: the evaluator shares them
     grouped: dict[str, list[Finding]] = {}
     for finding in findings:
-        grouped.setdefault(finding.org, []).append(finding)
+        period = finding.period
+        shown = ends.get(id(period))
+        if shown is None:
+            shown = ends[id(period)] = period.end >= first
+        if shown:
+            grouped.setdefault(finding.org, []).append(finding)
     return grouped
 
 
@@ -128,7 +148,7 @@ def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: 
         since=check.since,
         begin=begin,
         registers=check.registers,
-        findings=_by_org(check.findings),
+        findings=_by_org(check.findings, today),
         late=late,
         subtree=tuple(subtree),
     )
@@ -140,7 +160,13 @@ def view_of(pieces: Pieces, pack: RulePack) -> Dashboard:
     current, last = months_of(pieces.today)
     summaries = [
         summarise(
-            check, pack, org=pieces.code, month=month, late_records=pieces.late, trend=TREND_MONTHS
+            check,
+            pack,
+            org=pieces.code,
+            month=month,
+            late_records=pieces.late,
+            trend=TREND_MONTHS,
+            with_rows=False,
         )
         for month in (current, last)
     ]
@@ -208,7 +234,7 @@ def refresh(
         min_days=DEFAULT_LATE_DAYS,
     )
     findings = {org: mine for org, mine in pieces.findings.items() if org not in codes}
-    findings.update(_by_org(part.findings))
+    findings.update(_by_org(part.findings, pieces.today))
     spliced = {k: v for k, v in pieces.late.items() if v.org not in codes}
     spliced.update(late)
     return replace(
@@ -275,47 +301,138 @@ class _Header:
     today: dt.date
 
 
-def snapshot_path(directory: Path, code: str, today: dt.date) -> Path:
+def snapshot_path(directory: Path, code: str, today: dt.date, part: str) -> Path:
+    """Where ``part`` ("view" or "pieces") of ``code``'s snapshot for ``today`` lives."""
     safe = "".join(c if c.isalnum() or c in "-_" else f"%{ord(c):x}" for c in code)
-    return directory / f"{safe}-{today.isoformat()}.pickle"
+    return directory / f"{safe}-{today.isoformat()}.{part}.pickle"
 
 
-def save_snapshot(directory: Path, pack: RulePack, pieces: Pieces, view: Dashboard) -> Path:
-    """Write the pieces and the view atomically (a temporary file, then a rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = snapshot_path(directory, pieces.code, pieces.today)
-    header = _Header(
-        SNAPSHOT_FORMAT, __version__, pack_fingerprint(pack), pieces.code, pieces.today
-    )
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
+def _header(pack: RulePack, code: str, today: dt.date) -> _Header:
+    return _Header(SNAPSHOT_FORMAT, __version__, pack_fingerprint(pack), code, today)
+
+
+def _write(path: Path, content: object) -> None:
+    """Pickle ``content`` to ``path`` atomically: a temporary file beside it, then a rename."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
     try:
         with os.fdopen(fd, "wb") as out:
-            pickle.dump((header, pieces, view), out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return path
 
 
-def load_snapshot(
-    directory: Path, pack: RulePack, code: str, today: dt.date
-) -> tuple[Pieces, Dashboard] | None:
-    """The snapshot of ``code`` for ``today`` when its format, version and pack match; None when
-    there is none or it does not match (or cannot be read)."""
-    path = snapshot_path(directory, code, today)
+def _read(path: Path, header: _Header) -> tuple[Any, ...] | None:
+    """What :func:`_write` wrote after ``header``, when the header matches; else None."""
     try:
         with path.open("rb") as source:
-            header, pieces, view = pickle.load(source)
+            content = pickle.load(source)  # the service's own file (see the module's docstring)
     except FileNotFoundError:
         return None
     except Exception as error:  # a torn or foreign file: evaluate instead
         log.warning("dashboard.snapshot_unreadable", path=str(path), error=repr(error))
         return None
-    wanted = _Header(SNAPSHOT_FORMAT, __version__, pack_fingerprint(pack), code, today)
-    if header != wanted or not isinstance(pieces, Pieces) or not isinstance(view, Dashboard):
+    if not isinstance(content, tuple) or not content or content[0] != header:
         return None
-    return pieces, view
+    return content[1:]
+
+
+def save_snapshot(directory: Path, pack: RulePack, pieces: Pieces, view: Dashboard) -> None:
+    """Write the pieces, then the view (each atomically): a process that finds the view of the
+    current revision serves it without reading the far bigger pieces."""
+    directory.mkdir(parents=True, exist_ok=True)
+    header = _header(pack, pieces.code, pieces.today)
+    _write(
+        snapshot_path(directory, pieces.code, pieces.today, "pieces"), (header, *_encode(pieces))
+    )
+    _write(
+        snapshot_path(directory, pieces.code, pieces.today, "view"),
+        (header, pieces.revision, view),
+    )
+
+
+def load_view(
+    directory: Path, pack: RulePack, code: str, today: dt.date
+) -> tuple[int, Dashboard] | None:
+    """(revision, view) of ``code``'s snapshot for ``today`` when its format, orglife version
+    and rule pack match; None when there is none, it does not match or cannot be read."""
+    found = _read(snapshot_path(directory, code, today, "view"), _header(pack, code, today))
+    if found is None or not isinstance(found[1], Dashboard):
+        return None
+    return int(found[0]), found[1]
+
+
+def load_pieces(directory: Path, pack: RulePack, code: str, today: dt.date) -> Pieces | None:
+    """The pieces of ``code``'s snapshot for ``today``, like :func:`load_view`."""
+    found = _read(snapshot_path(directory, code, today, "pieces"), _header(pack, code, today))
+    return None if found is None else _decode(found)
+
+
+# Findings are hundreds of thousands of tuples: pickled one by one they load in seconds, so they
+# are written as plain tuples with marshal (periods and statuses by index) and rebuilt with
+# tuple.__new__, several times faster.
+_STATUSES = tuple(Status)
+_STATUS_INDEX = {status: i for i, status in enumerate(_STATUSES)}
+
+
+def _encode(pieces: Pieces) -> tuple[Any, ...]:
+    periods: dict[Period, int] = {}
+    rows = []
+    for org in sorted(pieces.findings):
+        for f in pieces.findings[org]:
+            index = periods.setdefault(f.period, len(periods))
+            evidence = None if f.evidence is NO_EVIDENCE else tuple(f.evidence)
+            rows.append(
+                (f.org, f.member, f.rule, index, _STATUS_INDEX[f.status], evidence, f.exemption)
+            )
+    late = [
+        (record, d.org, d.day.toordinal(), d.recorded.toordinal())
+        for record, d in pieces.late.items()
+    ]
+    meta = (pieces.code, pieces.today, pieces.revision, pieces.since, pieces.begin, pieces.subtree)
+    return meta, pieces.registers, tuple(periods), marshal.dumps(rows), marshal.dumps(late)
+
+
+def _decode(found: tuple[Any, ...]) -> Pieces:
+    meta, registers, periods, rows, late = found
+    code, today, revision, since, begin, subtree = meta
+    new = tuple.__new__
+    findings: dict[str, list[Finding]] = {}
+    mine: list[Finding] = []
+    current = None
+    for org, member, rule, period, status, evidence, exemption in marshal.loads(rows):
+        if org != current:
+            current, mine = org, findings.setdefault(org, [])
+        mine.append(
+            new(
+                Finding,
+                (
+                    org,
+                    member,
+                    rule,
+                    periods[period],
+                    _STATUSES[status],
+                    NO_EVIDENCE if evidence is None else new(Evidence, evidence),
+                    exemption,
+                ),
+            )
+        )
+    ordinal = dt.date.fromordinal
+    return Pieces(
+        code=code,
+        today=today,
+        revision=revision,
+        since=since,
+        begin=begin,
+        registers=registers,
+        findings=findings,
+        late={
+            record: RecordDates(org, ordinal(day), ordinal(recorded))
+            for record, org, day, recorded in marshal.loads(late)
+        },
+        subtree=subtree,
+    )
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -323,8 +440,9 @@ def load_snapshot(
 
 @dataclass(slots=True)
 class _Entry:
-    pieces: Pieces
+    pieces: Pieces | None  # None: a snapshot's view, its pieces not read yet
     view: Dashboard
+    revision: int  # the view's
     saved: float  # time.monotonic() of its last snapshot (0: never)
 
 
@@ -339,34 +457,46 @@ class DashboardCache:
         self._items: OrderedDict[str, _Entry] = OrderedDict()
         self._guard = threading.Lock()
         self._building: dict[str, threading.Lock] = {}
-        self._writers: dict[str, threading.Thread] = {}
+        self._threads: list[threading.Thread] = []
+        self._writing: set[str] = set()
         self.builds = 0  # dashboards built (not served as they were), for tests and benches
         self.full = 0  # of which evaluated in full
-        self.loaded = 0  # snapshots loaded
+        self.loaded = 0  # snapshot views loaded
+        self.loaded_pieces = 0  # snapshot pieces loaded
+
+    def _lock(self, code: str) -> threading.Lock:
+        with self._guard:
+            return self._building.setdefault(code, threading.Lock())
 
     def get(self, store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
         """The dashboard at the store's current revision: cached while nothing changed, else
         brought up to date (one build per org at a time: requests arriving together wait)."""
-        with self._guard:
-            lock = self._building.setdefault(code, threading.Lock())
-        with lock:
+        with self._lock(code):
             revision = store.revision()
             with self._guard:
                 entry = self._items.get(code)
-                if entry is not None and entry.pieces.today != today:
-                    entry = None
+            if entry is not None and entry.view.as_of != today:
+                entry = None
             if entry is None and self.directory is not None:
-                loaded = load_snapshot(self.directory, pack, code, today)
-                if loaded is not None:
+                found = load_view(self.directory, pack, code, today)
+                if found is not None:
                     self.loaded += 1
-                    entry = _Entry(loaded[0], loaded[1], time.monotonic())
-            if entry is not None and entry.pieces.revision == revision:
+                    entry = _Entry(None, found[1], found[0], time.monotonic())
+            if entry is not None and entry.revision == revision:
                 self._keep(code, entry)
+                if entry.pieces is None:
+                    self._in_background(self._preload, pack, code, today)
                 return entry.view
-            pieces, full = bring_up_to_date(
-                store, pack, entry.pieces if entry else None, code, today, revision
-            )
-            if entry is not None and _same_evaluation(entry.pieces, pieces):
+            base = entry.pieces if entry is not None else None
+            if entry is not None and base is None:
+                base = self._pieces_from_disk(pack, code, today)
+            pieces, full = bring_up_to_date(store, pack, base, code, today, revision)
+            if (
+                entry is not None
+                and base is not None
+                and base.revision == entry.revision
+                and _same_evaluation(base, pieces)
+            ):
                 view = entry.view  # the changes lay outside this subtree
             else:
                 view = view_of(pieces, pack)
@@ -374,7 +504,7 @@ class DashboardCache:
                     self.builds += 1
                     self.full += full
             saved = entry.saved if entry is not None else 0.0
-            fresh = _Entry(pieces, view, saved)
+            fresh = _Entry(pieces, view, revision, saved)
             self._keep(code, fresh)
             if self.directory is not None and (full or time.monotonic() - saved >= SNAPSHOT_EVERY):
                 fresh.saved = time.monotonic()
@@ -387,6 +517,27 @@ class DashboardCache:
             entry = self._items.get(code)
         return entry.pieces if entry is not None else None
 
+    def _pieces_from_disk(self, pack: RulePack, code: str, today: dt.date) -> Pieces | None:
+        if self.directory is None:
+            return None
+        pieces = load_pieces(self.directory, pack, code, today)
+        if pieces is not None:
+            with self._guard:
+                self.loaded_pieces += 1
+        return pieces
+
+    def _preload(self, pack: RulePack, code: str, today: dt.date) -> None:
+        """Read the pieces of a view served from its snapshot, so that the next change is
+        spliced in rather than read from disk while a request waits."""
+        with self._lock(code):
+            with self._guard:
+                entry = self._items.get(code)
+            if entry is None or entry.pieces is not None or entry.view.as_of != today:
+                return
+            pieces = self._pieces_from_disk(pack, code, today)
+            if pieces is not None and pieces.revision == entry.revision:
+                entry.pieces = pieces
+
     def _keep(self, code: str, entry: _Entry) -> None:
         with self._guard:
             self._items[code] = entry
@@ -397,26 +548,37 @@ class DashboardCache:
     def _save_later(self, directory: Path, pack: RulePack, pieces: Pieces, view: Dashboard) -> None:
         """Write the snapshot in a background thread (one writer per org at a time)."""
         with self._guard:
-            running = self._writers.get(pieces.code)
-            if running is not None and running.is_alive():
+            if pieces.code in self._writing:
                 return
+            self._writing.add(pieces.code)
 
-            def write() -> None:
-                try:
-                    save_snapshot(directory, pack, pieces, view)
-                except OSError as error:
-                    log.warning("dashboard.snapshot_failed", org=pieces.code, error=repr(error))
+        def write() -> None:
+            try:
+                save_snapshot(directory, pack, pieces, view)
+            except OSError as error:
+                log.warning("dashboard.snapshot_failed", org=pieces.code, error=repr(error))
+            finally:
+                with self._guard:
+                    self._writing.discard(pieces.code)
 
-            thread = threading.Thread(target=write, name=f"snapshot-{pieces.code}", daemon=True)
-            self._writers[pieces.code] = thread
-            thread.start()
+        self._in_background(write)
 
-    def wait_for_snapshots(self) -> None:
-        """Wait for the snapshots being written (tests, benches, shutdown)."""
+    def _in_background(self, work: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=work, args=args, daemon=True)
         with self._guard:
-            writers = list(self._writers.values())
-        for thread in writers:
-            thread.join()
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def wait(self) -> None:
+        """Wait for the snapshots being written and read (tests, benches, shutdown)."""
+        while True:
+            with self._guard:
+                running = [t for t in self._threads if t.is_alive()]
+            if not running:
+                return
+            for thread in running:
+                thread.join()
 
 
 def _same_evaluation(old: Pieces, new: Pieces) -> bool:
