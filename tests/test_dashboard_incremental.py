@@ -76,7 +76,7 @@ def assert_same(cache: DashboardCache, store: Store, pack: RulePack) -> None:
         pieces = cache.pieces_of(code)
         assert pieces is not None
         full = evaluate(store, pack, code, TODAY, pieces.revision)
-        assert pieces.check().findings == full.check().findings
+        assert pieces.digests == full.digests
         assert pieces.registers == full.registers
         assert pieces == full
 
@@ -104,6 +104,9 @@ def test_incremental_equals_full_after_every_kind_of_change(
     changes.meetings("JD01-06-01-G1,党小组会,2026-11-20,5,5,,学习,,2026-11-21")
     step()
     changes.meetings("JD01-06-02,主题党日,2026-09-25,8,7,,补录,,2026-11-23")
+    step()
+    # 众创园区 missed August's 主题党日: a record entered now turns the cell 后补.
+    changes.meetings("JD01-06-01,主题党日,2026-08-20,13,11,,补录,,2026-11-23")
     step()
     # Edited, deleted, restored.
     record = changes.record_of("JD01-06-02")
