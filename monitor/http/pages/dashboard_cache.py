@@ -572,3 +572,12 @@ def cache_of(store: Store, directory: Path | None = None) -> DashboardCache:
         elif cache.directory is None and directory is not None:
             cache.directory = directory
         return cache
+
+
+def forget(store: Store) -> None:
+    """Drop ``store``'s cache from memory, as a restart of the process would (benches, tests);
+    its snapshots stay."""
+    with _caches_guard:
+        cache = _caches.pop(store, None)
+    if cache is not None:
+        cache.wait()
