@@ -13,11 +13,15 @@ import pytest
 
 from monitor.core.rules import RulePack
 from monitor.demo import demo_files
+from monitor.holidays import work_calendar
+from monitor.http.deps import AppState
 from monitor.http.pages import dashboard_cache
-from monitor.http.pages.dashboard import compute
+from monitor.http.pages.dashboard import compute, warm_dashboards
+from monitor.http.pages.dashboard import dashboard_cache as cache_for
 from monitor.http.pages.dashboard_cache import (
     DashboardCache,
     evaluate,
+    forget,
     load_pieces,
     load_view,
     snapshot_path,
@@ -28,6 +32,7 @@ from monitor.store import Store
 from monitor.store.exemptions import add_exemption, revoke_exemption
 from monitor.store.records import Edit, delete_record, edit_record, list_records, restore_record
 from monitor.store.settings import earliest_record_month
+from tests.test_api import Clock
 
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)
@@ -275,3 +280,28 @@ def test_a_snapshot_of_another_day_pack_or_version_is_not_used(
     fresh = DashboardCache(directory=directory)
     assert fresh.get(store, pack, "JD01-06", TODAY) == compute(store, pack, "JD01-06", TODAY)
     assert (fresh.loaded, fresh.full) == (0, 1)
+
+
+def test_a_start_warms_the_top_level_dashboards(
+    demo_store: Store, national: RulePack, tmp_path: Path
+) -> None:
+    clock = Clock()
+    clock.now = NOW
+    state = AppState(
+        demo_store,
+        national,
+        work_calendar(warn=lambda *_: None),
+        clock=clock,
+        data_dir=tmp_path / "data",
+    )
+    warm_dashboards(state).join()
+    cache = cache_for(state)
+    assert cache.pieces_of("JD01") is not None  # the street, the only org without a parent
+    builds = cache.builds
+    assert cache.get(demo_store, national, "JD01", TODAY) == compute(
+        demo_store, national, "JD01", TODAY
+    )
+    assert cache.builds == builds  # served as warmed
+    cache.wait()
+    assert snapshot_path(tmp_path / "data" / "cache" / "dashboard", "JD01", TODAY, "view").exists()
+    forget(demo_store)

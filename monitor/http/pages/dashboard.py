@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
+import structlog
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -49,6 +51,7 @@ from monitor.store import Store
 from monitor.store.records import list_records
 
 router = APIRouter(include_in_schema=False)
+log = structlog.get_logger(__name__)
 
 
 def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
@@ -82,6 +85,27 @@ def dashboard_cache(app: AppState) -> DashboardCache:
     """The store's dashboard cache, its snapshots under the data directory."""
     root = app.data_dir or data_dir_for(app.store)
     return cache_of(app.store, root / "cache" / "dashboard")
+
+
+def warm_dashboards(app: AppState) -> threading.Thread:
+    """Bring the dashboards of the top-level orgs (those above branches without a parent) into
+    the cache in a background thread, from their snapshots or else evaluated: the first
+    inspector after a start need not wait for a province's evaluation."""
+
+    def warm() -> None:
+        try:
+            today = app.today()
+            cache = dashboard_cache(app)
+            for org in app.store.orgs():
+                if org.parent is None and org.type not in (OrgType.BRANCH, OrgType.GROUP):
+                    cache.get(app.store, app.pack, org.code, today)
+                    log.info("dashboard.warmed", org=org.code)
+        except Exception as error:  # a warm-up is an optimisation: never fatal
+            log.warning("dashboard.warm_failed", error=repr(error))
+
+    thread = threading.Thread(target=warm, name="orglife-dashboard-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(frozen=True, slots=True)
