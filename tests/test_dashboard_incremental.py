@@ -305,3 +305,21 @@ def test_a_start_warms_the_top_level_dashboards(
     cache.wait()
     assert snapshot_path(tmp_path / "data" / "cache" / "dashboard", "JD01", TODAY, "view").exists()
     forget(demo_store)
+
+
+def test_a_new_days_snapshot_replaces_the_old_days(
+    demo_store: Store, national: RulePack, tmp_path: Path
+) -> None:
+    directory = tmp_path / "snapshots"
+    yesterday = TODAY - dt.timedelta(days=1)
+    for day in (yesterday, TODAY):
+        cache = DashboardCache(directory=directory)
+        cache.get(demo_store, national, "JD01-06", day)
+        cache.get(demo_store, national, "JD01", day)
+        cache.wait()
+    names = sorted(path.name for path in directory.iterdir())
+    assert names == [
+        f"{code}-{TODAY}.{part}.pickle"
+        for code in ("JD01", "JD01-06")
+        for part in ("pieces", "view")
+    ]

@@ -54,6 +54,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 import threading
 import time
@@ -96,7 +97,7 @@ from monitor.store.settings import registers_begin
 
 log = structlog.get_logger(__name__)
 
-CACHE_SIZE = 64  # dashboards kept per store; a province's pieces are a few hundred MB at most
+CACHE_SIZE = 64  # dashboards kept per store; a 10,000-branch province's pieces: ~12 MB pickled
 INCREMENTAL_SHARE = 0.05  # more branches changed than this share: evaluate in full
 SNAPSHOT_EVERY = 600.0  # seconds between snapshots of an org's pieces after incremental updates
 SNAPSHOT_FORMAT = 1  # bump when Pieces or what it holds changes shape
@@ -381,12 +382,23 @@ def save_snapshot(directory: Path, pack: RulePack, pieces: Pieces, view: Dashboa
     """Write the pieces, then the view (each atomically): a process that finds the view of the
     current revision serves it without reading the far bigger pieces."""
     directory.mkdir(parents=True, exist_ok=True)
+    _forget_other_days(directory, pieces.code, pieces.today)
     header = _header(pack, pieces.code, pieces.today)
     _write(snapshot_path(directory, pieces.code, pieces.today, "pieces"), (header, pieces))
     _write(
         snapshot_path(directory, pieces.code, pieces.today, "view"),
         (header, pieces.revision, view),
     )
+
+
+def _forget_other_days(directory: Path, code: str, today: dt.date) -> None:
+    """Remove ``code``'s snapshots of other days: a snapshot serves its own day only."""
+    name = snapshot_path(directory, code, today, "view").name
+    safe = name[: -len(f"-{today.isoformat()}.view.pickle")]
+    mine = re.compile(rf"{re.escape(safe)}-\d{{4}}-\d{{2}}-\d{{2}}\.(view|pieces)\.pickle")
+    for path in directory.iterdir():
+        if mine.fullmatch(path.name) and today.isoformat() not in path.name[len(safe) :]:
+            path.unlink(missing_ok=True)
 
 
 def load_view(
