@@ -318,8 +318,5 @@ def test_a_new_days_snapshot_replaces_the_old_days(
         cache.get(demo_store, national, "JD01", day)
         cache.wait()
     names = sorted(path.name for path in directory.iterdir())
-    assert names == [
-        f"{code}-{TODAY}.{part}.pickle"
-        for code in ("JD01", "JD01-06")
-        for part in ("pieces", "view")
-    ]
+    codes, parts = ("JD01", "JD01-06"), ("pieces", "view")
+    assert names == sorted(f"{code}-{TODAY}.{part}.pickle" for code in codes for part in parts)
