@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from monitor.core.domain import Finding, Status
@@ -42,9 +43,15 @@ def run_check(
     as_of: dt.date,
     since: dt.date | None = None,
     org: str | None = None,
+    orgs: Collection[str] | None = None,
     with_records: bool = True,
 ) -> Check:
-    """Evaluate every subject (or ``org``'s subtree) for the periods starting in the window.
+    """Evaluate every subject (or ``org``'s subtree, or exactly the orgs ``orgs`` with their
+    leading cadres) for the periods starting in the window.
+
+    ``orgs`` is for re-judging a few branches of a cached evaluation
+    (:mod:`monitor.http.pages.dashboard_cache`): one set-based query per subject kind over all
+    of them, never a query per org.
 
     Periods that end before the registers began (``orglife registers begin``) are not reported.
     A window longer than :data:`MAX_WINDOW_YEARS` is refused: the aggregation reads a column
@@ -56,7 +63,11 @@ def run_check(
             f"最多{MAX_WINDOW_YEARS}年，请缩短范围后分段检查。"
         )
     window = Window.for_(as_of, since, begin=registers_begin(store))
+    if org is not None and orgs is not None:
+        raise ValueError("run_check takes org or orgs, not both")
     codes = store.subtree(org) if org is not None else None
+    if orgs is not None:
+        codes = sorted(set(orgs))
     registers = aggregate.registers(store, pack, window, codes)
     tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)
     findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order(pack))

@@ -20,7 +20,7 @@ from monitor.core.domain import Meeting, Org, OrgType
 from monitor.core.evaluator import Evaluator, Window, registers_from, tally_meetings
 from monitor.core.rules import RulePack
 from monitor.http.pages import dashboard_model
-from monitor.http.pages.dashboard import cache_of
+from monitor.http.pages.dashboard_cache import cache_of
 from monitor.http.pages.dashboard_model import (
     Dashboard,
     build_dashboard,

@@ -252,5 +252,6 @@ def serve(
         summary_delay=summary_delay,
         dispatch_every=dt.timedelta(seconds=dispatch_seconds),
         public_url=base_url,
+        warm_dashboards=True,
     )
     run_service(service)

@@ -110,17 +110,29 @@ class HttpServer:
 
 
 async def start(
-    feeds: FeedService, *, host: str, port: int, public_url: str | None = None
+    feeds: FeedService,
+    *,
+    host: str,
+    port: int,
+    public_url: str | None = None,
+    warm_dashboards: bool = False,
 ) -> HttpServer:
     """The app (:func:`monitor.http.app.create_app`: feeds, API) served on ``host:port``.
 
-    The session cookie is marked Secure when the public URL is HTTPS (behind a TLS proxy)."""
+    The session cookie is marked Secure when the public URL is HTTPS (behind a TLS proxy). With
+    ``warm_dashboards`` the top-level orgs' dashboards are brought into the cache in the
+    background once the server listens."""
     state = AppState.of(
         feeds,
         public_url=public_url,
         secure_cookies=bool(public_url and public_url.startswith("https://")),
     )
-    return await HttpServer.start(create_app(state), host=host, port=port)
+    server = await HttpServer.start(create_app(state), host=host, port=port)
+    if warm_dashboards:
+        from monitor.http.pages.dashboard import warm_dashboards as warm
+
+        warm(state)
+    return server
 
 
 def run(feeds: FeedService, *, host: str, port: int) -> None:

@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from monitor.core.domain import Finding, Member, Org, OrgType, Status
 from monitor.core.errors import OrglifeError
@@ -77,28 +77,6 @@ class Figures:
         """held / required, or None when nothing is required."""
         required = self.required
         return self.held / required if required else None
-
-
-class _Count:
-    """A :class:`Figures` being counted up."""
-
-    __slots__ = ("exempt", "held", "missed", "open")
-
-    def __init__(self) -> None:
-        self.held = self.missed = self.open = self.exempt = 0
-
-    def add(self, status: Status) -> None:
-        if status is Status.HELD:
-            self.held += 1
-        elif status is Status.MISSED:
-            self.missed += 1
-        elif status is Status.OPEN:
-            self.open += 1
-        elif status is Status.EXEMPT:
-            self.exempt += 1
-
-    def figures(self) -> Figures:
-        return Figures(self.held, self.missed, self.open, self.exempt)
 
 
 class RecordDates(NamedTuple):
@@ -297,106 +275,211 @@ def summarise(
     late_days: int = DEFAULT_LATE_DAYS,
     trend: int = DEFAULT_TREND_MONTHS,
     weak_share: float = WEAK_SHARE,
+    with_rows: bool = True,
 ) -> MonthlySummary:
     """The month's summary of ``org``'s subtree from ``check`` (an evaluation of that subtree
     covering :func:`since_for` to ``as_of``).
 
     ``late_records`` maps record ids to their dates; it may hold just the records entered more
-    than ``late_days`` days after their meeting (the rest are never late).
+    than ``late_days`` days after their meeting (the rest are never late). Without
+    ``with_rows`` the summary's ``rows`` are left empty (the dashboard shows only figures; a
+    row's reason is most of the cost); every figure is the same.
     """
-    if late_days < 0:
-        raise ValueError("late_days must not be negative")
-    as_of = check.as_of
-    orgs = check.registers.orgs
-    cadres = {m.id: m for m in check.registers.cadres}
-    late_records = late_records or {}
-    months = trend_months(month, trend)
-    month_key = month_index(month.start)
-    wanted = {month_index(m.start) for m in months}
-    branch_of = _branch_of(check)
-    rule_names = {rule.id: rule.name for rule in pack.rules}
-    graces = {rule.id: dt.timedelta(days=pack.grace_for(rule)) for rule in pack.rules}
-    rules = {rule.id: rule for rule in pack.rules}
-    min_gap = dt.timedelta(days=late_days)
-
-    # Month index of each period's end, keyed by the period object's id: the evaluator shares
-    # one Period per (rule, period) among all subjects, and ints hash far faster than Periods.
-    ends: dict[int, int] = {}
-    by_month = {key: _Count() for key in wanted}
-    totals, cadre_count = _Count(), _Count()
-    per_branch: dict[str, _Count] = {}
-    rows: list[SummaryRow] = []
-    late: dict[int, list[Counted]] = {}
-    for finding in check.findings:
-        period = finding.period
-        end = ends.get(id(period))
-        if end is None:
-            end = ends[id(period)] = month_index(period.end)
-        if end not in wanted:
-            continue
-        status = finding.status
-        by_month[end].add(status)
-        if end != month_key:
-            continue
-        totals.add(status)
-        branch = None if finding.member is not None else branch_of.get(finding.org)
-        if finding.member is not None:
-            cadre_count.add(status)
-        elif branch is not None:
-            per_branch.setdefault(branch, _Count()).add(status)
-        records = finding.evidence.records
-        late_entry = False
-        if records:
-            rule = rules.get(finding.rule)
-            due = rule.deadline(period) if rule is not None else period.end
-            deadline = due + graces.get(finding.rule, dt.timedelta())
-            found = [r for r in records if is_late(late_records.get(r), deadline, min_gap)]
-            late_entry = status is Status.HELD and len(found) == len(records)
-            for record in found:
-                late.setdefault(record, []).append(
-                    Counted(
-                        finding.org,
-                        finding.member,
-                        finding.rule,
-                        rule_names.get(finding.rule, finding.rule),
-                        period,
-                    )
-                )
-        rows.append(_row(finding, check, pack, cadres, branch, late_entry, rule_names))
-
-    late_entries = _late_entries(late, late_records, orgs, branch_of)
-    late_per_branch: dict[str, int] = {}
-    for entry in late_entries:
-        if entry.branch is not None:
-            late_per_branch[entry.branch] = late_per_branch.get(entry.branch, 0) + 1
-    branches, weak, tied, cut = _rank(check, per_branch, late_per_branch, weak_share)
-    codes = set(orgs)
-    items = [i for i in ledger if i.org in codes]
-    colours = warnings(items, today=as_of, escalation=pack.escalation)
-    root = orgs.get(org)
-    return MonthlySummary(
-        month=month,
-        org=org,
-        org_name=root.name if root is not None else org,
-        as_of=as_of,
-        since=check.since,
-        late_days=late_days,
-        pack_title=pack.title,
-        rows=tuple(rows),
-        totals=totals.figures(),
-        cadres=cadre_count.figures(),
-        branches=branches,
-        weak_cut=cut,
-        weak=weak,
-        weak_tied=tied,
-        late_entries=late_entries,
-        ledger=ledger_figures(items, month, as_of, colours),
-        ledger_items=_active_items(items, month, as_of),
-        trend=tuple(TrendPoint(m, by_month[month_index(m.start)].figures()) for m in months),
-        orgs=orgs,
-        leaders=cadres,
-        warnings=colours,
+    counter = MonthCounter(
+        check, pack, month=month, late_records=late_records, late_days=late_days, trend=trend
     )
+    counts = counter.count(check.findings, with_rows=with_rows)
+    return counter.summary(counts, org=org, ledger=ledger, weak_share=weak_share)
+
+
+# A status's slot in the four counts a MonthCounts keeps (held, missed, open, exempt).
+_SLOT = {Status.HELD: 0, Status.MISSED: 1, Status.OPEN: 2, Status.EXEMPT: 3}
+
+
+def _figures(counts: Sequence[int] | None) -> Figures:
+    return Figures(*counts) if counts is not None else Figures()
+
+
+@dataclass(slots=True)
+class MonthCounts:
+    """What a month's summary counts from a set of findings. Counts of disjoint sets add up
+    (:meth:`add`), so a cache can keep them per branch and re-count only what changed.
+
+    Each count is ``[held, missed, open, exempt]``.
+    """
+
+    by_month: dict[int, list[int]] = field(default_factory=dict)  # the trend months' findings
+    totals: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # the month's
+    cadres: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # the month's cadres'
+    per_branch: dict[str, list[int]] = field(default_factory=dict)  # the month's, by branch
+    late: dict[int, list[Counted]] = field(default_factory=dict)  # late records' findings
+    rows: list[SummaryRow] = field(default_factory=list)
+
+    def add(self, other: MonthCounts, order: Callable[[Counted], Any]) -> None:
+        """Add the counts of findings disjoint from these; ``order`` sorts a late record's
+        findings as the evaluation orders findings."""
+        for key, counts in other.by_month.items():
+            _add(self.by_month.setdefault(key, [0, 0, 0, 0]), counts)
+        _add(self.totals, other.totals)
+        _add(self.cadres, other.cadres)
+        for code, counts in other.per_branch.items():
+            _add(self.per_branch.setdefault(code, [0, 0, 0, 0]), counts)
+        for record, counted in other.late.items():
+            mine = self.late.get(record)
+            if mine is None:
+                self.late[record] = list(counted)
+            else:
+                mine.extend(counted)
+                mine.sort(key=order)
+        self.rows.extend(other.rows)
+
+
+def _add(into: list[int], counts: Sequence[int]) -> None:
+    for i, n in enumerate(counts):
+        into[i] += n
+
+
+class MonthCounter:
+    """Counts findings for one month's summary (:meth:`count`) and makes the summary from the
+    counts (:meth:`summary`); :func:`summarise` is the two in a row."""
+
+    def __init__(
+        self,
+        check: Check,
+        pack: RulePack,
+        *,
+        month: Period,
+        late_records: Mapping[int, RecordDates] | None = None,
+        late_days: int = DEFAULT_LATE_DAYS,
+        trend: int = DEFAULT_TREND_MONTHS,
+    ) -> None:
+        if late_days < 0:
+            raise ValueError("late_days must not be negative")
+        self.check = check
+        self.pack = pack
+        self.month = month
+        self.late_records = late_records or {}
+        self.late_days = late_days
+        self.months = trend_months(month, trend)
+        self.month_key = month_index(month.start)
+        self.wanted = {month_index(m.start) for m in self.months}
+        self.branch_of = _branch_of(check)
+        self.cadres = {m.id: m for m in check.registers.cadres}
+        self.rule_names = {rule.id: rule.name for rule in pack.rules}
+        self.graces = {rule.id: dt.timedelta(days=pack.grace_for(rule)) for rule in pack.rules}
+        self.rules = {rule.id: rule for rule in pack.rules}
+        # Month index of each period's end, keyed by the period object's id: the evaluator
+        # shares one Period per (rule, period) among all subjects, and ints hash far faster.
+        self._ends: dict[int, int] = {}
+        self._periods: list[Period] = []  # keeps the keyed periods alive (ids stay unique)
+
+    def count(self, findings: Iterable[Finding], *, with_rows: bool = True) -> MonthCounts:
+        """The counts of ``findings`` (with the month's rows, unless not ``with_rows``)."""
+        check, pack = self.check, self.pack
+        ends, wanted, month_key = self._ends, self.wanted, self.month_key
+        late_records, rules, graces = self.late_records, self.rules, self.graces
+        branch_of, rule_names = self.branch_of, self.rule_names
+        min_gap = dt.timedelta(days=self.late_days)
+        counts = MonthCounts()
+        by_month, totals, cadre_count = counts.by_month, counts.totals, counts.cadres
+        per_branch, late, rows = counts.per_branch, counts.late, counts.rows
+        for finding in findings:
+            period = finding.period
+            end = ends.get(id(period))
+            if end is None:
+                end = ends[id(period)] = month_index(period.end)
+                self._periods.append(period)
+            if end not in wanted:
+                continue
+            status = finding.status
+            slot = _SLOT.get(status)  # None: not applicable, counted nowhere
+            if slot is not None:
+                month_counts = by_month.get(end)
+                if month_counts is None:
+                    month_counts = by_month[end] = [0, 0, 0, 0]
+                month_counts[slot] += 1
+            if end != month_key:
+                continue
+            branch = None if finding.member is not None else branch_of.get(finding.org)
+            if slot is not None:
+                totals[slot] += 1
+                if finding.member is not None:
+                    cadre_count[slot] += 1
+                elif branch is not None:
+                    mine = per_branch.get(branch)
+                    if mine is None:
+                        mine = per_branch[branch] = [0, 0, 0, 0]
+                    mine[slot] += 1
+            records = finding.evidence.records
+            late_entry = False
+            if records:
+                rule = rules.get(finding.rule)
+                due = rule.deadline(period) if rule is not None else period.end
+                deadline = due + graces.get(finding.rule, dt.timedelta())
+                found = [r for r in records if is_late(late_records.get(r), deadline, min_gap)]
+                late_entry = status is Status.HELD and len(found) == len(records)
+                for record in found:
+                    late.setdefault(record, []).append(
+                        Counted(
+                            finding.org,
+                            finding.member,
+                            finding.rule,
+                            rule_names.get(finding.rule, finding.rule),
+                            period,
+                        )
+                    )
+            if with_rows:
+                rows.append(_row(finding, check, pack, self.cadres, branch, late_entry, rule_names))
+        return counts
+
+    def summary(
+        self,
+        counts: MonthCounts,
+        *,
+        org: str,
+        ledger: Iterable[LedgerItem] = (),
+        weak_share: float = WEAK_SHARE,
+    ) -> MonthlySummary:
+        """The month's summary of ``org``'s subtree from the counts of all its findings."""
+        check, pack, month = self.check, self.pack, self.month
+        as_of = check.as_of
+        orgs = check.registers.orgs
+        late_entries = _late_entries(counts.late, self.late_records, orgs, self.branch_of)
+        late_per_branch: dict[str, int] = {}
+        for entry in late_entries:
+            if entry.branch is not None:
+                late_per_branch[entry.branch] = late_per_branch.get(entry.branch, 0) + 1
+        branches, weak, tied, cut = _rank(check, counts.per_branch, late_per_branch, weak_share)
+        codes = set(orgs)
+        items = [i for i in ledger if i.org in codes]
+        colours = warnings(items, today=as_of, escalation=pack.escalation)
+        root = orgs.get(org)
+        return MonthlySummary(
+            month=month,
+            org=org,
+            org_name=root.name if root is not None else org,
+            as_of=as_of,
+            since=check.since,
+            late_days=self.late_days,
+            pack_title=pack.title,
+            rows=tuple(counts.rows),
+            totals=_figures(counts.totals),
+            cadres=_figures(counts.cadres),
+            branches=branches,
+            weak_cut=cut,
+            weak=weak,
+            weak_tied=tied,
+            late_entries=late_entries,
+            ledger=ledger_figures(items, month, as_of, colours),
+            ledger_items=_active_items(items, month, as_of),
+            trend=tuple(
+                TrendPoint(m, _figures(counts.by_month.get(month_index(m.start))))
+                for m in self.months
+            ),
+            orgs=orgs,
+            leaders=self.cadres,
+            warnings=colours,
+        )
 
 
 def is_late(dates: RecordDates | None, deadline: dt.date, min_gap: dt.timedelta) -> bool:
@@ -474,7 +557,7 @@ def _late_entries(
 
 def _rank(
     check: Check,
-    per_branch: Mapping[str, _Count],
+    per_branch: Mapping[str, Sequence[int]],
     late_per_branch: Mapping[str, int],
     weak_share: float,
 ) -> tuple[tuple[BranchFigures, ...], tuple[BranchFigures, ...], tuple[BranchFigures, ...], int]:
@@ -482,7 +565,7 @@ def _rank(
     candidate but left out, the cut)."""
     orgs = check.registers.orgs
     figures = {
-        code: per_branch[code].figures() if code in per_branch else Figures()
+        code: _figures(per_branch.get(code))
         for code, org in orgs.items()
         if org.type is OrgType.BRANCH
     }

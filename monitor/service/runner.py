@@ -247,6 +247,7 @@ class Service:
         dispatch_every: dt.timedelta = dt.timedelta(seconds=30),
         summary_delay: int = 0,
         public_url: str | None = None,
+        warm_dashboards: bool = False,
     ) -> None:
         self.store = store
         self.pack = pack
@@ -262,6 +263,8 @@ class Service:
         self.dispatch_every = dispatch_every
         self.summary_delay = summary_delay  # workdays after the month's first one
         self.public_url = public_url  # where signed summary links point (ORGLIFE_PUBLIC_URL)
+        # Warm the top-level dashboards' cache on start (`orglife serve`; tests leave it off).
+        self.warm_dashboards = warm_dashboards
         self.stopping = asyncio.Event()
         self.http: HttpServer | None = None  # uvicorn, a task of this loop while running
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -385,7 +388,11 @@ class Service:
             self.store, self.pack, self.workdays, clock=self.clock, refresh=self.refresh
         )
         self.http = http = await start(
-            feeds, host=self.host, port=self.port, public_url=self.public_url
+            feeds,
+            host=self.host,
+            port=self.port,
+            public_url=self.public_url,
+            warm_dashboards=self.warm_dashboards,
         )
         scheduler = self._scheduler()
         scheduler.start()

@@ -25,7 +25,7 @@ from monitor.registers.readers import MeetingStream, Parsed
 from monitor.store import bulk, schema
 from monitor.store.audit import AuditEvent, diff, events, record_event, record_events
 from monitor.store.mappers import meeting_of, member_of, member_row, org_of, org_row
-from monitor.store.revision import bump_revision, current_revision
+from monitor.store.revision import OrgsOf, bump_revision, changed_orgs, current_revision
 from monitor.store.sql import (
     ATTENDANCE_TABLE,
     CHUNK,
@@ -63,6 +63,25 @@ __all__ = [
 
 _STAGE_CHUNK = 50_000
 _ANALYZE_AFTER = 10_000
+
+
+def _member_orgs(rows: list[dict[str, Any]], stored_rows: dict[str, dict[str, Any]]) -> set[str]:
+    """The orgs and party groups a member import touched: each member's new ones, and for a
+    member who moved, the old ones too (their roster and cadres change as well)."""
+    touched: set[str] = set()
+    for row in rows:
+        for before_or_after in (row, stored_rows.get(row["id"]) or {}):
+            touched.update(
+                str(code)
+                for code in (before_or_after.get("org"), before_or_after.get("grp"))
+                if code is not None
+            )
+    return touched
+
+
+# The orgs of the records a meetings import added or changed (a changed record keeps its org:
+# records are matched by org, month, day and key).
+_STAGED_ORGS = OrgsOf("SELECT DISTINCT org FROM meeting_stage WHERE new = 1 OR changed = 1")
 
 
 def _sort_rows(
@@ -143,6 +162,12 @@ class Store:
         """A number that grows whenever the registers change (imports, records)."""
         with self.engine.connect() as conn:
             return current_revision(conn)
+
+    def changed_orgs(self, since: int, until: int) -> frozenset[str] | None:
+        """The orgs whose registers changed after revision ``since`` up to ``until``; None when
+        anything may have changed (an org import, a setting) or the log does not reach back."""
+        with self.engine.connect() as conn:
+            return changed_orgs(conn, since, until)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -295,7 +320,7 @@ class Store:
             self._upsert(conn, ORG_TABLE, inserted + updated, ["code"])
             self._log_changes(conn, "org", events, now, actor, parsed)
             if inserted or updated:
-                bump_revision(conn)
+                bump_revision(conn, orgs=None)  # the tree may have changed: anything may have
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "org")
         return ImportResult(
@@ -328,7 +353,7 @@ class Store:
             self._upsert(conn, MEMBER_TABLE, inserted + updated, ["id"])
             self._log_changes(conn, "member", events, now, actor, parsed)
             if inserted or updated:
-                bump_revision(conn)
+                bump_revision(conn, orgs=_member_orgs(inserted + updated, stored_rows))
             if len(rows) >= _ANALYZE_AFTER:
                 bulk.analyze(conn, "member")
         return ImportResult(
@@ -418,7 +443,7 @@ class Store:
                             action_changes=[(i, "edited", c) for i, c in sorted(edits.items())],
                             reason=source.path.name,
                         )
-                    bump_revision(conn)
+                    bump_revision(conn, orgs=_STAGED_ORGS)
                 if historical and now is not None:
                     record_event(
                         conn,

@@ -166,7 +166,9 @@ def add_exemption(
             reason=reason,
             changes=changes,
         )
-        bump_revision(conn)  # the period is judged differently: cached verdicts are stale
+        bump_revision(
+            conn, orgs=[org]
+        )  # the period is judged differently: cached verdicts are stale
     return new_id
 
 
@@ -199,7 +201,7 @@ def revoke_exemption(
             reason=reason,
             changes={"revoked": [False, True]},
         )
-        bump_revision(conn)
+        bump_revision(conn, orgs=[str(row.org)])
         row = conn.execute(
             select(EXEMPTION_TABLE).where(EXEMPTION_TABLE.c.id == exemption_id)
         ).first()

@@ -302,7 +302,7 @@ def edit_record(
             reason=reason,
             changes=changes,
         )
-        bump_revision(conn)
+        bump_revision(conn, orgs=[before.meeting.org])
         return _get(conn, store.kind_bits(), record_id).meeting
 
 
@@ -361,7 +361,7 @@ def _set_deleted(
             reason=reason,
             changes={"deleted": [not deleting, deleting]},
         )
-        bump_revision(conn)
+        bump_revision(conn, orgs=[record.meeting.org])
 
 
 def delete_record(

@@ -39,7 +39,9 @@ def set_setting(store: Store, key: str, value: str | None, *, by: str, now: dt.d
                 reason=None,
                 changes={key: [old, value]},
             )
-            bump_revision(conn)  # e.g. registers_begin changes which periods are reported
+            bump_revision(
+                conn, orgs=None
+            )  # e.g. registers_begin changes which periods are reported
 
 
 def _value(conn: Connection, key: str) -> str | None:

@@ -107,6 +107,18 @@ class RevisionRow(SQLModel, table=True):
     value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class RevisionChangeRow(SQLModel, table=True):
+    """Which orgs a revision's change touched (org NULL: anything may have changed), so caches
+    of evaluations can re-judge just those; only the last revisions are kept."""
+
+    __tablename__ = "revision_change"
+    __table_args__ = (Index("ix_revision_change_revision", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(sa_column=Column(BigInteger, nullable=False))
+    org: str | None = Field(default=None, max_length=64)
+
+
 class FeedTokenRow(SQLModel, table=True):
     """A calendar feed's secret URL token; a revoked token stays so it is never reissued."""
 

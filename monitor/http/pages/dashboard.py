@@ -4,10 +4,11 @@ or, for htmx, the panel's fragment).
 
 Open to every role whose scope holds the org (a secretary's scope is one branch, so they only
 ever reach their branch's page); anything outside the scope is the one 404 page. The view-model
-(:mod:`.dashboard_model`) comes from one evaluation of the subtree and is cached per store, by
-(org, today, the registers' revision): a record added, edited or imported moves the revision
-and the next request evaluates again. The problem ledger does not move the revision, so its two
-counts are read per request (one query).
+(:mod:`.dashboard_model`) comes from one evaluation of the subtree, cached per store by (org,
+today) with the registers' revision it reflects (:mod:`.dashboard_cache`): after a change the
+next request re-judges just the branches the change touched, and a restarted process starts
+from the snapshot under the data directory. The problem ledger does not move the revision, so
+its two counts are read per request (one query).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
+import structlog
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -27,9 +27,10 @@ from monitor.core.domain import OrgType
 from monitor.core.errors import OrglifeError, UnknownOrgError
 from monitor.core.periods import Period
 from monitor.core.rules import RulePack
-from monitor.http.deps import StateDep
+from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.common import not_found, org_url, show, signed_in, to_login
+from monitor.http.pages.dashboard_cache import DashboardCache, cache_of
 from monitor.http.pages.dashboard_model import (
     MARK,
     STATE_ZH,
@@ -42,6 +43,7 @@ from monitor.http.pages.dashboard_model import (
     months_of,
     window_since,
 )
+from monitor.http.state import data_dir_for
 from monitor.ledger.store import LedgerStore
 from monitor.reporting.build import late_records
 from monitor.reporting.summary import DEFAULT_LATE_DAYS, ledger_figures, summarise
@@ -49,13 +51,13 @@ from monitor.store import Store
 from monitor.store.records import list_records
 
 router = APIRouter(include_in_schema=False)
-
-CACHE_SIZE = 64  # dashboards kept per store; a province's is a few hundred KB
+log = structlog.get_logger(__name__)
 
 
 def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
-    """The dashboard of ``code`` as of ``today``: one evaluation of the subtree, one read of the
-    late-entered records, then the summaries of the two months and the view-model (pure)."""
+    """The dashboard of ``code`` as of ``today`` without any cache: one evaluation of the
+    subtree, one read of the late-entered records, then the summaries of the two months and the
+    view-model (pure). The reference the cache (:mod:`.dashboard_cache`) is tested against."""
     current, last = months_of(today)
     check = run_check(
         store, pack, as_of=today, since=window_since(pack, today), org=code, with_records=True
@@ -79,49 +81,31 @@ def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboar
     )
 
 
-class DashboardCache:
-    """Dashboards by org code, each valid for one (today, revision); least recently used out."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, tuple[tuple[dt.date, int], Dashboard]] = OrderedDict()
-        self._guard = threading.Lock()
-        self._building: dict[str, threading.Lock] = {}
-        self.builds = 0  # dashboards computed (not served from the cache), for tests and benches
-
-    def get(self, store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboard:
-        """The cached dashboard while today and the revision are unchanged; else computed (one
-        build per org at a time: requests arriving together wait for it)."""
-        with self._guard:
-            lock = self._building.setdefault(code, threading.Lock())
-        with lock:
-            key = (today, store.revision())
-            with self._guard:
-                cached = self._items.get(code)
-                if cached is not None and cached[0] == key:
-                    self._items.move_to_end(code)
-                    return cached[1]
-            view = compute(store, pack, code, today)
-            with self._guard:
-                self.builds += 1
-                self._items[code] = (key, view)
-                self._items.move_to_end(code)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            return view
+def dashboard_cache(app: AppState) -> DashboardCache:
+    """The store's dashboard cache, its snapshots under the data directory."""
+    root = app.data_dir or data_dir_for(app.store)
+    return cache_of(app.store, root / "cache" / "dashboard")
 
 
-_caches: weakref.WeakKeyDictionary[Store, DashboardCache] = weakref.WeakKeyDictionary()
-_caches_guard = threading.Lock()
+def warm_dashboards(app: AppState) -> threading.Thread:
+    """Bring the dashboards of the top-level orgs (those above branches without a parent) into
+    the cache in a background thread, from their snapshots or else evaluated: the first
+    inspector after a start need not wait for a province's evaluation."""
 
+    def warm() -> None:
+        try:
+            today = app.today()
+            cache = dashboard_cache(app)
+            for org in app.store.orgs():
+                if org.parent is None and org.type not in (OrgType.BRANCH, OrgType.GROUP):
+                    cache.get(app.store, app.pack, org.code, today)
+                    log.info("dashboard.warmed", org=org.code)
+        except Exception as error:  # a warm-up is an optimisation: never fatal
+            log.warning("dashboard.warm_failed", error=repr(error))
 
-def cache_of(store: Store) -> DashboardCache:
-    """The dashboard cache of ``store`` (one per store, gone with it)."""
-    with _caches_guard:
-        cache = _caches.get(store)
-        if cache is None:
-            cache = _caches[store] = DashboardCache()
-        return cache
+    thread = threading.Thread(target=warm, name="orglife-dashboard-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +139,7 @@ async def dashboard_page(code: str, request: Request, app: StateDep) -> Response
     today = app.today()
 
     def build() -> tuple[Dashboard, LedgerNow, list[tuple[str, str]]]:
-        view = cache_of(app.store).get(app.store, app.pack, code, today)
+        view = dashboard_cache(app).get(app.store, app.pack, code, today)
         ledger = ledger_now(app.store, view.codes, today)
         crumbs = []
         parent = org.parent

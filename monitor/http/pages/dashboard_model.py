@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from monitor.check import Check
-from monitor.core.domain import Meeting, Org, OrgType, Status
+from monitor.core.domain import Finding, Meeting, Org, OrgType, Status
 from monitor.core.explain import STATUS_ZH, reason
 from monitor.core.periods import Cadence, Period, month_index
 from monitor.core.rules import RulePack, Subject
@@ -294,7 +294,7 @@ def child_of(code: str, orgs: Mapping[str, Org], codes: Iterable[str]) -> dict[s
 
 
 def cell_states(
-    check: Check,
+    findings: Iterable[Finding],
     pack: RulePack,
     branches: Mapping[str, str],
     columns: Sequence[Column],
@@ -306,7 +306,7 @@ def cell_states(
     rules = {rule.id: rule for rule in pack.rules}
     gap = dt.timedelta(days=late_days)
     states: dict[tuple[str, int], str] = {}
-    for finding in check.findings:
+    for finding in findings:
         if finding.member is not None:
             continue
         column = index.get((finding.rule, finding.period))
@@ -370,16 +370,19 @@ def build_dashboard(
     current: MonthlySummary,
     last: MonthlySummary,
     late: Mapping[int, RecordDates],
+    states: Mapping[tuple[str, int], str] | None = None,
 ) -> Dashboard:
     """The dashboard of ``code`` from the evaluation of its subtree and the summaries of the
-    current and the last month made from it."""
+    current and the last month made from it; ``states``, when given, are the heat map's
+    :func:`cell_states` (computed by parts, the check's findings are then not read)."""
     inside = set(subtree)
     orgs = {c: o for c, o in check.registers.orgs.items() if c in inside}
     root = orgs[code]
     branches = branch_of(orgs)
     branch_codes = sorted(c for c, o in orgs.items() if o.type is OrgType.BRANCH)
     heads, columns = columns_for(pack, check.as_of)
-    states = cell_states(check, pack, branches, columns, late, current.late_days)
+    if states is None:
+        states = cell_states(check.findings, pack, branches, columns, late, current.late_days)
     by_branch = len(branch_codes) <= BRANCH_ROWS_MAX
     rows: list[HeatRow] = []
     if by_branch:
