@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.alerts.channels import TelegramChannel
+from monitor.alerts.channels import ConsoleChannel, TelegramChannel
 from monitor.alerts.plan import ChatRole
 from monitor.alerts.store import AlertStore
 from monitor.cli import main
@@ -310,3 +310,27 @@ def test_the_summary_can_wait_some_workdays_for_the_grace_to_end(
 ) -> None:
     workdays = work_calendar(warn=lambda year, hint: None)
     assert summary_month(moment, workdays, delay=4) == month
+
+
+def test_the_dashboards_are_warmed_after_midnight_only_when_asked(
+    store: Store, national: RulePack
+) -> None:
+    """`orglife serve` warms the top-level dashboards at 00:05 (every verdict changes with the
+    day); the tests' services, which do not ask, schedule no such job."""
+
+    def jobs(warm: bool) -> dict[str, str]:
+        service = Service(
+            store,
+            national,
+            work_calendar(warn=lambda year, hint: None),
+            channel=ConsoleChannel(),
+            host="127.0.0.1",
+            port=0,
+            warm_dashboards=warm,
+        )
+        return {job.id: str(job.trigger) for job in service._scheduler().get_jobs()}
+
+    assert "warm_dashboards" not in jobs(False)
+    trigger = jobs(True)["warm_dashboards"]
+    assert "hour='0'" in trigger
+    assert "minute='5'" in trigger

@@ -70,6 +70,7 @@ class HttpServer:
     server: uvicorn.Server
     task: asyncio.Task[None]
     addresses: list[tuple[str, int]]  # (host, port) of each listening socket
+    state: AppState | None = None  # the app's state, when :func:`start` built it
 
     @property
     def port(self) -> int:
@@ -128,11 +129,18 @@ async def start(
         secure_cookies=bool(public_url and public_url.startswith("https://")),
     )
     server = await HttpServer.start(create_app(state), host=host, port=port)
+    server.state = state
     if warm_dashboards:
-        from monitor.http.pages.dashboard import warm_dashboards as warm
-
         warm(state)
     return server
+
+
+def warm(state: AppState) -> None:
+    """Bring the top-level dashboards into the cache in the background (on start, and after
+    midnight, when every verdict is judged as of a new day)."""
+    from monitor.http.pages.dashboard import warm_dashboards
+
+    warm_dashboards(state)
 
 
 def run(feeds: FeedService, *, host: str, port: int) -> None:

@@ -376,8 +376,21 @@ class Service:
             IntervalTrigger(seconds=self.dispatch_every.total_seconds(), timezone=SHANGHAI),
             id="dispatch",
         )
+        if self.warm_dashboards:
+            # Verdicts are judged as of a day: at midnight every cached dashboard is stale, and
+            # a province's takes ~10 s to evaluate. Warm it before the first inspector arrives.
+            scheduler.add_job(
+                self.warm, CronTrigger(hour=0, minute=5, timezone=SHANGHAI), id="warm_dashboards"
+            )
         scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         return scheduler
+
+    def warm(self) -> None:
+        """Warm the top-level dashboards (in a thread of their own; never fatal)."""
+        from monitor.http.server import warm
+
+        if self.http is not None and self.http.state is not None:
+            warm(self.http.state)
 
     async def run(self) -> None:
         """Run until :attr:`stopping` is set (by SIGTERM/SIGINT in :func:`serve`)."""
