@@ -30,7 +30,7 @@ from monitor.core.schedule import SHANGHAI
 from monitor.http.auth import Caller
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
-from monitor.http.pages.common import forbidden, not_found, show, signed_in, to_login
+from monitor.http.pages.common import not_found, permitted, show
 from monitor.store import Store
 from monitor.text.messages import CHAT_ROLE_ZH
 
@@ -42,12 +42,7 @@ MAX_ID = 2**31 - 1
 
 async def admin(request: Request, app: AppState) -> Caller | Response:
     """The signed-in admin, or the page to answer instead (login, 403)."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.ADMIN):
-        return forbidden(who)
-    return who
+    return await permitted(request, app, Action.ADMIN)
 
 
 def _text(form: FormData, name: str, limit: int = 1024) -> str:

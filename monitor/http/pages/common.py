@@ -38,6 +38,17 @@ async def signed_in(request: Request, app: AppState) -> Caller | None:
         raise
 
 
+async def permitted(request: Request, app: AppState, action: Action) -> Caller | Response:
+    """The caller, when signed in and allowed ``action``; else the page to answer instead (the
+    way to the login form, or the 403 page)."""
+    who = await signed_in(request, app)
+    if who is None:
+        return to_login(request)
+    if not who.may(action):
+        return forbidden(who)
+    return who
+
+
 def to_login(request: Request) -> Response:
     """A redirect to the login form that comes back here afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -37,12 +37,10 @@ from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.common import (
     ORG_TYPE_ZH,
-    forbidden,
     not_found,
     org_url,
+    permitted,
     show,
-    signed_in,
-    to_login,
 )
 from monitor.http.problems import ApiError
 from monitor.ledger.export import SHANGHAI, subject_label
@@ -430,16 +428,6 @@ def note_error(note: str, *, required: str | None) -> str | None:
 # --- the caller and the item -------------------------------------------------------------
 
 
-async def _caller(request: Request, app: AppState, action: Action) -> Caller | Response:
-    """The caller allowed ``action``, or the response instead (the login form, the 403 page)."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(action):
-        return forbidden(who)
-    return who
-
-
 async def _item(app: AppState, who: Caller, text: str) -> LedgerItem | None:
     """The item when it exists and lies in the caller's scope; else None (the 404)."""
     item_id = parse_id(text)
@@ -505,7 +493,7 @@ def _orgs_in_scope(app: AppState, who: Caller) -> list[Org]:
 @router.get("/ledger")
 async def ledger_board(request: Request, app: StateDep) -> Response:
     """The caller's items by status, with the filters (status, org, source, text)."""
-    who = await _caller(request, app, Action.READ)
+    who = await permitted(request, app, Action.READ)
     if isinstance(who, Response):
         return who
     filters = parse_filters(request.query_params)
@@ -564,7 +552,7 @@ async def _new_page(app: AppState, who: Caller, form: NewForm, status: int = 200
 @router.get("/ledger/new")
 async def new_item_form(request: Request, app: StateDep) -> Response:
     """The form of a problem found on site (明察暗访)."""
-    who = await _caller(request, app, Action.MANAGE_LEDGER)
+    who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
     org = request.query_params.get("org", "")
@@ -577,7 +565,7 @@ async def new_item_form(request: Request, app: StateDep) -> Response:
 @router.post("/ledger/new")
 async def new_item(request: Request, app: StateDep) -> Response:
     """Add the problem found on site; the form again with the message on a refusal."""
-    who = await _caller(request, app, Action.MANAGE_LEDGER)
+    who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
     data = await request.form()
@@ -641,7 +629,7 @@ class Reopened:
 async def review(request: Request, app: StateDep) -> Response:
     """Run the look-back (回头看) over the caller's scope (or the subtree of the form's
     ``org``) as `orglife ledger review` does, and show what it reopened."""
-    who = await _caller(request, app, Action.MANAGE_LEDGER)
+    who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
     data = await request.form()
@@ -690,7 +678,7 @@ async def review(request: Request, app: StateDep) -> Response:
 @router.get("/ledger/{id}")
 async def ledger_item(id: str, request: Request, app: StateDep) -> Response:
     """An item: its facts, trail and attachments, and the forms the caller may use."""
-    who = await _caller(request, app, Action.READ)
+    who = await permitted(request, app, Action.READ)
     if isinstance(who, Response):
         return who
     item = await _item(app, who, id)
@@ -708,7 +696,7 @@ async def _upload(upload: UploadFile) -> tuple[str, bytes]:
 @router.post("/ledger/{id}/rectify")
 async def rectify(id: str, request: Request, app: StateDep) -> Response:
     """整改: record what was done, with attachments (each checked before anything is kept)."""
-    who = await _caller(request, app, Action.RECTIFY)
+    who = await permitted(request, app, Action.RECTIFY)
     if isinstance(who, Response):
         return who
     item = await _item(app, who, id)
@@ -756,7 +744,7 @@ async def rectify(id: str, request: Request, app: StateDep) -> Response:
 @router.post("/ledger/{id}/clear")
 async def clear(id: str, request: Request, app: StateDep) -> Response:
     """销号: an inspector verified the rectification."""
-    who = await _caller(request, app, Action.MANAGE_LEDGER)
+    who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
     item = await _item(app, who, id)
@@ -787,7 +775,7 @@ async def clear(id: str, request: Request, app: StateDep) -> Response:
 @router.post("/ledger/{id}/return")
 async def send_back(id: str, request: Request, app: StateDep) -> Response:
     """退回: the rectification is not accepted; the item is open (or overdue) again."""
-    who = await _caller(request, app, Action.MANAGE_LEDGER)
+    who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
     item = await _item(app, who, id)

@@ -43,7 +43,7 @@ from monitor.http.auth import Caller
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.branch import short_name, sorted_kinds
-from monitor.http.pages.common import forbidden, not_found, show, signed_in, to_login
+from monitor.http.pages.common import not_found, permitted, show, signed_in, to_login
 from monitor.store import records
 from monitor.store.audit import AuditEvent
 from monitor.text.render import ymd_zh
@@ -586,11 +586,9 @@ def render_form(
 @router.api_route("/branch/{code}/records/new", methods=["GET", "POST"])
 async def new_record(code: str, request: Request, app: StateDep) -> Response:
     """录入会议记录: the form (GET), or the record saved and its page next (POST)."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.EDIT_MEETINGS):
-        return forbidden(who)
+    who = await permitted(request, app, Action.EDIT_MEETINGS)
+    if isinstance(who, Response):
+        return who
     if code not in who.scope:
         return not_found(who)
     data = await asyncio.to_thread(load_branch, app, code)
@@ -708,11 +706,9 @@ async def record_view(record_id: int, request: Request, app: StateDep) -> Respon
 @router.api_route("/records/{record_id}/edit", methods=["GET", "POST"])
 async def edit_record(record_id: int, request: Request, app: StateDep) -> Response:
     """修改会议记录: the form prefilled (GET), or the change saved with its reason (POST)."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.EDIT_MEETINGS):
-        return forbidden(who)
+    who = await permitted(request, app, Action.EDIT_MEETINGS)
+    if isinstance(who, Response):
+        return who
     found = await record_in_scope(who, app, record_id)
     if found is None:
         return not_found(who)
@@ -760,11 +756,9 @@ async def edit_record(record_id: int, request: Request, app: StateDep) -> Respon
 @router.api_route("/records/{record_id}/delete", methods=["GET", "POST"])
 async def delete_record(record_id: int, request: Request, app: StateDep) -> Response:
     """删除会议记录: the confirmation asking for a reason (GET), or the deletion (POST)."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.EDIT_MEETINGS):
-        return forbidden(who)
+    who = await permitted(request, app, Action.EDIT_MEETINGS)
+    if isinstance(who, Response):
+        return who
     found = await record_in_scope(who, app, record_id)
     if found is None:
         return not_found(who)

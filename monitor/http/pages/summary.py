@@ -27,7 +27,7 @@ from monitor.core.limits import EARLIEST_DATE
 from monitor.core.periods import Period
 from monitor.http.deps import StateDep
 from monitor.http.html import redirect
-from monitor.http.pages.common import forbidden, not_found, show, signed_in, to_login
+from monitor.http.pages.common import not_found, permitted, show
 from monitor.reporting.build import build_summary, root_org
 from monitor.reporting.common import title
 from monitor.reporting.html import render_html_body
@@ -72,11 +72,9 @@ class Download:
 @router.get("/summary")
 async def summary_home(request: Request, app: StateDep) -> Response:
     """On to a month's summary: the picker's choice, else the caller's org and last month."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.REPORTS):
-        return forbidden(who)
+    who = await permitted(request, app, Action.REPORTS)
+    if isinstance(who, Response):
+        return who
     month = request.query_params.get("month", "").strip()
     code = request.query_params.get("org", "").strip() or who.user.org
     if code is None:
@@ -92,11 +90,9 @@ async def summary_home(request: Request, app: StateDep) -> Response:
 @router.get("/summary/{code}/{month}")
 async def summary_page(code: str, month: str, request: Request, app: StateDep) -> Response:
     """The month's summary of ``code``'s subtree, with the picker and the downloads."""
-    who = await signed_in(request, app)
-    if who is None:
-        return to_login(request)
-    if not who.may(Action.REPORTS):
-        return forbidden(who)
+    who = await permitted(request, app, Action.REPORTS)
+    if isinstance(who, Response):
+        return who
     if code not in who.scope:
         return not_found(who)
     today = app.today()
