@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -741,9 +741,18 @@ async def rectify(id: str, request: Request, app: StateDep) -> Response:
     return redirect(f"/ledger/{item.id}?done=rectified")
 
 
-@router.post("/ledger/{id}/clear")
-async def clear(id: str, request: Request, app: StateDep) -> Response:
-    """销号: an inspector verified the rectification."""
+async def _noted_move(
+    id: str,
+    request: Request,
+    app: AppState,
+    *,
+    name: str,
+    required: str | None,
+    move: Callable[[AppState, Caller, LedgerItem, str], object],
+    done: str,
+) -> Response:
+    """An inspector's move of an item with a note (销号, 退回): 422 for a bad note and 409 when
+    the item's state forbids the move, nothing changed either way; else back to the item."""
     who = await permitted(request, app, Action.MANAGE_LEDGER)
     if isinstance(who, Response):
         return who
@@ -751,52 +760,49 @@ async def clear(id: str, request: Request, app: StateDep) -> Response:
     if item is None:
         return not_found(who)
     note = text_of(await request.form(), "note")
-    values = {"clear_note": note}
-    wrong = note_error(note, required=None)
+    field = f"{name}_note"
+    wrong = note_error(note, required=required)
     if wrong:
         return await _item_page(
-            app, who, item, status=422, errors={"clear_note": wrong}, values=values
+            app, who, item, status=422, errors={field: wrong}, values={field: note}
         )
-
-    def apply() -> LedgerItem:
-        done = LedgerStore(app.store).clear(
-            item.id, by=who.actor, today=app.today(), now=app.clock(), note=note or None
-        )
-        drop_settled(app.store, [done], now=app.clock())
-        return done
-
     try:
-        await asyncio.to_thread(apply)
+        await asyncio.to_thread(move, app, who, item, note)
     except LedgerError as exc:
-        return await _item_page(app, who, item, status=409, errors={"clear": str(exc)})
-    return redirect(f"/ledger/{item.id}?done=cleared")
+        return await _item_page(app, who, item, status=409, errors={name: str(exc)})
+    return redirect(f"/ledger/{item.id}?done={done}")
+
+
+def _clear(app: AppState, who: Caller, item: LedgerItem, note: str) -> None:
+    done = LedgerStore(app.store).clear(
+        item.id, by=who.actor, today=app.today(), now=app.clock(), note=note or None
+    )
+    drop_settled(app.store, [done], now=app.clock())
+
+
+def _send_back(app: AppState, who: Caller, item: LedgerItem, note: str) -> None:
+    LedgerStore(app.store).send_back(
+        item.id, note, by=who.actor, today=app.today(), now=app.clock()
+    )
+
+
+@router.post("/ledger/{id}/clear")
+async def clear(id: str, request: Request, app: StateDep) -> Response:
+    """销号: an inspector verified the rectification."""
+    return await _noted_move(
+        id, request, app, name="clear", required=None, move=_clear, done="cleared"
+    )
 
 
 @router.post("/ledger/{id}/return")
 async def send_back(id: str, request: Request, app: StateDep) -> Response:
     """退回: the rectification is not accepted; the item is open (or overdue) again."""
-    who = await permitted(request, app, Action.MANAGE_LEDGER)
-    if isinstance(who, Response):
-        return who
-    item = await _item(app, who, id)
-    if item is None:
-        return not_found(who)
-    note = text_of(await request.form(), "note")
-    values = {"return_note": note}
-    wrong = note_error(note, required="请写明退回理由，如“未附会议记录，请补充”")
-    if wrong:
-        return await _item_page(
-            app, who, item, status=422, errors={"return_note": wrong}, values=values
-        )
-    try:
-        await asyncio.to_thread(
-            LedgerStore(app.store).send_back,
-            item.id,
-            note,
-            by=who.actor,
-            today=app.today(),
-            now=app.clock(),
-        )
-    except LedgerError as exc:
-        return await _item_page(app, who, item, status=409, errors={"return": str(exc)})
-    return redirect(f"/ledger/{item.id}?done=returned")
+    return await _noted_move(
+        id,
+        request,
+        app,
+        name="return",
+        required="请写明退回理由，如“未附会议记录，请补充”",
+        move=_send_back,
+        done="returned",
+    )

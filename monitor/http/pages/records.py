@@ -703,9 +703,11 @@ async def record_view(record_id: int, request: Request, app: StateDep) -> Respon
     return show(who, "record.html", view=replace(view, notice=notice))
 
 
-@router.api_route("/records/{record_id}/edit", methods=["GET", "POST"])
-async def edit_record(record_id: int, request: Request, app: StateDep) -> Response:
-    """修改会议记录: the form prefilled (GET), or the change saved with its reason (POST)."""
+async def _editable(
+    request: Request, app: AppState, record_id: int
+) -> tuple[Caller, records.StoredRecord, BranchData] | Response:
+    """An editor and a record in their scope that is not deleted; else the page to answer
+    instead (login, 403, the 404 page, or the deleted record's own page)."""
     who = await permitted(request, app, Action.EDIT_MEETINGS)
     if isinstance(who, Response):
         return who
@@ -713,9 +715,19 @@ async def edit_record(record_id: int, request: Request, app: StateDep) -> Respon
     if found is None:
         return not_found(who)
     stored, data = found
-    page_url = f"/records/{record_id}"
     if stored.deleted:
-        return redirect(page_url)
+        return redirect(f"/records/{record_id}")
+    return who, stored, data
+
+
+@router.api_route("/records/{record_id}/edit", methods=["GET", "POST"])
+async def edit_record(record_id: int, request: Request, app: StateDep) -> Response:
+    """修改会议记录: the form prefilled (GET), or the change saved with its reason (POST)."""
+    editable = await _editable(request, app, record_id)
+    if isinstance(editable, Response):
+        return editable
+    who, stored, data = editable
+    page_url = f"/records/{record_id}"
     view, _ = await asyncio.to_thread(
         form_view,
         app,
@@ -756,16 +768,11 @@ async def edit_record(record_id: int, request: Request, app: StateDep) -> Respon
 @router.api_route("/records/{record_id}/delete", methods=["GET", "POST"])
 async def delete_record(record_id: int, request: Request, app: StateDep) -> Response:
     """删除会议记录: the confirmation asking for a reason (GET), or the deletion (POST)."""
-    who = await permitted(request, app, Action.EDIT_MEETINGS)
-    if isinstance(who, Response):
-        return who
-    found = await record_in_scope(who, app, record_id)
-    if found is None:
-        return not_found(who)
-    stored, data = found
+    editable = await _editable(request, app, record_id)
+    if isinstance(editable, Response):
+        return editable
+    who, stored, data = editable
     page_url = f"/records/{record_id}"
-    if stored.deleted:
-        return redirect(page_url)
     view = await asyncio.to_thread(build_record_page, app, who, stored, data)
     if request.method == "GET":
         return show(who, "record_delete.html", view=view, reason="", errors={})
