@@ -1,0 +1,146 @@
+"""The parts `python -m bench` is made of: a prepared province, figures, and a child runner.
+
+Each area's bench module exposes ``figures(ctx: Context) -> list[Figure]``; ``bench.__main__``
+prepares the province once per backend and calls them in turn. A figure is a time, the floor it
+is compared with (measured in the same run, so machine load does not spoil the ratio), the goal,
+and the peak RSS of the process that did the work where that is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from bench.province import Generated
+
+T = TypeVar("T")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A province already generated and imported, for the figures to measure against."""
+
+    branches: int
+    db_url: str
+    #: The generated register files (``.orgs``, ``.members``, ``.meetings`` CSV paths).
+    generated: Generated
+    year: int
+    repeat: int
+    #: "sqlite" or "postgresql".
+    backend: str
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date(self.year, 12, 31)
+
+    @property
+    def since(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the bench's table."""
+
+    area: str
+    what: str
+    seconds: float
+    #: The floor's name and time, measured in the same run (None where the goal is absolute).
+    floor: str | None = None
+    floor_seconds: float | None = None
+    #: The goal, e.g. "≤ 3x", "≥ 100,000 rows/s", "< 0.3 s".
+    goal: str = ""
+    met: bool | None = None
+    #: Peak resident memory (VmHWM) of the process that did the work, in KiB.
+    peak_rss_kib: int | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor_seconds is None or self.floor_seconds <= 0:
+            return None
+        return self.seconds / self.floor_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRun:
+    """A command run in a fresh interpreter: wall time, its own peak RSS and its output size."""
+
+    seconds: float
+    peak_rss_kib: int | None
+    stdout_bytes: int
+    returncode: int
+
+
+def run_child(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> ChildRun:
+    """Run ``python -m bench.child ARGV…`` (an orglife command in-process) and time it.
+
+    The child reports its own VmHWM on stderr's last line; ru_maxrss of a child is unusable on
+    Linux (exec carries the replaced address space's peak into it).
+    """
+    full_env = dict(os.environ if env is None else env)
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, (str(REPO_ROOT), full_env.get("PYTHONPATH")))
+    )
+    command = [sys.executable, "-m", "bench.child", *argv]
+    started = time.perf_counter()
+    # stderr goes to a file: a pipe read only after stdout could fill up and stall the child.
+    with (
+        tempfile.TemporaryFile() as err_file,
+        subprocess.Popen(
+            command, cwd=cwd or REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=err_file
+        ) as child,
+    ):
+        assert child.stdout is not None
+        size = 0
+        while chunk := child.stdout.read(1 << 20):
+            size += len(chunk)
+        returncode = child.wait()
+        err_file.seek(0)
+        err = err_file.read().decode("utf-8", "replace")
+    seconds = time.perf_counter() - started
+    peak = None
+    for line in reversed(err.splitlines()):
+        if line.startswith("bench.child VmHWM "):
+            peak = int(line.split()[2])
+            break
+    if returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({returncode}):\n{err[-2000:]}")
+    return ChildRun(seconds, peak, size, returncode)
+
+
+def best_of(repeat: int, step: Callable[[], T]) -> tuple[float, T]:
+    """Run ``step`` ``repeat`` times; the fastest wall time and that run's result."""
+    best: tuple[float, T] | None = None
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        result = step()
+        seconds = time.perf_counter() - started
+        if best is None or seconds < best[0]:
+            best = (seconds, result)
+    assert best is not None
+    return best
+
+
+def vmhwm_kib() -> int | None:
+    """This process's peak resident memory (VmHWM) in KiB, None where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
