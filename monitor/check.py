@@ -45,6 +45,7 @@ def run_check(
     org: str | None = None,
     orgs: Collection[str] | None = None,
     with_records: bool = True,
+    record_months: range | None = None,
 ) -> Check:
     """Evaluate every subject (or ``org``'s subtree, or exactly the orgs ``orgs`` with their
     leading cadres) for the periods starting in the window.
@@ -52,6 +53,9 @@ def run_check(
     ``orgs`` is for re-judging a few branches of a cached evaluation
     (:mod:`monitor.http.pages.dashboard_cache`): one set-based query per subject kind over all
     of them, never a query per org.
+
+    ``record_months`` (month indexes) limits the evidence's record ids to records counted in
+    those months (see :func:`monitor.store.aggregate.tallies`); the statuses do not change.
 
     Periods that end before the registers began (``orglife registers begin``) are not reported.
     A window longer than :data:`MAX_WINDOW_YEARS` is refused: the aggregation reads a column
@@ -69,7 +73,9 @@ def run_check(
     if orgs is not None:
         codes = sorted(set(orgs))
     registers = aggregate.registers(store, pack, window, codes)
-    tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=with_records)
+    tallies = aggregate.tallies(
+        store, pack, window, orgs=codes, with_records=with_records, record_months=record_months
+    )
     findings = sorted(Evaluator(pack, window).evaluate(registers, tallies), key=finding_order(pack))
     return Check(window.as_of, window.since, registers, findings)
 

@@ -337,12 +337,20 @@ def _combine(parts: list[Tally]) -> Evidence:
     )
 
 
-def finding_order(pack: RulePack) -> Callable[[Finding], tuple[str, str, int, Period]]:
-    """Sort key: by org, then the org's own rules before its cadres', rules in pack order."""
-    rank = {rule.id: i for i, rule in enumerate(pack.rules)}
+FindingOrder = tuple[str, str, int, str, int, int]
 
-    def key(f: Finding) -> tuple[str, str, int, Period]:
-        return (f.org, f.member or "", rank.get(f.rule, len(rank)), f.period)
+
+def finding_order(pack: RulePack) -> Callable[[Finding], FindingOrder]:
+    """Sort key: by org, then the org's own rules before its cadres', rules in pack order, then
+    the period (as :class:`Period` orders: cadence, year, index)."""
+    rank = {rule.id: i for i, rule in enumerate(pack.rules)}
+    unknown = len(rank)
+
+    def key(f: Finding) -> FindingOrder:
+        # Plain values, not the Period: comparing a dataclass costs a Python call per pair,
+        # and a province sorts 700k findings.
+        p = f.period
+        return (f.org, f.member or "", rank.get(f.rule, unknown), p.cadence, p.year, p.index)
 
     return key
 

@@ -55,7 +55,16 @@ def build_summary(
             f"统计截至日 {as_of.isoformat()} 早于 {month.label_zh}，该月尚无可通报的内容"
         )
     since = since_for(pack, month, trend)
-    check = run_check(store, pack, as_of=as_of, since=since, org=code, with_records=True)
+    # Only the month's periods list their records (the rows of the month, late entries).
+    check = run_check(
+        store,
+        pack,
+        as_of=as_of,
+        since=since,
+        org=code,
+        with_records=True,
+        record_months=record_months(pack, month),
+    )
     codes = list(check.registers.orgs)
     late = late_records(store, codes, record_months(pack, month), as_of=as_of, min_days=late_days)
     return summarise(

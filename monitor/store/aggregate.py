@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from monitor.store.exemptions import active_exemptions
 
 _IN_LIMIT = 2000
 _BATCH = 5000
+_AHEAD = 4  # batches fetched ahead of the judging
 _COMMITTEE_ROLES_SQL = ", ".join(f"'{r.value}'" for r in sorted(COMMITTEE_ROLES))
 
 
@@ -107,7 +110,13 @@ class _Counter:
     """Where one rule's figures sit in a row: records seen, counted, best ratio, counted ids."""
 
     def __init__(
-        self, rule: Rule, bits: dict[str, int], columns: _Columns, dialect: str, with_records: bool
+        self,
+        rule: Rule,
+        bits: dict[str, int],
+        columns: _Columns,
+        dialect: str,
+        with_records: bool,
+        record_months: range | None = None,
     ) -> None:
         self.rule = rule
         mask = 0
@@ -144,10 +153,14 @@ class _Counter:
             self.best = columns.add(f"MAX(CASE WHEN {seen} THEN {ratio} END)")
         self.ids = -1
         if with_records:
+            listed = counted
+            if record_months is not None:
+                # Tested first, so the other months skip the rule's conditions altogether.
+                listed = f"m.month >= :r0 AND m.month < :r1 AND {counted}"
             if dialect == "postgresql":
-                ids = f"STRING_AGG(CASE WHEN {counted} THEN CAST(m.id AS TEXT) END, ',')"
+                ids = f"STRING_AGG(CASE WHEN {listed} THEN CAST(m.id AS TEXT) END, ',')"
             else:
-                ids = f"GROUP_CONCAT(CASE WHEN {counted} THEN m.id END)"
+                ids = f"GROUP_CONCAT(CASE WHEN {listed} THEN m.id END)"
             self.ids = columns.add(ids)
 
         # Most rules count records without conditions: share one tally per count.
@@ -161,7 +174,7 @@ class _Counter:
         best = row[self.best] if self.best >= 0 else None
         records: tuple[int, ...] = ()
         if self.ids >= 0 and row[self.ids]:
-            records = tuple(sorted(int(x) for x in str(row[self.ids]).split(",")))
+            records = tuple(sorted(map(int, str(row[self.ids]).split(","))))
         return Tally(
             counted=int(row[self.counted] or 0),
             seen=seen,
@@ -181,6 +194,8 @@ def _stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[tupl
     The tally query returns a row per (subject, month): hundreds of thousands at province
     scale, so the driver's plain tuples are worth having (SQLAlchemy rows cost more each), and
     PostgreSQL gets a server-side cursor instead of loading the whole result into memory.
+    A thread fetches the next batches while the caller judges this one: both drivers release
+    the GIL while the database works, so the query and the judging share the machine's cores.
     ``sql`` uses ``:name`` parameters.
     """
     raw: Any = conn.connection.driver_connection
@@ -191,11 +206,44 @@ def _stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[tupl
     else:
         cursor = raw.cursor()
         cursor.execute(sql, {k: sqlite_value(v) for k, v in params.items()})
+    batches: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                batch = cursor.fetchmany(_BATCH)
+                _offer(batches, batch or None, stop)
+                if not batch:
+                    return
+        except BaseException as error:  # re-raised in the caller's thread
+            _offer(batches, error, stop)
+
+    fetcher = threading.Thread(target=fetch, name="orglife-tallies", daemon=True)
+    fetcher.start()
     try:
-        while batch := cursor.fetchmany(_BATCH):
+        while (batch := batches.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
             yield from batch
     finally:
+        stop.set()
+        fetcher.join()
         cursor.close()
+
+
+def _offer(
+    batches: queue.Queue[list[Any] | BaseException | None],
+    item: list[Any] | BaseException | None,
+    stop: threading.Event,
+) -> None:
+    """Hand ``item`` to the consumer, unless it has gone (``stop``): then drop it."""
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.05)
+            return
+        except queue.Full:
+            continue
 
 
 def _expected_sql(rule: Rule) -> str:
@@ -224,8 +272,14 @@ def tallies(
     *,
     orgs: Iterable[str] | None = None,
     with_records: bool = False,
+    record_months: range | None = None,
 ) -> Iterator[SubjectTallies]:
-    """Stream the tallies of every org subject, then every leading cadre, one subject at a time."""
+    """Stream the tallies of every org subject, then every leading cadre, one subject at a time.
+
+    ``with_records`` lists the ids of the records that counted; ``record_months`` (month
+    indexes) lists only those of records counted in these months, for callers that look at the
+    records of some periods only (a month's summary): listing ids costs more than counting.
+    """
     months = window.months(pack)
     if not months:
         return
@@ -255,6 +309,7 @@ def tallies(
                     window,
                     months,
                     with_records,
+                    record_months,
                     wanted,
                     source="meeting m",
                     subject="m.org",
@@ -270,6 +325,7 @@ def tallies(
                     window,
                     months,
                     with_records,
+                    record_months,
                     wanted,
                     source=(
                         "member p JOIN attendance a ON a.member_id = p.id "
@@ -296,6 +352,7 @@ def _run(
     window: Window,
     months: range,
     with_records: bool,
+    record_months: range | None,
     wanted: set[str] | None,
     *,
     source: str,
@@ -304,13 +361,17 @@ def _run(
     org_column: str,
 ) -> Iterator[SubjectTallies]:
     columns = _Columns()
-    counters = [_Counter(r, bits, columns, conn.dialect.name, with_records) for r in rules]
+    counters = [
+        _Counter(r, bits, columns, conn.dialect.name, with_records, record_months) for r in rules
+    ]
     any_mask = 0
     for c in counters:
         any_mask |= c.mask
     if any_mask == 0:
         return
     params: dict[str, Any] = {"m0": months.start, "m1": months.stop, "as_of": window.as_of}
+    if with_records and record_months is not None:
+        params.update(r0=record_months.start, r1=record_months.stop)
     if wanted is not None and len(wanted) <= _IN_LIMIT:
         # A subtree is usually small: let the index led by org find its records.
         names = [f"o{i}" for i in range(len(wanted))]

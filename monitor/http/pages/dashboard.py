@@ -60,7 +60,13 @@ def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboar
     view-model (pure). The reference the cache (:mod:`.dashboard_cache`) is tested against."""
     current, last = months_of(today)
     check = run_check(
-        store, pack, as_of=today, since=window_since(pack, today), org=code, with_records=True
+        store,
+        pack,
+        as_of=today,
+        since=window_since(pack, today),
+        org=code,
+        with_records=True,
+        record_months=late_months(pack, today),
     )
     subtree = store.subtree(code)
     late = late_records(

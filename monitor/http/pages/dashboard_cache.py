@@ -70,8 +70,7 @@ import structlog
 from monitor import __version__
 from monitor.check import Check, run_check
 from monitor.core.domain import Finding, OrgType
-from monitor.core.evaluator import Registers, RosterCounts
-from monitor.core.periods import Period
+from monitor.core.evaluator import FindingOrder, Registers, RosterCounts
 from monitor.core.rules import RulePack
 from monitor.http.pages.dashboard_model import (
     TREND_MONTHS,
@@ -172,7 +171,13 @@ def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: 
     """The pieces of ``code``'s dashboard, evaluated in full."""
     begin = registers_begin(store)  # read first: a later change only makes it look stale
     check = run_check(
-        store, pack, as_of=today, since=window_since(pack, today), org=code, with_records=True
+        store,
+        pack,
+        as_of=today,
+        since=window_since(pack, today),
+        org=code,
+        with_records=True,
+        record_months=late_months(pack, today),
     )
     subtree = store.subtree(code)
     late = late_records(
@@ -198,8 +203,9 @@ def view_of(pieces: Pieces, pack: RulePack) -> Dashboard:
     check = Check(pieces.today, pieces.since, pieces.registers, [])
     rank = {rule.id: i for i, rule in enumerate(pack.rules)}
 
-    def order(c: Counted) -> tuple[str, str, int, Period]:  # as finding_order sorts findings
-        return (c.org, c.member or "", rank.get(c.rule, len(rank)), c.period)
+    def order(c: Counted) -> FindingOrder:  # as finding_order sorts findings
+        p = c.period
+        return (c.org, c.member or "", rank.get(c.rule, len(rank)), p.cadence, p.year, p.index)
 
     totals = (MonthCounts(), MonthCounts())
     states: dict[tuple[str, int], str] = {}
@@ -269,6 +275,7 @@ def refresh(
         since=window_since(pack, pieces.today),
         orgs=codes,
         with_records=True,
+        record_months=late_months(pack, pieces.today),
     )
     late = late_records(
         store,
