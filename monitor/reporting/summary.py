@@ -372,6 +372,8 @@ class MonthCounter:
         # shares one Period per (rule, period) among all subjects, and ints hash far faster.
         self._ends: dict[int, int] = {}
         self._periods: list[Period] = []  # keeps the keyed periods alive (ids stay unique)
+        # Deadline plus grace by (rule, id of the period), for the late-entry test.
+        self._deadlines: dict[tuple[str, int], dt.date] = {}
 
     def count(self, findings: Iterable[Finding], *, with_rows: bool = True) -> MonthCounts:
         """The counts of ``findings`` (with the month's rows, unless not ``with_rows``)."""
@@ -380,6 +382,7 @@ class MonthCounter:
         late_records, rules, graces = self.late_records, self.rules, self.graces
         branch_of, rule_names = self.branch_of, self.rule_names
         min_gap = dt.timedelta(days=self.late_days)
+        deadlines = self._deadlines
         counts = MonthCounts()
         by_month, totals, cadre_count = counts.by_month, counts.totals, counts.cadres
         per_branch, late, rows = counts.per_branch, counts.late, counts.rows
@@ -413,9 +416,12 @@ class MonthCounter:
             records = finding.evidence.records
             late_entry = False
             if records:
-                rule = rules.get(finding.rule)
-                due = rule.deadline(period) if rule is not None else period.end
-                deadline = due + graces.get(finding.rule, dt.timedelta())
+                deadline = deadlines.get((finding.rule, end_key := id(period)))
+                if deadline is None:
+                    rule = rules.get(finding.rule)
+                    due = rule.deadline(period) if rule is not None else period.end
+                    deadline = due + graces.get(finding.rule, dt.timedelta())
+                    deadlines[(finding.rule, end_key)] = deadline
                 found = [r for r in records if is_late(late_records.get(r), deadline, min_gap)]
                 late_entry = status is Status.HELD and len(found) == len(records)
                 for record in found:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import queue
 import re
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,7 +25,6 @@ from monitor.store.exemptions import active_exemptions
 
 _IN_LIMIT = 2000
 _BATCH = 5000
-_AHEAD = 4  # batches fetched ahead of the judging
 _COMMITTEE_ROLES_SQL = ", ".join(f"'{r.value}'" for r in sorted(COMMITTEE_ROLES))
 
 
@@ -163,23 +160,25 @@ class _Counter:
                 ids = f"GROUP_CONCAT(CASE WHEN {listed} THEN m.id END)"
             self.ids = columns.add(ids)
 
-        # Most rules count records without conditions: share one tally per count.
-        self.plain = self.counted == self.seen and self.best < 0 and self.ids < 0
+        # Most rules count records without conditions: share one tally per count (also when
+        # ids are listed but a row has none, e.g. outside ``record_months``).
+        self.simple = self.counted == self.seen and self.best < 0
+        self.plain = self.simple and self.ids < 0
 
     def tally(self, row: Sequence[Any]) -> Tally:
         """The tally of a row whose ``seen`` column is not zero."""
         seen = int(row[self.seen])
         if self.plain:
             return _plain(seen)
+        ids = row[self.ids] if self.ids >= 0 else None
+        if not ids and self.simple:
+            return _plain(seen)
         best = row[self.best] if self.best >= 0 else None
-        records: tuple[int, ...] = ()
-        if self.ids >= 0 and row[self.ids]:
-            records = tuple(sorted(map(int, str(row[self.ids]).split(","))))
         return Tally(
-            counted=int(row[self.counted] or 0),
-            seen=seen,
-            records=records,
-            best_ratio=None if best is None else float(best),
+            seen if self.counted == self.seen else int(row[self.counted] or 0),
+            seen,
+            tuple(sorted(map(int, str(ids).split(",")))) if ids else (),
+            None if best is None else float(best),
         )
 
 
@@ -194,8 +193,6 @@ def _stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[tupl
     The tally query returns a row per (subject, month): hundreds of thousands at province
     scale, so the driver's plain tuples are worth having (SQLAlchemy rows cost more each), and
     PostgreSQL gets a server-side cursor instead of loading the whole result into memory.
-    A thread fetches the next batches while the caller judges this one: both drivers release
-    the GIL while the database works, so the query and the judging share the machine's cores.
     ``sql`` uses ``:name`` parameters.
     """
     raw: Any = conn.connection.driver_connection
@@ -206,44 +203,11 @@ def _stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[tupl
     else:
         cursor = raw.cursor()
         cursor.execute(sql, {k: sqlite_value(v) for k, v in params.items()})
-    batches: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            while not stop.is_set():
-                batch = cursor.fetchmany(_BATCH)
-                _offer(batches, batch or None, stop)
-                if not batch:
-                    return
-        except BaseException as error:  # re-raised in the caller's thread
-            _offer(batches, error, stop)
-
-    fetcher = threading.Thread(target=fetch, name="orglife-tallies", daemon=True)
-    fetcher.start()
     try:
-        while (batch := batches.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
+        while batch := cursor.fetchmany(_BATCH):
             yield from batch
     finally:
-        stop.set()
-        fetcher.join()
         cursor.close()
-
-
-def _offer(
-    batches: queue.Queue[list[Any] | BaseException | None],
-    item: list[Any] | BaseException | None,
-    stop: threading.Event,
-) -> None:
-    """Hand ``item`` to the consumer, unless it has gone (``stop``): then drop it."""
-    while not stop.is_set():
-        try:
-            batches.put(item, timeout=0.05)
-            return
-        except queue.Full:
-            continue
 
 
 def _expected_sql(rule: Rule) -> str:

@@ -306,10 +306,24 @@ def cell_states(
     rules = {rule.id: rule for rule in pack.rules}
     gap = dt.timedelta(days=late_days)
     states: dict[tuple[str, int], str] = {}
+    # (column, due) by (rule, id of the period): the evaluator shares one Period per (rule,
+    # period) among all subjects, and an int hashes far faster than the dataclass.
+    slots: dict[tuple[str, int], tuple[int | None, dt.date | None]] = {}
+    periods: list[Period] = []  # keeps the keyed periods alive, so their ids stay unique
     for finding in findings:
         if finding.member is not None:
             continue
-        column = index.get((finding.rule, finding.period))
+        period = finding.period
+        slot = slots.get((finding.rule, id(period)))
+        if slot is None:
+            column_of = index.get((finding.rule, period))
+            rule = rules.get(finding.rule)
+            due_of = None
+            if column_of is not None and rule is not None:
+                due_of = rule.deadline(period) + dt.timedelta(days=pack.grace_for(rule))
+            slot = slots[(finding.rule, id(period))] = (column_of, due_of)
+            periods.append(period)
+        column, due = slot
         branch = branches.get(finding.org)
         if column is None or branch is None:
             continue
@@ -317,11 +331,14 @@ def cell_states(
         if state is None:
             continue
         records = finding.evidence.records
-        if state == "held" and records and late:
-            rule = rules[finding.rule]
-            due = rule.deadline(finding.period) + dt.timedelta(days=pack.grace_for(rule))
-            if all(is_late(late.get(r), due, gap) for r in records):
-                state = "late"
+        if (
+            state == "held"
+            and records
+            and late
+            and due is not None
+            and all(is_late(late.get(r), due, gap) for r in records)
+        ):
+            state = "late"
         key = (branch, column)
         known = states.get(key)
         if known is None or _RANK[state] > _RANK[known]:
