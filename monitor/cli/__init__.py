@@ -11,6 +11,3 @@ from __future__ import annotations
 from monitor.cli.root import main
 
 __all__ = ["main"]
-
-if __name__ == "__main__":  # pragma: no cover
-    main(prog_name="orglife")
