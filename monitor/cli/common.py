@@ -68,7 +68,9 @@ def stderr_console() -> Console:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one error line on stderr and exit."""
-    stderr_console().print(f"[bold red]错误：[/]{message}", highlight=False, markup=True, soft_wrap=True)
+    stderr_console().print(
+        f"[bold red]错误：[/]{message}", highlight=False, markup=True, soft_wrap=True
+    )
     sys.exit(code)
 
 

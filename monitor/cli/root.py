@@ -77,9 +77,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "chats",
         "Chats linked to orgs (Telegram groups, WeCom/DingTalk/Feishu robots): add, list, test.",
     ),
-    "members": LazyCommand(
-        "monitor.cli.alerts", "members", "Members and their Telegram accounts."
-    ),
+    "members": LazyCommand("monitor.cli.alerts", "members", "Members and their Telegram accounts."),
     "alerts": LazyCommand(
         "monitor.cli.alerts", "alerts", "Evaluate, enqueue and send alerts to the linked chats."
     ),
@@ -91,7 +89,8 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "ledger": LazyCommand(
         "monitor.cli.ledger",
         "ledger",
-        "The problem ledger (问题台账): list, add, rectify, clear, return, review, history, export.",
+        "The problem ledger (问题台账): list, add, rectify, clear, return, review, history,"
+        " export.",
     ),
     "exemptions": LazyCommand(
         "monitor.cli.exemptions", "exemptions", "Exemptions (免于考核): add, list, revoke."
