@@ -1,7 +1,8 @@
 """Run one orglife command in this interpreter and report its peak memory (``bench.suite``).
 
 ``python -m bench.child check --as-of …`` is ``orglife check --as-of …``; when the command
-ends, the last line on stderr is ``bench.child VmHWM <KiB>``.
+ends, the last line on stderr is ``bench.child VmHWM <KiB>``. It imports nothing but the command,
+so a short command's time (``orglife --version``) is the command's.
 """
 
 from __future__ import annotations
@@ -9,7 +10,17 @@ from __future__ import annotations
 import atexit
 import sys
 
-from bench.suite import vmhwm_kib
+
+def vmhwm_kib() -> int | None:
+    """This process's peak resident memory (VmHWM) in KiB, None where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def _report() -> None:

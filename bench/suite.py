@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+# Defined in bench.child, which must import nothing but the command it runs.
+from bench.child import vmhwm_kib
 from bench.province import Generated
+
+__all__ = ["ChildRun", "Context", "Figure", "best_of", "run_child", "vmhwm_kib"]
 
 T = TypeVar("T")
 
@@ -132,15 +136,3 @@ def best_of(repeat: int, step: Callable[[], T]) -> tuple[float, T]:
             best = (seconds, result)
     assert best is not None
     return best
-
-
-def vmhwm_kib() -> int | None:
-    """This process's peak resident memory (VmHWM) in KiB, None where /proc is missing."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None

@@ -14,14 +14,10 @@ from pathlib import Path
 
 import click
 
-from monitor.alerts.destinations import chat_json, destination
 from monitor.alerts.plan import ChatRole, NoticeKind, Platform
-from monitor.alerts.store import AlertStore
 from monitor.cli import common
 from monitor.cli.meetings import default_actor
 from monitor.core.errors import OrglifeError
-from monitor.core.rules import load_pack
-from monitor.holidays import default_holiday_dirs, work_calendar
 from monitor.text import cli as msg
 
 DEFAULT_KINDS = (NoticeKind.MISSED, NoticeKind.LATE, NoticeKind.REMINDER)  # always counted
@@ -79,6 +75,9 @@ def chats_add(
     show_names: bool,
 ) -> None:
     """Link a chat to an org and print its id (again: re-enables a disabled chat)."""
+    from monitor.alerts.destinations import destination
+    from monitor.alerts.store import AlertStore
+
     where = Platform(platform)
     checked = destination(where, chat_id, webhook, secret)
     chat = AlertStore(obj.store).add_chat(
@@ -124,6 +123,9 @@ def chats_add(
 @common.handles_errors
 def chats_list(obj: common.Context, fmt: str) -> None:
     """One line per linked chat: id, platform, where (webhooks redacted), org, role, state."""
+    from monitor.alerts.destinations import chat_json
+    from monitor.alerts.store import AlertStore
+
     found = AlertStore(obj.store).chats()
     names = {o.code: o.name for o in obj.store.orgs({c.org for c in found})}
     if fmt == "json":
@@ -152,6 +154,7 @@ def chats_test(obj: common.Context, chat: int) -> None:
     """Send a test message to chat CHAT (its id in `chats list`) and print the answer."""
     from monitor.alerts.channels import ConsoleChannel, DeliveryError, channel_from_env
     from monitor.alerts.channels.style import style_for
+    from monitor.alerts.store import AlertStore
 
     found = AlertStore(obj.store).chats(id=chat)
     if not found:
@@ -201,6 +204,8 @@ def chats_test(obj: common.Context, chat: int) -> None:
 @common.handles_errors
 def chats_code(obj: common.Context, org: str, role: str) -> None:
     """A one-time code (10 minutes) to link a group by sending `/link CODE` in it."""
+    from monitor.alerts.store import AlertStore
+
     code = AlertStore(obj.store).issue_code(now=_now(), org=org.strip(), role=_role(role))
     click.echo(code)
     name = obj.store.org(org.strip()).name
@@ -218,6 +223,8 @@ def members() -> None:
 @common.handles_errors
 def members_link(obj: common.Context, member: str) -> None:
     """A one-time code (10 minutes) the member sends to the bot privately: `/link CODE`."""
+    from monitor.alerts.store import AlertStore
+
     code = AlertStore(obj.store).issue_code(now=_now(), member=member.strip())
     click.echo(code)
     common.err.print(msg.link_member_hint(code=code), highlight=False)
@@ -250,7 +257,9 @@ def alerts_run(
     """One evaluation and dispatch cycle, as the service runs it; then exit."""
     from monitor.alerts.channels import ConsoleChannel, channel_from_env
     from monitor.alerts.dispatch import Dispatcher
+    from monitor.core.rules import load_pack
     from monitor.core.schedule import SHANGHAI
+    from monitor.holidays import default_holiday_dirs, work_calendar
     from monitor.service.runner import run_cycle, send_summaries, summary_month
 
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()

@@ -11,20 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from monitor.calendar.service import (
-    default_range,
-    feed_url,
-    generate,
-    public_url,
-    subject,
-    webcal_url,
-)
-from monitor.calendar.store import FeedStore
 from monitor.cli import common
-from monitor.core.rules import load_pack
-from monitor.holidays import default_holiday_dirs, work_calendar
 from monitor.text import cli as msg
 
 DEFAULT_FEED_DIR = Path("calendars") / "feeds"
@@ -58,6 +46,10 @@ def calendar(
     rule_paths: Sequence[Path],
 ) -> None:
     """Write the iCalendar feed of CODE (an org code or a leading cadre's member id)."""
+    from monitor.calendar.service import default_range, generate
+    from monitor.core.rules import load_pack
+    from monitor.holidays import default_holiday_dirs, work_calendar
+
     as_of_day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     default_first, default_last = default_range(as_of_day)
     first_day = common.parse_date(first, "--from") or default_first
@@ -102,6 +94,8 @@ def feeds() -> None:
 
 def _print_link(url: str, title: str) -> None:
     # The URL comes first, alone on its line, so scripts can take `| head -1`.
+    from monitor.calendar.service import webcal_url
+
     click.echo(url)
     click.echo(webcal_url(url))
     common.err.print(msg.how_to_subscribe(title=title), highlight=False)
@@ -113,6 +107,9 @@ def _print_link(url: str, title: str) -> None:
 @common.handles_errors
 def feeds_url(obj: common.Context, code: str) -> None:
     """Print CODE's subscription URL (made on first use), then the webcal:// form."""
+    from monitor.calendar.service import feed_url, public_url, subject
+    from monitor.calendar.store import FeedStore
+
     who = subject(obj.store, code)
     base_url = public_url()
     token = FeedStore(obj.store).token(who.code, now=_now())
@@ -125,6 +122,9 @@ def feeds_url(obj: common.Context, code: str) -> None:
 @common.handles_errors
 def feeds_rotate(obj: common.Context, code: str) -> None:
     """Replace CODE's link with a new one; the old link stops working at once."""
+    from monitor.calendar.service import feed_url, public_url, subject
+    from monitor.calendar.store import FeedStore
+
     who = subject(obj.store, code)
     base_url = public_url()
     token = FeedStore(obj.store).rotate(who.code, now=_now())
@@ -138,6 +138,8 @@ def feeds_rotate(obj: common.Context, code: str) -> None:
 @common.handles_errors
 def feeds_revoke(obj: common.Context, code: str) -> None:
     """Stop CODE's link from working, without issuing a new one."""
+    from monitor.calendar.store import FeedStore
+
     code = code.strip()
     if FeedStore(obj.store).revoke(code, now=_now()):
         common.out.print(msg.feed_revoked(code=code), highlight=False)
@@ -151,6 +153,10 @@ def feeds_revoke(obj: common.Context, code: str) -> None:
 @common.handles_errors
 def feeds_list(obj: common.Context, include_revoked: bool) -> None:
     """List the feeds that have links (tokens are shown shortened)."""
+    from rich.table import Table
+
+    from monitor.calendar.store import FeedStore
+
     table = Table(*msg.FEEDS_COLUMNS)
     for token in FeedStore(obj.store).tokens(include_revoked=include_revoked):
         table.add_row(
@@ -216,6 +222,9 @@ def serve(
     from monitor.alerts.bot import build_application
     from monitor.alerts.channels import TelegramChannel, channel_from_env
     from monitor.alerts.plan import Platform
+    from monitor.calendar.service import public_url
+    from monitor.core.rules import load_pack
+    from monitor.holidays import default_holiday_dirs, work_calendar
     from monitor.service.runner import Service
     from monitor.service.runner import serve as run_service
 

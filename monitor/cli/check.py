@@ -6,16 +6,17 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from monitor.check import Check, run_check, update_ledger
 from monitor.cli import common
 from monitor.core.domain import Finding, Status
-from monitor.core.explain import STATUS_ZH, finding_json, reason
-from monitor.core.rules import RulePack, load_pack
 from monitor.text import cli as msg
+
+if TYPE_CHECKING:
+    from monitor.check import Check
+    from monitor.core.rules import RulePack
 
 
 @click.command()
@@ -47,6 +48,10 @@ def check(
     statuses: Sequence[str],
 ) -> None:
     """Judge every required period starting between --since and --as-of."""
+    from monitor.check import run_check, update_ledger
+    from monitor.core.explain import finding_json
+    from monitor.core.rules import load_pack
+
     as_of_day = common.parse_date(as_of, "--as-of")
     assert as_of_day is not None
     since_day = common.parse_date(since, "--since")
@@ -87,6 +92,10 @@ def short_label(label: str) -> str:
 
 def print_table(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
     """A compliance matrix (one row per subject and rule) followed by the misses explained."""
+    from rich.table import Table
+
+    from monitor.core.explain import STATUS_ZH, reason
+
     orgs = result.registers.orgs
     cadres = {m.id: m for m in result.registers.cadres}
     legend = "  ".join(f"{STATUS_MARK[s]}{STATUS_ZH[s]}" for s in list(Status)[:4])

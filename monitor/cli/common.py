@@ -1,4 +1,8 @@
-"""What every `orglife` command shares: the context, date options, error handling, consoles."""
+"""What every `orglife` command shares: the context, date options, error handling, consoles.
+
+Imported by ``orglife --version`` and ``--help`` too, so it imports no heavy library at the top:
+rich, structlog, SQLAlchemy and the store are imported where they are first used.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +12,65 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
-import structlog
-from rich.console import Console
-from rich.markup import escape
-from sqlalchemy.exc import OperationalError
 
 from monitor.core.errors import OrglifeError
-from monitor.store import Store
-from monitor.store.schema import normalise_url
 from monitor.text import cli as msg
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from monitor.store import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = structlog.get_logger("orglife")
-# Replaced by reset_consoles() when a command runs, so the terminal width (COLUMNS) is read
-# then; commands reach them as ``common.out`` / ``common.err`` for that reason.
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+# Built by reset_consoles() when a command runs, so the terminal width (COLUMNS) is read then
+# (or on first use, through __getattr__); commands reach them as ``common.out`` / ``common.err``
+# for that reason.
+out: Console
+err: Console
+#: orglife's structlog logger, created on first use (``common.log``).
+log: Any
+
+
+def __getattr__(name: str) -> Any:
+    """The consoles and the logger on first use: rich and structlog cost ~0.2 s to import."""
+    if name in ("out", "err"):
+        reset_consoles()
+        return globals()[name]
+    if name == "log":
+        import structlog
+
+        logger = globals()["log"] = structlog.get_logger("orglife")
+        return logger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reset_consoles() -> None:
     """Build the consoles for this invocation."""
+    from rich.console import Console
+
     global out, err
     out = Console(soft_wrap=True)
     err = Console(stderr=True)
 
 
+def stderr_console() -> Console:
+    """The stderr console, built first if no command has built it (a usage error comes first)."""
+    if "err" not in globals():
+        reset_consoles()
+    return err
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one error line on stderr and exit."""
-    err.print(f"[bold red]错误：[/]{message}", highlight=False, markup=True, soft_wrap=True)
+    stderr_console().print(
+        f"[bold red]错误：[/]{message}", highlight=False, markup=True, soft_wrap=True
+    )
     sys.exit(code)
 
 
@@ -73,6 +102,8 @@ class Context:
     def store(self) -> Store:
         """The store, opened (and migrated) on first use, so --help needs no database."""
         if self._store is None:
+            from monitor.store import Store
+
             self._store = Store.open(self.db)
         return self._store
 
@@ -92,6 +123,8 @@ rules_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
 
 def safe_url(url: str) -> str:
     """The database URL without its password, for messages and logs."""
+    from monitor.store.schema import normalise_url
+
     try:
         return normalise_url(url).render_as_string(hide_password=True)
     except OrglifeError:
@@ -103,6 +136,9 @@ def handles_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # The command is about to use the store, which imports SQLAlchemy anyway.
+        from sqlalchemy.exc import OperationalError
+
         try:
             return func(*args, **kwargs)
         except OrglifeError as exc:
@@ -132,11 +168,13 @@ class ChineseUsageGroup(click.Group):
         try:
             result = super().main(*args, **kwargs)
         except click.exceptions.Abort:
-            err.print(msg.ABORTED, highlight=False)
+            stderr_console().print(msg.ABORTED, highlight=False)
             sys.exit(1)
         except click.UsageError as exc:
+            from rich.markup import escape
+
             usage = exc.ctx.command_path if exc.ctx is not None else "orglife"
-            err.print(
+            stderr_console().print(
                 f"[bold red]错误：[/]{escape(usage_error_zh(exc))}"
                 f"（用 {escape(usage)} --help 查看用法）",
                 highlight=False,
@@ -144,6 +182,8 @@ class ChineseUsageGroup(click.Group):
             )
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
+            from rich.markup import escape
+
             fail(escape(exc.format_message()), exc.exit_code)
         if isinstance(result, int) and result:
             sys.exit(result)

@@ -7,8 +7,6 @@ import click
 from monitor.cli import common
 from monitor.cli.check import check
 from monitor.cli.registers import report_import
-from monitor.core.rules import load_pack
-from monitor.registers import readers
 from monitor.text import cli as msg
 
 DEMO_URL = "sqlite:///./orglife-demo.db"
@@ -23,7 +21,9 @@ DEMO_URL = "sqlite:///./orglife-demo.db"
 @common.handles_errors
 def demo(ctx: click.Context, as_of: str | None, fmt: str) -> None:
     """Load the bundled demo district into the database and print its compliance table."""
+    from monitor.core.rules import load_pack
     from monitor.demo import SNAPSHOT_DAY, demo_files
+    from monitor.registers import readers
 
     files = demo_files()
     obj: common.Context = ctx.obj

@@ -16,13 +16,9 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from monitor.cli import common
 from monitor.core.errors import OrglifeError
-from monitor.core.rules import load_pack
-from monitor.store.exemptions import add_exemption, revoke_exemption
-from monitor.store.exemptions import exemptions as list_exemptions
 from monitor.text import cli as msg
 
 
@@ -66,6 +62,9 @@ def add(
     rule_paths: Sequence[Path],
 ) -> None:
     """Excuse one period of one rule for an org; prints the new exemption's id."""
+    from monitor.core.rules import load_pack
+    from monitor.store.exemptions import add_exemption
+
     pack = load_pack(rule_paths)
     try:
         rule = pack.rule(rule_id.strip())
@@ -96,6 +95,10 @@ def add(
 @common.handles_errors
 def list_(obj: common.Context, org: str | None, fmt: str) -> None:
     """Every exemption (active and revoked), oldest first."""
+    from rich.table import Table
+
+    from monitor.store.exemptions import exemptions as list_exemptions
+
     codes = obj.store.subtree(org.strip()) if org is not None else None
     found = list_exemptions(obj.store, codes)
     if fmt == "json":
@@ -127,6 +130,8 @@ def list_(obj: common.Context, org: str | None, fmt: str) -> None:
 @common.handles_errors
 def revoke(obj: common.Context, exemption_id: int, reason: str, by: str | None) -> None:
     """Revoke an exemption: the period is judged from the records again."""
+    from monitor.store.exemptions import revoke_exemption
+
     done = revoke_exemption(
         obj.store,
         exemption_id,

@@ -13,19 +13,15 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
-from monitor.alerts.store import drop_settled
-from monitor.check import look_back
 from monitor.cli import common
 from monitor.core.domain import Member, Org
 from monitor.core.errors import OrglifeError
 from monitor.core.periods import Period
-from monitor.core.rules import load_pack
-from monitor.ledger.export import SHANGHAI, export_ledger, subject_label
 from monitor.ledger.model import (
     ACTION_LABELS,
     SOURCE_LABELS,
@@ -33,11 +29,12 @@ from monitor.ledger.model import (
     LedgerItem,
     LedgerStatus,
 )
-from monitor.ledger.store import LedgerStore
-from monitor.ledger.view import coloured, item_json, item_names
-from monitor.ledger.warning import COLOUR_LABELS, Colour, ItemWarning
-from monitor.store import Store
+from monitor.ledger.warning import Colour
 from monitor.text import cli as msg
+
+if TYPE_CHECKING:
+    from monitor.ledger.warning import ItemWarning
+    from monitor.store import Store
 
 WARNING_STYLE = {Colour.RED: "bold red", Colour.YELLOW: "bold yellow"}
 STATUS_STYLE = {
@@ -87,6 +84,9 @@ def _coloured(
 ) -> tuple[list[LedgerItem], dict[int, ItemWarning]]:
     """The items (of ``codes``, with ``status``) and their warning colours (三色预警) on
     ``as_of``; colours are judged on every item of the orgs (earlier periods' items count)."""
+    from monitor.core.rules import load_pack
+    from monitor.ledger.view import coloured
+
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     return coloured(
         store,
@@ -116,6 +116,11 @@ def ledger_list(
     rule_paths: Sequence[Path],
 ) -> None:
     """The ledger's items, oldest first, with their warning colour (三色预警)."""
+    from rich.table import Table
+
+    from monitor.ledger.view import item_json, item_names
+    from monitor.ledger.warning import COLOUR_LABELS
+
     store = obj.store
     items, colours = _coloured(store, _codes(store, org), status, rule_paths, as_of)
     orgs, members = item_names(store, items)
@@ -143,6 +148,8 @@ def _cells(
     members: Mapping[str, Member],
     warning: ItemWarning | None = None,
 ) -> list[str]:
+    from monitor.ledger.export import subject_label
+
     org = orgs.get(item.org)
     style = STATUS_STYLE[item.status]
     reopened = msg.reopened_times(times=item.reopened)
@@ -187,6 +194,9 @@ def ledger_add(
     by: str,
 ) -> None:
     """Add a problem an inspector found on site (明察暗访)."""
+    from monitor.core.rules import load_pack
+    from monitor.ledger.store import LedgerStore
+
     if rule is not None:
         pack = load_pack(rule_paths)
         known = [r.id for r in pack.rules]
@@ -230,6 +240,9 @@ def ledger_add(
 @common.handles_errors
 def ledger_rectify(obj: common.Context, item_id: int, note: str, by: str) -> None:
     """Record the rectification of an item (the secretary): it moves to 整改中."""
+    from monitor.alerts.store import drop_settled
+    from monitor.ledger.store import LedgerStore
+
     item = LedgerStore(obj.store).rectify(item_id, note, by=by, now=_now())
     drop_settled(obj.store, [item], now=_now())  # its pending repeats (三色预警) stop
     common.out.print(
@@ -250,6 +263,9 @@ def ledger_rectify(obj: common.Context, item_id: int, note: str, by: str) -> Non
 @common.handles_errors
 def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -> None:
     """Clear (销号) a rectified item once an inspector has verified it."""
+    from monitor.alerts.store import drop_settled
+    from monitor.ledger.store import LedgerStore
+
     item = LedgerStore(obj.store).clear(
         item_id, by=by, today=common.today_in_shanghai(), now=_now(), note=note
     )
@@ -271,6 +287,8 @@ def ledger_clear(obj: common.Context, item_id: int, by: str, note: str | None) -
 @common.handles_errors
 def ledger_return(obj: common.Context, item_id: int, note: str, by: str, as_of: str | None) -> None:
     """Send a rectification back (退回): the item is open again (overdue past its deadline)."""
+    from monitor.ledger.store import LedgerStore
+
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     item = LedgerStore(obj.store).send_back(item_id, note, by=by, today=day, now=_now())
     common.out.print(
@@ -294,6 +312,12 @@ def ledger_review(
     obj: common.Context, as_of: str | None, org: str | None, rule_paths: Sequence[Path], by: str
 ) -> None:
     """Look back (回头看) at cleared items: reopen those missed again within two periods."""
+    from monitor.check import look_back
+    from monitor.core.rules import load_pack
+    from monitor.ledger.export import subject_label
+    from monitor.ledger.store import LedgerStore
+    from monitor.ledger.view import item_names
+
     store = obj.store
     day = common.parse_date(as_of, "--as-of") or common.today_in_shanghai()
     done = look_back(
@@ -340,6 +364,11 @@ def ledger_review(
 @common.handles_errors
 def ledger_history(obj: common.Context, item_id: int) -> None:
     """The audit trail of one item: who changed what, and when (Beijing time)."""
+    from rich.table import Table
+
+    from monitor.ledger.export import SHANGHAI
+    from monitor.ledger.store import LedgerStore
+
     store = obj.store
     item = LedgerStore(store).item(item_id)
     table = Table(
@@ -385,6 +414,10 @@ def ledger_export(
     rule_paths: Sequence[Path],
 ) -> None:
     """Export the ledger to Excel: sheets 问题台账 (with today's 预警 colour) and 整改记录."""
+    from monitor.ledger.export import export_ledger
+    from monitor.ledger.store import LedgerStore
+    from monitor.ledger.view import item_names
+
     if output.suffix.lower() != ".xlsx":
         raise OrglifeError(f"无法导出到 {output}：文件名须以 .xlsx 结尾")
     if not output.parent.resolve().is_dir():

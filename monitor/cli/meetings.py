@@ -14,17 +14,17 @@ import getpass
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from monitor.cli import common
-from monitor.core.rules import load_pack
-from monitor.store import records
-from monitor.store.audit import AuditEvent
 from monitor.text import cli as msg
+
+if TYPE_CHECKING:
+    from monitor.store import records
+    from monitor.store.audit import AuditEvent
 
 
 def default_actor() -> str:
@@ -106,6 +106,11 @@ def meetings_list(
     fmt: str,
 ) -> None:
     """The records, by date."""
+    from rich.table import Table
+
+    from monitor.core.rules import load_pack
+    from monitor.store import records
+
     store = obj.store
     found = records.list_records(
         store,
@@ -170,6 +175,9 @@ def meetings_edit(
     rule_paths: Sequence[Path],
 ) -> None:
     """Correct a record; it is checked as an import row is and keeps its entry date."""
+    from monitor.core.rules import load_pack
+    from monitor.store import records
+
     why = _reason(reason)
     pack = load_pack(rule_paths)
     before = records.get_record(obj.store, record_id)
@@ -219,6 +227,8 @@ def meetings_delete(
     obj: common.Context, record_id: int, reason: str | None, by: str | None
 ) -> None:
     """Delete a record: it stops counting; its row and trail stay."""
+    from monitor.store import records
+
     why = _reason(reason)
     records.delete_record(obj.store, record_id, now=_now(), actor=by or default_actor(), reason=why)
     common.out.print(msg.record_deleted(record_id=record_id), highlight=False)
@@ -234,6 +244,8 @@ def meetings_restore(
     obj: common.Context, record_id: int, reason: str | None, by: str | None
 ) -> None:
     """Bring back a deleted record."""
+    from monitor.store import records
+
     why = _reason(reason)
     records.restore_record(
         obj.store, record_id, now=_now(), actor=by or default_actor(), reason=why
@@ -248,6 +260,10 @@ def meetings_restore(
 @common.handles_errors
 def meetings_history(obj: common.Context, record_id: int, fmt: str) -> None:
     """Every change of a record: when, by whom, what and why."""
+    from rich.table import Table
+
+    from monitor.store import records
+
     trail = records.history(obj.store, record_id)
     if fmt == "json":
         click.echo(json.dumps([event_json(e) for e in trail], ensure_ascii=False, indent=2))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from monitor.cli import common, meetings
-from monitor.core.rules import load_pack
-from monitor.registers import readers
-from monitor.store import ImportResult
 from monitor.text import cli as msg
+
+if TYPE_CHECKING:
+    from monitor.store import ImportResult
 
 SHEET = click.option(
     "--sheet",
@@ -74,6 +74,8 @@ def report_skipped(titles: Sequence[str]) -> None:
 @common.handles_errors
 def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import organisations (组织编码, 组织名称, 组织类型, 上级组织编码, …)."""
+    from monitor.registers import readers
+
     parsed = readers.read_orgs(file, sheet=sheet, today=common.today_in_shanghai())
     result = obj.store.import_orgs(parsed, now=now_utc(), actor=meetings.default_actor())
     report_skipped(parsed.skipped)
@@ -87,6 +89,8 @@ def import_orgs(obj: common.Context, file: Path, sheet: str | None) -> None:
 @common.handles_errors
 def import_members(obj: common.Context, file: Path, sheet: str | None) -> None:
     """Import members (党员编号, 姓名, 所在组织编码, 职务, 党员类型, 领导干部, …)."""
+    from monitor.registers import readers
+
     parsed = readers.read_members(file, sheet=sheet, today=common.today_in_shanghai())
     result = obj.store.import_members(parsed, now=now_utc(), actor=meetings.default_actor())
     report_skipped(parsed.skipped)
@@ -124,6 +128,17 @@ def import_meetings(
     sheet: str | None,
 ) -> None:
     """Import meeting records (组织编码, 会议类型, 日期, 应到人数, 实到人数, …)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from monitor.core.rules import load_pack
+    from monitor.registers import readers
+
     pack = load_pack(rule_paths)
     entry_day = common.parse_date(today, "--today") or common.today_in_shanghai()
     total = readers.count_rows(file)

@@ -15,11 +15,6 @@ import click
 from monitor.cli import common
 from monitor.cli.exemptions import default_actor
 from monitor.core.errors import OrglifeError
-from monitor.store.settings import (
-    earliest_record_month,
-    explicit_registers_begin,
-    set_registers_begin,
-)
 from monitor.text import cli as msg
 
 
@@ -35,6 +30,12 @@ def registers() -> None:
 @common.handles_errors
 def begin(obj: common.Context, day: str | None, by: str | None) -> None:
     """Show the day the registers began, or set it (YYYY-MM-DD)."""
+    from monitor.store.settings import (
+        earliest_record_month,
+        explicit_registers_begin,
+        set_registers_begin,
+    )
+
     if day is None:
         explicit = explicit_registers_begin(obj.store)
         if explicit is not None:

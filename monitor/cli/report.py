@@ -11,10 +11,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import common
-from monitor.core.rules import load_pack
-from monitor.reporting import render_docx, render_html, render_json, render_md, render_xlsx
-from monitor.reporting.build import build_summary
-from monitor.reporting.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS, parse_month
+from monitor.reporting.summary import DEFAULT_LATE_DAYS, DEFAULT_TREND_MONTHS
 from monitor.text import cli as msg
 
 FORMATS = ("json", "md", "html", "xlsx", "docx")
@@ -87,6 +84,11 @@ def report(
     (ceil(10%)) as weak-and-lax candidates, late-entered records, the problem ledger's figures
     and the trend of the last months. json, md and html go to stdout unless -o is given.
     """
+    from monitor.core.rules import load_pack
+    from monitor.reporting import render_docx, render_html, render_json, render_md, render_xlsx
+    from monitor.reporting.build import build_summary
+    from monitor.reporting.summary import parse_month
+
     if fmt in BINARY and output is None:
         raise click.UsageError(msg.needs_output(fmt=fmt))
     period = parse_month(month)

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from monitor.cli import common
-from monitor.core.rules import bundled_rules_dir, explain, load_pack
 from monitor.text import cli as msg
 
 
@@ -26,6 +24,10 @@ def rules_check(paths: Sequence[Path]) -> None:
 
     Each PATH (a file, or a folder of *.yaml) is layered on the national baseline on its own.
     """
+    from rich.table import Table
+
+    from monitor.core.rules import bundled_rules_dir, explain, load_pack
+
     files: list[Path] = []
     for path in paths or [bundled_rules_dir()]:
         if path.is_dir():

@@ -14,7 +14,6 @@ import sys
 import click
 
 from monitor.accounts.model import Role
-from monitor.accounts.store import AccountStore
 from monitor.cli import common
 from monitor.cli.meetings import default_actor
 from monitor.core.errors import OrglifeError
@@ -62,6 +61,8 @@ def users_add(
     obj: common.Context, username: str, role: str, org: str | None, password_stdin: bool
 ) -> None:
     """Add an account."""
+    from monitor.accounts.store import AccountStore
+
     chosen = Role(role)
     if chosen is not Role.ADMIN and not org:
         raise OrglifeError(f"角色“{chosen.label}”（{chosen.value}）需要用 --org 指定所属组织。")
@@ -85,6 +86,8 @@ def users_add(
 @common.handles_errors
 def users_list(obj: common.Context, fmt: str) -> None:
     """One line per account: username, role, org, and `disabled`."""
+    from monitor.accounts.store import AccountStore
+
     found = AccountStore(obj.store).users()
     if fmt == "json":
         listed = [
@@ -112,6 +115,8 @@ def users_list(obj: common.Context, fmt: str) -> None:
 @common.handles_errors
 def users_disable(obj: common.Context, username: str) -> None:
     """Disable an account: it can no longer sign in, its sessions end, its tokens stop."""
+    from monitor.accounts.store import AccountStore
+
     user = AccountStore(obj.store).disable(username, now=_now(), actor=default_actor())
     common.out.print(f"已停用用户 {user.username}。", highlight=False, markup=False)
 
@@ -123,6 +128,8 @@ def users_disable(obj: common.Context, username: str) -> None:
 @common.handles_errors
 def users_passwd(obj: common.Context, username: str, password_stdin: bool) -> None:
     """Set a new password (the account's browser sessions end)."""
+    from monitor.accounts.store import AccountStore
+
     store = AccountStore(obj.store)
     store.user(username)  # fail before asking for a password
     user = store.set_password(
@@ -143,6 +150,8 @@ def tokens() -> None:
 @common.handles_errors
 def tokens_create(obj: common.Context, username: str, name: str | None) -> None:
     """Create a token; it is printed once, alone on the last line of stdout."""
+    from monitor.accounts.store import AccountStore
+
     value, token = AccountStore(obj.store).create_token(
         username, name, now=_now(), actor=default_actor()
     )
@@ -161,6 +170,8 @@ def tokens_create(obj: common.Context, username: str, name: str | None) -> None:
 @common.handles_errors
 def tokens_list(obj: common.Context, fmt: str) -> None:
     """One line per token: id, user, name, created, last used, revoked (never the value)."""
+    from monitor.accounts.store import AccountStore
+
     found = AccountStore(obj.store).tokens()
     if fmt == "json":
         listed = [
@@ -194,6 +205,8 @@ def tokens_list(obj: common.Context, fmt: str) -> None:
 @common.handles_errors
 def tokens_revoke(obj: common.Context, token_id: int) -> None:
     """Revoke a token: programs using it get 401 from then on."""
+    from monitor.accounts.store import AccountStore
+
     token = AccountStore(obj.store).revoke(token_id, now=_now(), actor=default_actor())
     common.out.print(
         f"已吊销令牌 {token.id}（{token.user}，“{token.name}”）。", highlight=False, markup=False
