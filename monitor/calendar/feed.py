@@ -221,6 +221,7 @@ class _Builder:
         # What every event of a rule says alike, worked out once per feed.
         self.requirement = {r.id: f"要求：{r.requirement_zh(self.names)}" for r in pack.rules}
         self.grace = {r.id: dt.timedelta(days=pack.grace_for(r)) for r in pack.rules}
+        self.timing: dict[tuple[str, Period], tuple[dt.date, dt.date, str]] = {}
         self.footer = {
             r.id: [
                 f"规则：{r.name}（{r.id}，{pack.origin.get(r.id, pack.name)}）",
@@ -324,9 +325,8 @@ class _Builder:
         """An all-day entry on the deadline's last workday saying what is still required (the
         deadline is the period's end, or the end of its make-up window: ``carry_over``)."""
         period = finding.period
-        end = rule.deadline(period)
+        end, day, _ = self._timing(rule, period)
         org = self.data.orgs.get(finding.org)
-        day = self.workdays.last_workday(period.start, end)
         verb = _verb(rule)
         scope = _scope(period)
         name = f"{self._who(finding)}{rule.name}"
@@ -361,13 +361,24 @@ class _Builder:
             reminders=self._reminders(finding, rule),
         )
 
+    def _timing(self, rule: Rule, period: Period) -> tuple[dt.date, dt.date, str]:
+        """The deadline, its last workday and the 期间 line: alike for every subject."""
+        key = (rule.id, period)
+        found = self.timing.get(key)
+        if found is None:
+            end = rule.deadline(period)
+            grace = end + self.grace[rule.id]
+            line = (
+                f"期间：{period.label_zh}（{period.label}，{_md(period.start)}至{_md(period.end)}，"
+                f"补录宽限至{_md(grace)}）"
+            )
+            found = self.timing[key] = (end, self.workdays.last_workday(period.start, end), line)
+        return found
+
     def _rule_lines(self, finding: Finding, rule: Rule, org: Org | None) -> list[str]:
-        period = finding.period
-        grace = rule.deadline(period) + self.grace[rule.id]
         return [
             self.requirement[rule.id],
-            f"期间：{period.label_zh}（{period.label}，{_md(period.start)}至{_md(period.end)}，"
-            f"补录宽限至{_md(grace)}）",
+            self._timing(rule, finding.period)[2],
             f"状态：{STATUS_ZH[finding.status]}。"
             + reason(finding, rule, self.pack, org, self.as_of),
             *self.footer[rule.id],
