@@ -170,7 +170,7 @@ def _summary_sheet(book: Workbook, summary: MonthlySummary, note: str) -> None:
         [_BOLD, *(_RATE for _ in summary.trend)],
     )
     _header(sheet, (name for name, _ in BRANCH_COLUMNS))
-    plain = [None] * len(BRANCH_COLUMNS)
+    plain: list[Style | None] = [None] * len(BRANCH_COLUMNS)
     plain[9] = _RATE
     weak = [_WEAK] * len(BRANCH_COLUMNS)
     weak[9] = _WEAK_RATE
