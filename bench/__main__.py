@@ -29,6 +29,8 @@ from monitor.store import Store
 #: Area name → module (each has ``figures(ctx: Context) -> list[Figure]``), in table order.
 AREAS: dict[str, str] = {
     "cli": "bench.cli",
+    "feed": "bench.feeds",
+    "summary": "bench.summary",
 }
 
 

@@ -12,6 +12,9 @@ then for a sample of branches times, in the same run:
   when the registers changed;
 plus one leading cadre's feed and one county committee's (a higher-level org's) feed.
 Medians in milliseconds and the ratio to the baseline go to stdout as a markdown table.
+
+``figures(ctx)`` is the ``feed`` area of ``python -m bench``: the median first build and
+rebuild of a sample of branch feeds, against ``run_check`` of the branch.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import text
 
 from bench import province
+from bench.suite import Context, Figure
 from monitor.calendar.service import generate
 from monitor.check import run_check
 from monitor.core.rules import load_pack
@@ -110,6 +114,57 @@ def main(argv: Sequence[str] | None = None) -> None:
     for label, ms in extra:
         print(f"| {label} | {ms:.1f} | | |")
     sys.stdout.flush()
+
+
+FEED_GOAL_S = 0.020
+FIGURE_SAMPLE = 20
+
+
+def figures(ctx: Context) -> list[Figure]:
+    """A branch feed's first build and its rebuild (medians over a sample of branches)."""
+    pack = load_pack()
+    as_of = dt.date(ctx.year, 11, 20)
+    first, last = ctx.since, ctx.as_of
+    workdays = work_calendar(warn=lambda *_: None)
+    now = dt.datetime.now(dt.UTC)
+    rows: dict[str, list[float]] = {"baseline": [], "first": [], "rebuild": []}
+    with Store.open(ctx.db_url) as store:
+        branches = sorted(o.code for o in store.orgs() if o.type.value == "branch")
+        sample = random.Random(1).sample(branches, min(FIGURE_SAMPLE, len(branches)))
+        with store.engine.begin() as conn:  # every sampled feed's first build really is its first
+            for code in sample:
+                conn.execute(text("DELETE FROM feed_event WHERE feed = :f"), {"f": code})
+        for code in sample:
+
+            def check(code: str = code) -> object:
+                return run_check(store, pack, as_of=as_of, since=first, org=code)
+
+            def feed(code: str = code) -> object:
+                return generate(
+                    store, pack, workdays, code, as_of=as_of, first=first, last=last, now=now
+                )
+
+            rows["baseline"].append(province.elapsed_ms(check) / 1000)
+            rows["first"].append(province.elapsed_ms(feed) / 1000)
+            rows["rebuild"].append(province.elapsed_ms(feed) / 1000)
+    floor = statistics.median(rows["baseline"])
+    note = f"median of {len(sample)} branches; floor: run_check --org BRANCH, {first} to {as_of}"
+    result = []
+    for key, what in (("first", "branch feed, first build"), ("rebuild", "branch feed, rebuild")):
+        seconds = statistics.median(rows[key])
+        result.append(
+            Figure(
+                area="feed",
+                what=what,
+                seconds=seconds,
+                floor="run_check of the branch",
+                floor_seconds=floor,
+                goal="≤ 20 ms",
+                met=seconds <= FEED_GOAL_S,
+                note=note if key == "first" else "",
+            )
+        )
+    return result
 
 
 if __name__ == "__main__":

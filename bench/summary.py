@@ -16,6 +16,10 @@ November is judged on 31 December (its records entered on import day, 31 Decembe
 entries); December on 10 January (after its grace, so its periods are final). Fastest of
 ``--repeat`` runs, in seconds, with the ratio to the baseline, as markdown tables on stdout.
 On PostgreSQL the tables are dropped afterwards unless ``--keep``.
+
+``figures(ctx)`` is the ``summary`` area of ``python -m bench``: December's province workbook
+(xlsx) rendered, against ``run_check`` of the province over the summary's window; and the whole
+``orglife report --format xlsx`` in a fresh interpreter, for its peak memory.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 
 from bench import province
+from bench.suite import Context, Figure, run_child
 from monitor.check import run_check
 from monitor.core.periods import Period
 from monitor.core.rules import RulePack, load_pack
@@ -138,6 +145,65 @@ def _case(store: Store, pack: RulePack, month: Period, as_of: dt.date, repeat: i
     lines += [f"| render {name} ({size / 1024:,.0f} KiB) | {s:.3f} | {s / base_s:.2f}x |"
               for name, s, size in sizes]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+WORKBOOK_GOAL_S = 5.0
+
+
+def figures(ctx: Context) -> list[Figure]:
+    """December's province workbook, rendered in process and made by the CLI in a child."""
+    pack = load_pack()
+    month, as_of = parse_month(f"{ctx.year}-12"), dt.date(ctx.year + 1, 1, 10)
+    since = since_for(pack, month)
+    with Store.open(ctx.db_url) as store:
+        floor, check = province.best_of(
+            ctx.repeat, lambda: run_check(store, pack, as_of=as_of, since=since, org=ROOT)
+        )
+        del check
+        summary = build_summary(store, pack, org=ROOT, month=month, as_of=as_of)
+    seconds, workbook = province.best_of(ctx.repeat, partial(render_xlsx, summary))
+    rows = len(summary.rows)
+    with tempfile.TemporaryDirectory() as scratch:
+        child = run_child(
+            [
+                "--db",
+                ctx.db_url,
+                "report",
+                "--org",
+                ROOT,
+                "--month",
+                month.label,
+                "--as-of",
+                as_of.isoformat(),
+                "--format",
+                "xlsx",
+                "-o",
+                str(Path(scratch) / "report.xlsx"),
+            ]
+        )
+    floor_name = "run_check of the province"
+    return [
+        Figure(
+            area="summary",
+            what="province workbook (xlsx), December, rendered",
+            seconds=seconds,
+            floor=floor_name,
+            floor_seconds=floor,
+            goal="≤ 5 s",
+            met=seconds <= WORKBOOK_GOAL_S,
+            note=f"{rows:,} rows in 明细, {len(workbook) / 2**20:.1f} MiB; "
+            f"as of {as_of}, window from {since}",
+        ),
+        Figure(
+            area="summary",
+            what="orglife report --format xlsx, December (child)",
+            seconds=child.seconds,
+            floor=floor_name,
+            floor_seconds=floor,
+            peak_rss_kib=child.peak_rss_kib,
+            note="the evaluation, the summary and the workbook, in a fresh interpreter",
+        ),
+    ]
 
 
 if __name__ == "__main__":

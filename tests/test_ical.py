@@ -7,9 +7,11 @@ import datetime as dt
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.calendar.feed import Feed, FeedEvent, FeedKind, FeedSubject, uid
-from monitor.calendar.ical import EventStamp, etag, render, restamp, stamp
+from monitor.calendar.ical import DEFAULT_REFRESH, PRODID, EventStamp, etag, render, restamp, stamp
 from monitor.core.domain import Org, OrgType
 from monitor.core.schedule import SHANGHAI
 
@@ -148,3 +150,152 @@ def test_the_same_instant_in_another_zone_is_not_served_from_the_cache(feed: Fee
     second = render(Feed(feed.subject, feed.first, feed.last, (utc,)), stamps)
     assert b"DTSTART;TZID=Asia/Shanghai:20261204T090000" in first
     assert b"DTSTART:20261204T010000Z" in second
+
+
+# --- the hand-written writer against icalendar's objects ---------------------------------------
+
+# The feed's bytes are written by hand for speed; icalendar 7 is the oracle they must equal, so
+# what subscribed clients receive did not change.
+
+
+def icalendar_head(title: str, refresh: dt.timedelta) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", title)
+    cal.add("x-wr-calname", title)
+    cal.add("x-wr-caldesc", f"{title}（orglife 自动生成，请勿手工修改）")
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    cal.add("refresh-interval", icalendar.vDuration(refresh), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", icalendar.vDuration(refresh))
+    tz = icalendar.Timezone()
+    tz.add("tzid", "Asia/Shanghai")
+    tz.add("x-lic-location", "Asia/Shanghai")
+    standard = icalendar.TimezoneStandard()
+    standard.add("dtstart", dt.datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", dt.timedelta(hours=8))
+    standard.add("tzoffsetto", dt.timedelta(hours=8))
+    standard.add("tzname", "CST")
+    tz.add_component(standard)
+    cal.add_component(tz)
+    body: bytes = cal.to_ical()
+    return body
+
+
+def icalendar_vevent(event: FeedEvent, stamp: EventStamp) -> bytes:
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", stamp.modified)
+    vevent.add("last-modified", stamp.modified)
+    vevent.add("sequence", stamp.sequence)
+    vevent.add("summary", event.summary)
+    vevent.add("description", event.description)
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    if event.categories:
+        vevent.add("categories", list(event.categories))
+    vevent.add("status", "CONFIRMED")
+    vevent.add("transp", "TRANSPARENT" if event.all_day else "OPAQUE")
+    for days in event.reminders:
+        alarm = icalendar.Alarm()
+        alarm.add("uid", event.uid.replace("@", f".remind{days}@", 1))
+        alarm.add("action", "DISPLAY")
+        when = "今天" if days == 0 else "明天" if days == 1 else f"{days}天后"
+        alarm.add("description", f"{when}：{event.summary}")
+        trigger = dt.timedelta(days=-days)
+        if event.all_day:
+            trigger += dt.timedelta(hours=9)
+        alarm.add("trigger", trigger)
+        vevent.add_component(alarm)
+    body: bytes = vevent.to_ical()
+    return body
+
+
+def icalendar_render(feed: Feed, stamps: dict[str, EventStamp], refresh: dt.timedelta) -> bytes:
+    head = icalendar_head(feed.subject.title, refresh)
+    end = b"END:VCALENDAR\r\n"
+    events = b"".join(icalendar_vevent(e, stamps[e.uid]) for e in feed.events)
+    return head[: -len(end)] + events + end
+
+
+# Text that exercises escaping (\ ; , CR LF and a literal \N), folding next to an escape or a
+# caret, and characters of 1 to 4 bytes in UTF-8.
+TRICKY = st.text(
+    st.sampled_from(["a", "Z", "\\", ";", ",", "\n", "\r", "N", "^", ":", '"', "党", "é", "𠀋"]),
+    max_size=160,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    # icalendar writes the calendar's name unescaped and refuses a line break in it.
+    title=TRICKY.filter(lambda t: "\n" not in t and "\r" not in t),
+    summary=TRICKY,
+    description=TRICKY,
+    category=TRICKY,
+    code=st.text(st.sampled_from(["B", "1", "-", "党", ".", "@"]), min_size=1, max_size=70),
+    timed=st.booleans(),
+    utc=st.booleans(),
+    reminders=st.lists(st.integers(0, 30), max_size=3, unique=True),
+    sequence=st.integers(0, 1000),
+    refresh_minutes=st.integers(1, 60 * 48),
+)
+def test_the_feed_is_byte_for_byte_what_icalendar_writes(
+    title: str,
+    summary: str,
+    description: str,
+    category: str,
+    code: str,
+    timed: bool,
+    utc: bool,
+    reminders: list[int],
+    sequence: int,
+    refresh_minutes: int,
+):
+    start: dt.date | dt.datetime = dt.date(2026, 12, 31)
+    end: dt.date | dt.datetime = dt.date(2027, 1, 1)
+    if timed:
+        zone = dt.UTC if utc else SHANGHAI
+        start = dt.datetime(2026, 12, 4, 9, 5, 7, tzinfo=SHANGHAI).astimezone(zone)
+        end = dt.datetime(2026, 12, 4, 11, tzinfo=SHANGHAI).astimezone(zone)
+    event = FeedEvent(
+        uid("themed_party_day", "2026-12", code),
+        summary,
+        description,
+        start,
+        end,
+        ("组织生活", category) if category else (),
+        tuple(reminders),
+    )
+    assert_as_icalendar_writes(title, event, sequence, dt.timedelta(minutes=refresh_minutes))
+
+
+# "SUMMARY:" is 8 octets, so the 66th character of a summary ends the first physical line:
+# an escape's backslash or a caret there moves to the next line.
+@pytest.mark.parametrize("tail", ["\\", ";", ",", "\n", "^", "党", "𠀋"])
+def test_folding_next_to_an_escape_is_what_icalendar_writes(tail: str):
+    text = "a" * 65 + tail + "b" * 20
+    event = FeedEvent(
+        "x@orglife", text, "说明" * 9 + text, dt.date(2026, 12, 31), dt.date(2027, 1, 1)
+    )
+    assert_as_icalendar_writes("第一党支部", event, 0, DEFAULT_REFRESH)
+
+
+def assert_as_icalendar_writes(
+    title: str, event: FeedEvent, sequence: int, refresh: dt.timedelta
+) -> None:
+    org = Org("B01", title, OrgType.BRANCH)
+    feed = Feed(
+        FeedSubject(FeedKind.BRANCH, org), dt.date(2026, 1, 1), dt.date(2026, 12, 31), (event,)
+    )
+    stamps = {event.uid: EventStamp("x", sequence, NOW.replace(microsecond=0))}
+    assert render(feed, stamps, refresh=refresh) == icalendar_render(feed, stamps, refresh)
+
+
+def test_a_line_break_in_the_calendars_name_stays_within_its_line():
+    org = Org("B01", "第一\r\n党支部", OrgType.BRANCH)
+    feed = Feed(FeedSubject(FeedKind.BRANCH, org), dt.date(2026, 1, 1), dt.date(2026, 12, 31), ())
+    unfolded = render(feed, {}).decode().replace("\r\n ", "")
+    assert "\r\nNAME:第一\\n党支部 组织生活\r\n" in unfolded
+    assert "\r\nX-WR-CALNAME:第一\\n党支部 组织生活\r\n" in unfolded

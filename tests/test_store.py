@@ -22,6 +22,7 @@ from monitor.demo import demo_files
 from monitor.registers import readers
 from monitor.store import Store
 from monitor.store.schema import alembic_config, current_revision, head_revision, make_engine
+from monitor.store.settings import EARLIEST_LIVE_MONTH
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -82,6 +83,15 @@ def test_the_schema_is_created_on_first_use_and_matches_the_tables(store: Store)
         for d in diff
         if d[0] not in ("add_constraint", "remove_index", "add_index", "remove_constraint")
     ] == []
+
+
+def test_when_the_registers_began_is_read_from_an_index_not_a_scan(tmp_path: Path):
+    # Every evaluation asks; on a province a scan of the meeting table cost more than judging
+    # a branch. (SQLite only: PostgreSQL's planner scans a table this small whatever it has.)
+    with Store.open(f"sqlite:///{tmp_path / 'plan.db'}") as store, store.engine.connect() as conn:
+        query = str(EARLIEST_LIVE_MONTH.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query))
+    assert "ix_meeting_live_month" in plan, plan
 
 
 def test_importing_registers_maps_rows_to_domain_objects(store: Store, tmp_path: Path, national):

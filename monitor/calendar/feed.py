@@ -12,6 +12,7 @@ client that refreshes the feed updates events instead of duplicating them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -155,10 +156,16 @@ def build_feed(
 
 def uid(*parts: str) -> str:
     """A UID from readable parts; characters outside ``[A-Za-z0-9_-]`` are %-escaped."""
-    return ".".join(_UID_UNSAFE.sub(_escape, p) for p in parts) + f"@{UID_DOMAIN}"
+    return ".".join(map(_uid_part, parts)) + f"@{UID_DOMAIN}"
 
 
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+# The same codes, rule ids and period labels recur in every feed.
+@functools.lru_cache(maxsize=65_536)
+def _uid_part(part: str) -> str:
+    return _UID_UNSAFE.sub(_escape, part)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -209,6 +216,19 @@ class _Builder:
         self.rules = {rule.id: rule for rule in pack.rules}
         self.names = pack.catalog.names
         self.records = {r.id: r for r in data.records if r.id is not None}
+        # The kinds in the catalogue's order, for naming a record's kinds.
+        self.kind_order = {kind: i for i, kind in enumerate(self.names)}
+        # What every event of a rule says alike, worked out once per feed.
+        self.requirement = {r.id: f"要求：{r.requirement_zh(self.names)}" for r in pack.rules}
+        self.grace = {r.id: dt.timedelta(days=pack.grace_for(r)) for r in pack.rules}
+        self.timing: dict[tuple[str, Period], tuple[dt.date, dt.date, str]] = {}
+        self.footer = {
+            r.id: [
+                f"规则：{r.name}（{r.id}，{pack.origin.get(r.id, pack.name)}）",
+                f"依据：{r.source}",
+            ]
+            for r in pack.rules
+        }
 
     # --- requirement events: one per (subject, rule, period) ---------------------------------
 
@@ -305,9 +325,8 @@ class _Builder:
         """An all-day entry on the deadline's last workday saying what is still required (the
         deadline is the period's end, or the end of its make-up window: ``carry_over``)."""
         period = finding.period
-        end = rule.deadline(period)
+        end, day, _ = self._timing(rule, period)
         org = self.data.orgs.get(finding.org)
-        day = self.workdays.last_workday(period.start, end)
         verb = _verb(rule)
         scope = _scope(period)
         name = f"{self._who(finding)}{rule.name}"
@@ -342,17 +361,27 @@ class _Builder:
             reminders=self._reminders(finding, rule),
         )
 
+    def _timing(self, rule: Rule, period: Period) -> tuple[dt.date, dt.date, str]:
+        """The deadline, its last workday and the 期间 line: alike for every subject."""
+        key = (rule.id, period)
+        found = self.timing.get(key)
+        if found is None:
+            end = rule.deadline(period)
+            grace = end + self.grace[rule.id]
+            line = (
+                f"期间：{period.label_zh}（{period.label}，{_md(period.start)}至{_md(period.end)}，"
+                f"补录宽限至{_md(grace)}）"
+            )
+            found = self.timing[key] = (end, self.workdays.last_workday(period.start, end), line)
+        return found
+
     def _rule_lines(self, finding: Finding, rule: Rule, org: Org | None) -> list[str]:
-        period = finding.period
-        grace = rule.deadline(period) + dt.timedelta(days=self.pack.grace_for(rule))
         return [
-            f"要求：{rule.requirement_zh(self.names)}",
-            f"期间：{period.label_zh}（{period.label}，{_md(period.start)}至{_md(period.end)}，"
-            f"补录宽限至{_md(grace)}）",
+            self.requirement[rule.id],
+            self._timing(rule, finding.period)[2],
             f"状态：{STATUS_ZH[finding.status]}。"
             + reason(finding, rule, self.pack, org, self.as_of),
-            f"规则：{rule.name}（{rule.id}，{self.pack.origin.get(rule.id, self.pack.name)}）",
-            f"依据：{rule.source}",
+            *self.footer[rule.id],
         ]
 
     def _reminders(self, finding: Finding, rule: Rule) -> tuple[int, ...]:
@@ -374,8 +403,8 @@ class _Builder:
 
     def _record(self, record: Meeting, counted_for: list[str]) -> FeedEvent:
         org = self.data.orgs.get(record.org)
-        order = list(self.names)
-        kinds = sorted(record.kinds, key=lambda k: order.index(k) if k in order else len(order))
+        order = self.kind_order
+        kinds = sorted(record.kinds, key=lambda k: order.get(k, len(order)))
         kinds_zh = "＋".join(self.names.get(k, k) for k in kinds)
         meetings = all(self.names.get(k, k).endswith(("会", "会议")) for k in kinds)
         verb = "已召开" if meetings else "已开展"

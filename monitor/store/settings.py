@@ -57,13 +57,17 @@ def explicit_registers_begin(store: Store) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
+# Answered by the partial index ix_meeting_live_month, without a scan of every record.
+EARLIEST_LIVE_MONTH = select(func.min(MEETING_TABLE.c.month)).where(
+    MEETING_TABLE.c.deleted_at.is_(None)
+)
+
+
 def earliest_record_month(store: Store) -> dt.date | None:
     """The first day of the earliest month a record counts in (its own month, or its
     for_period's last one), among records not deleted."""
     with store.engine.connect() as conn:
-        first = conn.execute(
-            select(func.min(MEETING_TABLE.c.month)).where(MEETING_TABLE.c.deleted_at.is_(None))
-        ).scalar_one_or_none()
+        first = conn.execute(EARLIEST_LIVE_MONTH).scalar_one_or_none()
     if first is None:
         return None
     year, month0 = divmod(int(first), 12)
@@ -82,6 +86,7 @@ def set_registers_begin(store: Store, day: dt.date, *, by: str, now: dt.datetime
 
 
 __all__ = [
+    "EARLIEST_LIVE_MONTH",
     "REGISTERS_BEGIN",
     "earliest_record_month",
     "explicit_registers_begin",

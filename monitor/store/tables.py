@@ -53,7 +53,17 @@ class MeetingRow(SQLModel, table=True):
     __tablename__ = "meeting"
     # One index serves both the natural key of the upsert and the (org, month) aggregation;
     # its org prefix keeps inserts of a register file local in the B-tree.
-    __table_args__ = (Index("uq_meeting_record", "org", "month", "day", "key", unique=True),)
+    # The partial index answers "the earliest month a live record counts in" (when the
+    # registers began, read by every evaluation) without scanning the table.
+    __table_args__ = (
+        Index("uq_meeting_record", "org", "month", "day", "key", unique=True),
+        Index(
+            "ix_meeting_live_month",
+            "month",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=40)
