@@ -112,8 +112,10 @@ def test_check_table_of_a_large_scope_sums_up_each_rule_and_keeps_the_misses(tmp
         assert by_name[name][:4] == [str(n) for n in counts]
         due = counts[0] + counts[1]
         assert by_name[name][4] == (f"{counts[0] / due:.1%}" if due else "—")
-    # The misses stay, explained, and so does the line of totals.
+    # The misses stay, one row each, explained, and so does the line of totals.
     assert "未按期开展明细" in out
+    misses = [line for line in out.splitlines() if len(line.split("│")) == 7]
+    assert len(misses) == sum(f["status"] == "missed" for f in findings)
     assert "出席人数未达应到人数的50%" in out
     assert f"合计 {len(findings)} 项" in out
 
