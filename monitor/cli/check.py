@@ -203,9 +203,10 @@ def print_matrix(
 
 def print_rule_summary(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
     """One row per rule: its findings counted by status, and the rate held of due."""
+    by_rule_status: Counter[tuple[str, Status]] = Counter((f.rule, f.status) for f in findings)
     counts: dict[str, Counter[Status]] = {}
-    for f in findings:
-        counts.setdefault(f.rule, Counter())[f.status] += 1
+    for (rule_id, status), n in by_rule_status.items():
+        counts.setdefault(rule_id, Counter())[status] = n
     table = Table(title=msg.check_title(since=result.since, as_of=result.as_of))
     table.add_column(msg.SUMMARY_COLUMNS[0], overflow="fold")
     for header in msg.SUMMARY_COLUMNS[1:]:
