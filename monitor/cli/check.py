@@ -19,6 +19,10 @@ from monitor.core.explain import STATUS_ZH, Explainer
 from monitor.core.rules import RulePack, load_pack
 from monitor.text import cli as msg
 
+#: Above this many matrix rows (subject × rule) the table prints a summary per rule instead:
+#: a province's 700,000 findings are no table to read, and printing them takes minutes.
+MATRIX_ROWS = 200
+
 
 @click.command()
 @click.option(
@@ -34,8 +38,9 @@ from monitor.text import cli as msg
     default="table",
     show_default=True,
     help=(
-        "table: the matrix (one row per subject and rule; above 200 such rows, a summary per "
-        "rule instead) and the misses; json: every finding."
+        "table: the matrix (one row per subject and rule; above "
+        f"{MATRIX_ROWS} such rows, a summary per rule instead) and the misses; json: every "
+        "finding."
     ),
 )
 @click.option(
@@ -111,11 +116,6 @@ def short_label(label: str) -> str:
     return rest or msg.WHOLE_YEAR
 
 
-#: Above this many matrix rows (subject × rule) the table prints a summary per rule instead:
-#: a province's 700,000 findings are no table to read, and printing them takes minutes.
-MATRIX_ROWS = 200
-
-
 def print_table(
     result: Check, findings: Sequence[Finding], pack: RulePack, explain: Explainer
 ) -> None:
@@ -123,14 +123,13 @@ def print_table(
     than :data:`MATRIX_ROWS` rows) followed by the misses explained."""
     orgs = result.registers.orgs
     cadres = {m.id: m for m in result.registers.cadres}
-    matrix: dict[tuple[str, str, str], list[Finding]] = {}
-    for f in findings:
-        matrix.setdefault((f.org, f.member or "", f.rule), []).append(f)
-    if len(matrix) > MATRIX_ROWS:
+    matrix_rows = len({(f.org, f.member, f.rule) for f in findings})
+    large = matrix_rows > MATRIX_ROWS
+    if large:
         print_rule_summary(result, findings, pack)
-        common.out.print(msg.matrix_too_large(rows=len(matrix), limit=MATRIX_ROWS), highlight=False)
+        common.out.print(msg.matrix_too_large(rows=matrix_rows, limit=MATRIX_ROWS), highlight=False)
     else:
-        print_matrix(result, matrix, pack)
+        print_matrix(result, findings, pack)
     missed = [f for f in findings if f.status is Status.MISSED]
     if missed:
         rows = [
@@ -145,7 +144,7 @@ def print_table(
             )
             for f in missed
         ]
-        if len(matrix) > MATRIX_ROWS:
+        if large:
             for chunk in plain_table(msg.MISSED_TITLE, msg.MISSED_COLUMNS, rows):
                 click.echo(chunk, nl=False)
         else:
@@ -168,10 +167,11 @@ def print_table(
     )
 
 
-def print_matrix(
-    result: Check, rows: dict[tuple[str, str, str], list[Finding]], pack: RulePack
-) -> None:
+def print_matrix(result: Check, findings: Sequence[Finding], pack: RulePack) -> None:
     """One row per subject and rule: each period's mark and held/due."""
+    rows: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        rows.setdefault((f.org, f.member or "", f.rule), []).append(f)
     orgs = result.registers.orgs
     cadres = {m.id: m for m in result.registers.cadres}
     legend = "  ".join(f"{STATUS_MARK[s]}{STATUS_ZH[s]}" for s in list(Status)[:4])
