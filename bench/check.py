@@ -97,4 +97,21 @@ def figures(ctx: Context) -> list[Figure]:
                 ),
             )
         )
+    # Where the rest goes: the same command printing almost nothing (the exempt findings only)
+    # is the evaluation, the ledger update and the interpreter's start, without the output.
+    run = run_child([*common, "--format", "json", "--status", "exempt"])
+    out.append(
+        Figure(
+            area="check",
+            what="… the same, --status exempt (child)",
+            seconds=run.seconds,
+            floor=floor_name,
+            floor_seconds=floor.seconds,
+            peak_rss_kib=run.peak_rss_kib,
+            note=(
+                "run_check + update_ledger + start-up, next to no output "
+                f"({_mib(run.stdout_bytes)}): what the output adds is the difference"
+            ),
+        )
+    )
     return out

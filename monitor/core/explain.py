@@ -109,7 +109,9 @@ class Explainer:
         self._as_of = as_of
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
         self._periods: dict[tuple[str, Period], tuple[dict[str, str], str]] = {}
-        self._reasons: dict[_ReasonKey, tuple[str, str]] = {}
+        # Per reason key: the reason, and the finding's JSON text around its org, member and
+        # records (every other value is fixed by the key).
+        self._reasons: dict[_ReasonKey, tuple[str, str, str]] = {}
         self._codes: dict[str, str] = {}
         self._status = {
             s: f'"status": {self._encode(s.value)}, "status_zh": {self._encode(STATUS_ZH[s])}'
@@ -136,8 +138,9 @@ class Explainer:
         entry = self._periods[rule_id, period] = (fields, members)
         return entry
 
-    def _reason(self, finding: Finding) -> tuple[str, str]:
-        """:func:`reason` of the finding and the same as a JSON string, each derived once."""
+    def _reason(self, finding: Finding) -> tuple[str, str, str]:
+        """:func:`reason` of the finding and the JSON text before and after its records, each
+        derived once."""
         ev = finding.evidence
         org = None
         founded = None
@@ -159,7 +162,15 @@ class Explainer:
         if entry is None:
             rule = self._pack.rule(finding.rule)
             text = reason(finding, rule, self._pack, org, self._as_of)
-            entry = self._reasons[key] = (text, self._encode(text))
+            members = self._period(finding.rule, finding.period)[1]
+            ratio = ev.best_ratio
+            best = "null" if ratio is None else repr(round(ratio, 4))
+            head = (
+                f"{members}, {self._status[finding.status]}, "
+                f'"evidence": {{"counted": {ev.counted}, "seen": {ev.seen}, "records": ['
+            )
+            tail = f'], "best_attendance_ratio": {best}}}, "reason": {self._encode(text)}}}'
+            entry = self._reasons[key] = (text, head, tail)
         return entry
 
     def _code(self, code: str) -> str:
@@ -200,15 +211,7 @@ class Explainer:
         The same keys and values (its key order differs): ints and floats print as the JSON
         encoder prints them (``repr``), strings go through the encoder once each.
         """
-        members = self._period(finding.rule, finding.period)[1]
-        ev = finding.evidence
-        ratio = ev.best_ratio
+        _, head, tail = self._reason(finding)
         member = "null" if finding.member is None else self._code(finding.member)
-        records = ", ".join(map(str, ev.records))
-        best = "null" if ratio is None else repr(round(ratio, 4))
-        return (
-            f'{{"org": {self._code(finding.org)}, "member": {member}, {members}, '
-            f"{self._status[finding.status]}, "
-            f'"evidence": {{"counted": {ev.counted}, "seen": {ev.seen}, "records": [{records}], '
-            f'"best_attendance_ratio": {best}}}, "reason": {self._reason(finding)[1]}}}'
-        )
+        records = ", ".join(map(str, finding.evidence.records))
+        return f'{{"org": {self._code(finding.org)}, "member": {member}, {head}{records}{tail}'
