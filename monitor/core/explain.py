@@ -83,7 +83,10 @@ def _shortfall(finding: Finding, rule: Rule, kinds: str) -> str:
 def finding_json(
     finding: Finding, pack: RulePack, orgs: Mapping[str, Org], as_of: dt.date
 ) -> dict[str, Any]:
-    """The JSON shape of ``orglife check --format json`` (the first five keys are the contract)."""
+    """The JSON shape of ``orglife check --format json`` (the first five keys are the contract).
+
+    For the findings of a whole evaluation, one :class:`Explainer` derives each part once.
+    """
     return Explainer(pack, orgs, as_of).json(finding)
 
 
@@ -93,6 +96,11 @@ _ReasonKey = tuple[str, Period, Status, bool, str | None, int, int, float | None
 
 # finding_json's keys, in its order, that depend on the rule and period alone.
 _PERIOD_KEYS = ("rule_name", "period_start", "period_end", "deadline", "grace_until")
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_STATUS_JSON = {
+    s: f'"status": {_encode(s.value)}, "status_zh": {_encode(STATUS_ZH[s])}' for s in Status
+}
 
 
 class Explainer:
@@ -107,16 +115,11 @@ class Explainer:
         self._pack = pack
         self._orgs = orgs
         self._as_of = as_of
-        self._encode = json.JSONEncoder(ensure_ascii=False).encode
         self._periods: dict[tuple[str, Period], tuple[dict[str, str], str]] = {}
         # Per reason key: the reason, and the finding's JSON text around its org, member and
         # records (every other value is fixed by the key).
         self._reasons: dict[_ReasonKey, tuple[str, str, str]] = {}
         self._codes: dict[str, str] = {}
-        self._status = {
-            s: f'"status": {self._encode(s.value)}, "status_zh": {self._encode(STATUS_ZH[s])}'
-            for s in Status
-        }
 
     def _period(self, rule_id: str, period: Period) -> tuple[dict[str, str], str]:
         """The rule's and period's fields of a finding, and the same as JSON members."""
@@ -134,7 +137,7 @@ class Explainer:
             "deadline": deadline.isoformat(),
             "grace_until": (deadline + dt.timedelta(days=self._pack.grace_for(rule))).isoformat(),
         }
-        members = ", ".join(f"{self._encode(k)}: {self._encode(v)}" for k, v in fields.items())
+        members = ", ".join(f"{_encode(k)}: {_encode(v)}" for k, v in fields.items())
         entry = self._periods[rule_id, period] = (fields, members)
         return entry
 
@@ -166,17 +169,17 @@ class Explainer:
             ratio = ev.best_ratio
             best = "null" if ratio is None else repr(round(ratio, 4))
             head = (
-                f"{members}, {self._status[finding.status]}, "
+                f"{members}, {_STATUS_JSON[finding.status]}, "
                 f'"evidence": {{"counted": {ev.counted}, "seen": {ev.seen}, "records": ['
             )
-            tail = f'], "best_attendance_ratio": {best}}}, "reason": {self._encode(text)}}}'
+            tail = f'], "best_attendance_ratio": {best}}}, "reason": {_encode(text)}}}'
             entry = self._reasons[key] = (text, head, tail)
         return entry
 
     def _code(self, code: str) -> str:
         encoded = self._codes.get(code)
         if encoded is None:
-            encoded = self._codes[code] = self._encode(code)
+            encoded = self._codes[code] = _encode(code)
         return encoded
 
     def reason(self, finding: Finding) -> str:
