@@ -31,6 +31,7 @@ AREAS: dict[str, str] = {
     "cli": "bench.cli",
     "feed": "bench.feeds",
     "summary": "bench.summary",
+    "check": "bench.check",
 }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from monitor.core.domain import Finding, Org, Status
+from monitor.core.periods import Period
 from monitor.core.rules import Rule, RulePack
 
 STATUS_ZH = {
@@ -81,28 +83,138 @@ def _shortfall(finding: Finding, rule: Rule, kinds: str) -> str:
 def finding_json(
     finding: Finding, pack: RulePack, orgs: Mapping[str, Org], as_of: dt.date
 ) -> dict[str, Any]:
-    """The JSON shape of ``orglife check --format json`` (the first five keys are the contract)."""
-    rule = pack.rule(finding.rule)
-    ev = finding.evidence
-    return {
-        "org": finding.org,
-        "member": finding.member,
-        "rule": finding.rule,
-        "period": finding.period.label,
-        "status": finding.status.value,
-        "rule_name": rule.name,
-        "period_start": finding.period.start.isoformat(),
-        "period_end": finding.period.end.isoformat(),
-        "deadline": rule.deadline(finding.period).isoformat(),
-        "grace_until": (
-            rule.deadline(finding.period) + dt.timedelta(days=pack.grace_for(rule))
-        ).isoformat(),
-        "status_zh": STATUS_ZH[finding.status],
-        "evidence": {
-            "counted": ev.counted,
-            "seen": ev.seen,
-            "records": list(ev.records),
-            "best_attendance_ratio": None if ev.best_ratio is None else round(ev.best_ratio, 4),
-        },
-        "reason": reason(finding, rule, pack, orgs.get(finding.org), as_of),
-    }
+    """The JSON shape of ``orglife check --format json`` (the first five keys are the contract).
+
+    For the findings of a whole evaluation, one :class:`Explainer` derives each part once.
+    """
+    return Explainer(pack, orgs, as_of).json(finding)
+
+
+# The reason depends on the finding through these only: (rule, period, status, whether the
+# subject is a cadre, exemption, counted, seen, best ratio, the org's founding day if exempt).
+_ReasonKey = tuple[str, Period, Status, bool, str | None, int, int, float | None, dt.date | None]
+
+# finding_json's keys, in its order, that depend on the rule and period alone.
+_PERIOD_KEYS = ("rule_name", "period_start", "period_end", "deadline", "grace_until")
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_STATUS_JSON = {
+    s: f'"status": {_encode(s.value)}, "status_zh": {_encode(STATUS_ZH[s])}' for s in Status
+}
+
+
+class Explainer:
+    """:func:`reason` and :func:`finding_json` for the findings of one evaluation, each part
+    computed once where it can be.
+
+    A province has ~700k findings but a few dozen (rule, period) pairs and a few thousand
+    different sentences: their fields, reasons and JSON text are derived once and reused.
+    """
+
+    def __init__(self, pack: RulePack, orgs: Mapping[str, Org], as_of: dt.date) -> None:
+        self._pack = pack
+        self._orgs = orgs
+        self._as_of = as_of
+        self._periods: dict[tuple[str, Period], tuple[dict[str, str], str]] = {}
+        # Per reason key: the reason, and the finding's JSON text around its org, member and
+        # records (every other value is fixed by the key).
+        self._reasons: dict[_ReasonKey, tuple[str, str, str]] = {}
+        self._codes: dict[str, str] = {}
+
+    def _period(self, rule_id: str, period: Period) -> tuple[dict[str, str], str]:
+        """The rule's and period's fields of a finding, and the same as JSON members."""
+        entry = self._periods.get((rule_id, period))
+        if entry is not None:
+            return entry
+        rule = self._pack.rule(rule_id)
+        deadline = rule.deadline(period)
+        fields = {
+            "rule": rule_id,
+            "period": period.label,
+            "rule_name": rule.name,
+            "period_start": period.start.isoformat(),
+            "period_end": period.end.isoformat(),
+            "deadline": deadline.isoformat(),
+            "grace_until": (deadline + dt.timedelta(days=self._pack.grace_for(rule))).isoformat(),
+        }
+        members = ", ".join(f"{_encode(k)}: {_encode(v)}" for k, v in fields.items())
+        entry = self._periods[rule_id, period] = (fields, members)
+        return entry
+
+    def _reason(self, finding: Finding) -> tuple[str, str, str]:
+        """:func:`reason` of the finding and the JSON text before and after its records, each
+        derived once."""
+        ev = finding.evidence
+        org = None
+        founded = None
+        if finding.status is Status.EXEMPT:
+            org = self._orgs.get(finding.org)
+            founded = org.founded if org is not None else None
+        key: _ReasonKey = (
+            finding.rule,
+            finding.period,
+            finding.status,
+            finding.member is None,
+            finding.exemption,
+            ev.counted,
+            ev.seen,
+            ev.best_ratio,
+            founded,
+        )
+        entry = self._reasons.get(key)
+        if entry is None:
+            rule = self._pack.rule(finding.rule)
+            text = reason(finding, rule, self._pack, org, self._as_of)
+            members = self._period(finding.rule, finding.period)[1]
+            ratio = ev.best_ratio
+            best = "null" if ratio is None else repr(round(ratio, 4))
+            head = (
+                f"{members}, {_STATUS_JSON[finding.status]}, "
+                f'"evidence": {{"counted": {ev.counted}, "seen": {ev.seen}, "records": ['
+            )
+            tail = f'], "best_attendance_ratio": {best}}}, "reason": {_encode(text)}}}'
+            entry = self._reasons[key] = (text, head, tail)
+        return entry
+
+    def _code(self, code: str) -> str:
+        encoded = self._codes.get(code)
+        if encoded is None:
+            encoded = self._codes[code] = _encode(code)
+        return encoded
+
+    def reason(self, finding: Finding) -> str:
+        """:func:`reason` of the finding."""
+        return self._reason(finding)[0]
+
+    def json(self, finding: Finding) -> dict[str, Any]:
+        """:func:`finding_json` of the finding."""
+        fields = self._period(finding.rule, finding.period)[0]
+        ev = finding.evidence
+        ratio = ev.best_ratio
+        return {
+            "org": finding.org,
+            "member": finding.member,
+            "rule": finding.rule,
+            "period": fields["period"],
+            "status": finding.status.value,
+            **{k: fields[k] for k in _PERIOD_KEYS},
+            "status_zh": STATUS_ZH[finding.status],
+            "evidence": {
+                "counted": ev.counted,
+                "seen": ev.seen,
+                "records": list(ev.records),
+                "best_attendance_ratio": None if ratio is None else round(ratio, 4),
+            },
+            "reason": self._reason(finding)[0],
+        }
+
+    def json_text(self, finding: Finding) -> str:
+        """:meth:`json` as JSON text on one line, written without building the dict.
+
+        The same keys and values (its key order differs): ints and floats print as the JSON
+        encoder prints them (``repr``), strings go through the encoder once each.
+        """
+        _, head, tail = self._reason(finding)
+        member = "null" if finding.member is None else self._code(finding.member)
+        records = ", ".join(map(str, finding.evidence.records))
+        return f'{{"org": {self._code(finding.org)}, "member": {member}, {head}{records}{tail}'

@@ -71,6 +71,22 @@ def check_totals(*, findings: int, held: int, missed: int, in_progress: int, exe
     )
 
 
+SUMMARY_COLUMNS = ("规则", "已落实", "未按期开展", "进行中", "免于考核", "落实率")
+
+
+def rate(*, held: int, due: int) -> str:
+    """落实率 in a table cell: held of due (held + missed), a dash when nothing was due."""
+    return f"{held / due:.1%}" if due else "—"
+
+
+def matrix_too_large(*, rows: int, limit: int) -> str:
+    """Under the summary per rule that replaces a matrix of more than ``limit`` rows."""
+    return (
+        f"矩阵共 {rows} 行（对象×规则），超过 {limit} 行，以上按规则汇总；"
+        "如需查看逐项矩阵，请用 --org 指定较小的范围（如一个支部或乡镇）。"
+    )
+
+
 # --- orglife rules check -------------------------------------------------------------------
 
 RULES_COLUMNS = ("规则", "名称", "适用对象", "要求", "宽限", "来源", "所属规则包")
