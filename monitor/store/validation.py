@@ -508,10 +508,12 @@ class MeetingResolver:
 def _json_list(ids: list[str]) -> str:
     """The member ids as a JSON array, each once (listed by id and again by name: once)."""
     unique = list(dict.fromkeys(ids))
-    if any('"' in i or "\\" in i for i in unique):
+    joined = '","'.join(unique)
+    # Ids hold no control characters (the reader refuses them): unless one holds a quote or a
+    # backslash, quoting them is all JSON asks.
+    if "\\" in joined or joined.count('"') != 2 * (len(unique) - 1):
         return dumps(unique)
-    # Ids hold no control characters (the reader refuses them): quoting them is enough.
-    return '["' + '","'.join(unique) + '"]'
+    return f'["{joined}"]'
 
 
 def check_for_period(
