@@ -32,6 +32,7 @@ AREAS: dict[str, str] = {
     "feed": "bench.feeds",
     "summary": "bench.summary",
     "check": "bench.check",
+    "import": "bench.imports",
 }
 
 

@@ -245,6 +245,26 @@ def test_attendees_may_be_named_when_the_name_is_unique_in_the_org(
     assert meeting.attendees == ("M1", "M2")
 
 
+def test_attendee_ids_with_quotes_and_backslashes_are_stored_and_reimported_unchanged(
+    store: Store, tmp_path: Path, national
+):
+    # Attendance lists are staged as JSON text: ids JSON must escape are still stored as written.
+    load(store, tmp_path, national)
+    extra = (
+        MEMBERS
+        + '"M""4",赵六,B1,,党员,2020-07-01,正式党员,否\nM\\5,钱七,B1,,党员,2020-07-01,正式党员,否\n'
+    )
+    store.import_members(readers.read_members(write(tmp_path, "more.csv", extra)))
+    listed = '组织编码,会议类型,日期,参会人员\nB1,主题党日,2026-04-10,"M""4;M\\5;张三;M1"\n'
+    path = write(tmp_path, "listed.csv", listed)
+    first = store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    again = store.import_meetings(readers.read_meetings(path, today=TODAY), national.catalog)
+    meeting = next(m for m in store.meetings() if m.date == dt.date(2026, 4, 10))
+    assert set(meeting.attendees) == {"M1", 'M"4', "M\\5"}
+    assert len(meeting.attendees) == 3  # 张三 is M1: listed twice, attends once
+    assert (first.inserted, again.inserted, again.updated, again.unchanged) == (1, 0, 0, 1)
+
+
 def test_an_attendee_name_shared_in_the_org_must_be_given_by_id(
     store: Store, tmp_path: Path, national
 ):

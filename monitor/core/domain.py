@@ -119,13 +119,16 @@ class Finding(NamedTuple):
 
 def record_key(meeting: Meeting) -> str:
     """The natural key of a record: re-importing it updates the row instead of adding one."""
-    parts = "\x1f".join(
-        (
-            meeting.org,
-            meeting.date.isoformat(),
-            "+".join(sorted(meeting.kinds)),
-            meeting.topic or "",
-            meeting.lecturer or "",
-        )
+    return natural_key(
+        meeting.org,
+        meeting.date.isoformat(),
+        "+".join(sorted(meeting.kinds)),
+        meeting.topic,
+        meeting.lecturer,
     )
+
+
+def natural_key(org: str, day: str, kinds: str, topic: str | None, lecturer: str | None) -> str:
+    """:func:`record_key` from its parts: the ISO date and the sorted kinds joined by "+"."""
+    parts = "\x1f".join((org, day, kinds, topic or "", lecturer or ""))
     return hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()

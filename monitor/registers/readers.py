@@ -29,6 +29,7 @@ from monitor.core.domain import Meeting, Member, Org
 from monitor.core.kinds import DEFAULT_CATALOG, KindCatalog
 from monitor.registers.builders import (
     PROGRESS_EVERY,
+    MeetingFields,
     MeetingStream,
     Parsed,
     build_meetings,
@@ -45,6 +46,7 @@ __all__ = [
     "ORG_COLUMNS",
     "PROGRESS_EVERY",
     "Column",
+    "MeetingFields",
     "MeetingStream",
     "Parsed",
     "count_rows",

@@ -21,7 +21,7 @@ from monitor.core.domain import Meeting, Member, Org
 from monitor.core.errors import UnknownOrgError
 from monitor.core.kinds import KindCatalog
 from monitor.core.rules import Rule
-from monitor.registers.readers import MeetingStream, Parsed
+from monitor.registers.readers import MeetingFields, MeetingStream, Parsed
 from monitor.store import bulk, schema
 from monitor.store.audit import AuditEvent, diff, events, record_event, record_events
 from monitor.store.mappers import meeting_of, member_of, member_row, org_of, org_row
@@ -409,17 +409,18 @@ class Store:
         (entity ``import``). Without ``now`` (fixtures, tests) new records are stamped at the
         start of their entry day in Beijing.
         """
-        numbered = (
+        # A stream's records stay tuples of fields: the resolver reads nothing else of them.
+        numbered: Iterable[tuple[int, Meeting | MeetingFields]] = (
             zip(source.lines, source.records, strict=True)
             if isinstance(source, Parsed)
-            else source.rows
+            else source.fields
         )
         with self.engine.begin() as conn:
             bulk.lock_imports(conn)
             stage = bulk.Stage(conn)
             try:
                 total = 0
-                chunk: list[tuple[int, Meeting]] = []
+                chunk: list[tuple[int, Meeting | MeetingFields]] = []
                 resolver = MeetingResolver(conn, source, catalog, rules)
                 for item in numbered:
                     chunk.append(item)
@@ -465,14 +466,12 @@ class Store:
     def _stage(
         stage: bulk.Stage,
         resolver: MeetingResolver,
-        chunk: list[tuple[int, Meeting]],
+        chunk: list[tuple[int, Meeting | MeetingFields]],
         progress: Callable[[int], None] | None,
         done: int,
     ) -> int:
         """Validate and stage one chunk of records; returns how many it held."""
-        rows, attendance = resolver.rows(chunk)
-        stage.write("meeting_stage", bulk.STAGE_COLUMNS, rows)
-        stage.write("attendance_stage", ("org", "month", "day", "key", "member_id"), attendance)
+        stage.write(resolver.rows(chunk, text_dates=stage.dialect == "sqlite"))
         count = len(chunk)
         chunk.clear()
         if progress is not None and count:

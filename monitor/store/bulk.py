@@ -1,10 +1,14 @@
 """Bulk loading of meeting records: stage into a temporary table, then merge set-based.
 
 Rows go to the database in chunks through the driver (COPY on PostgreSQL, ``executemany`` on
-SQLite) inside the caller's transaction, so a bad row found late still rolls back everything.
-Each step is one statement over the staged rows: duplicates within the file, matching staged
-rows to stored records, which matched records changed, possible duplicates of new rows, the
-inserts and updates, the attendance lists and the ``created`` events of the audit trail.
+SQLite, the values already in the form each driver takes) inside the caller's transaction, so a
+bad row found late still rolls back everything. Each step is one statement over the staged rows:
+duplicates within the file, matching staged rows to stored records, which matched records
+changed (skipped when none matched), possible duplicates of new rows, the inserts and updates,
+the attendance lists and the ``created`` events of the audit trail. A staged record is known by
+its file line (the stage's primary key); its attendance list is staged beside it as a JSON
+array of member ids, expanded in SQL (``json_each``, ``jsonb_array_elements_text``) only where
+records are compared or stored.
 
 A stored record's entry date (``recorded``) and entry time (``recorded_at``) are set when it
 is inserted and never moved by a later import.
@@ -14,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, bindparam, text
+from sqlalchemy.exc import IntegrityError
 
 STAGE_COLUMNS = (
     "line",
@@ -31,11 +37,12 @@ STAGE_COLUMNS = (
     "topic",
     "recorded",
     "for_period",
+    "attendees",
 )
-MEETING_COLUMNS = STAGE_COLUMNS[1:]
+MEETING_COLUMNS = STAGE_COLUMNS[1:-1]
 # What an import may change of a stored record (the rest is its natural key or its entry time).
 UPDATED_COLUMNS = ("kinds", "expected", "attended", "lecturer", "topic", "for_period")
-_SAME_RECORD = "m.org = i.org AND m.month = i.month AND m.day = i.day AND m.key = i.key"
+_NATURAL_KEY = "meeting_stage (org, month, day, key)"
 _STAGED = (
     "meeting_stage.org = {t}.org AND meeting_stage.month = {t}.month "
     "AND meeting_stage.day = {t}.day AND meeting_stage.key = {t}.key"
@@ -49,12 +56,11 @@ _START_OF_ENTRY_DAY = {
 
 _WRITE_LOCK = 7716020261202  # PostgreSQL advisory lock key: one register write at a time
 
-StageRow = tuple[Any, ...]  # values in STAGE_COLUMNS order
-AttendanceRow = tuple[str, int, dt.date, str, str]  # org, month, day, key, member id
+StageRow = tuple[Any, ...]  # values in STAGE_COLUMNS order; attendees as a JSON array or None
 
 
 class Stage:
-    """Temporary tables ``meeting_stage`` and ``attendance_stage`` on one connection.
+    """Temporary table ``meeting_stage`` on one connection.
 
     Besides the staged values a staged row gets ``id`` (the stored record it is, once matched
     or inserted), ``new`` (1: not stored before this import) and ``changed`` (1: stored, and
@@ -69,33 +75,32 @@ class Stage:
 
     def _create(self) -> None:
         if self.dialect == "postgresql":
-            suffix, temp = " ON COMMIT DROP", "TEMPORARY"
+            # Room in each page lets the updates of id, new and changed stay HOT (no new index
+            # entries for the row's new version).
+            suffix, temp = " WITH (fillfactor = 60) ON COMMIT DROP", "TEMPORARY"
             text_type, date_type = "TEXT", "DATE"
         else:
             suffix, temp = "", "TEMP"
             text_type, date_type = "TEXT", "TEXT"
             self._sql("DROP TABLE IF EXISTS temp.meeting_stage")
-            self._sql("DROP TABLE IF EXISTS temp.attendance_stage")
+        # new = 1 until matched to a stored record; line is the key (a file line is one row).
         self._sql(
-            f"CREATE {temp} TABLE meeting_stage (line INTEGER, key {text_type}, org {text_type}, "
-            f"kinds BIGINT, day {date_type}, month INTEGER, expected INTEGER, attended INTEGER, "
-            f"lecturer {text_type}, topic {text_type}, recorded {date_type}, "
-            f"for_period {text_type}, id BIGINT, new INTEGER DEFAULT 0, "
+            f"CREATE {temp} TABLE meeting_stage (line INTEGER PRIMARY KEY, key {text_type}, "
+            f"org {text_type}, kinds BIGINT, day {date_type}, month INTEGER, expected INTEGER, "
+            f"attended INTEGER, lecturer {text_type}, topic {text_type}, recorded {date_type}, "
+            f"for_period {text_type}, attendees {text_type}, id BIGINT, new INTEGER DEFAULT 1, "
             f"changed INTEGER DEFAULT 0){suffix}"
-        )
-        self._sql(
-            f"CREATE {temp} TABLE attendance_stage (org {text_type}, month INTEGER, "
-            f"day {date_type}, key {text_type}, member_id {text_type}){suffix}"
         )
 
     def drop(self) -> None:
-        if self.dialect != "postgresql":  # PostgreSQL drops them at commit or rollback
+        if self.dialect != "postgresql":  # PostgreSQL drops it at commit or rollback
             self._sql("DROP TABLE IF EXISTS temp.meeting_stage")
-            self._sql("DROP TABLE IF EXISTS temp.attendance_stage")
 
-    def write(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    def write(self, rows: Sequence[StageRow]) -> None:
+        """Stage rows in :data:`STAGE_COLUMNS` order."""
         if not rows:
             return
+        table, columns = "meeting_stage", STAGE_COLUMNS
         cursor = self._raw.cursor()
         try:
             if self.dialect == "postgresql":
@@ -103,16 +108,27 @@ class Stage:
                     for row in rows:
                         copy.write_row(row)
             else:
+                # The rows hold dates as ISO text already (the resolver's ``text_dates``).
                 marks = ", ".join("?" for _ in columns)
                 cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                    [tuple(sqlite_value(v) for v in row) for row in rows],
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
         finally:
             cursor.close()
 
     def first_duplicate(self) -> tuple[int, int, str] | None:
         """Lines and date of the first record staged twice (same org, date and key), if any."""
+        # A unique index on the natural key finds whether any record is staged twice while it
+        # is built; only then does the GROUP BY look for the first one.
+        name = "ix_meeting_stage_record"
+        qualified = name if self.dialect == "postgresql" else f"temp.{name}"
+        try:
+            # PostgreSQL aborts the transaction on a failed statement: a savepoint keeps it.
+            with self.conn.begin_nested() if self.dialect == "postgresql" else nullcontext():
+                self._sql(f"CREATE UNIQUE INDEX {qualified} ON {_NATURAL_KEY}")
+            return None
+        except IntegrityError:
+            pass
         row = self._sql(
             "SELECT MIN(line), MAX(line), MIN(day) FROM meeting_stage "
             "GROUP BY org, month, day, key HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1"
@@ -134,42 +150,39 @@ class Stage:
         A stored record that was deleted is left as it is (it counts as unchanged): an import
         does not bring back what someone deleted with a reason.
         """
-        name = "ix_meeting_stage_record"
-        attendance = "ix_attendance_stage_record"
         if self.dialect == "postgresql":
-            self._sql(f"CREATE INDEX {name} ON meeting_stage (org, month, day, key)")
-            self._sql(
-                f"CREATE INDEX {attendance} ON attendance_stage (org, month, day, key, member_id)"
-            )
-            self._sql("ANALYZE meeting_stage")
-            self._sql("ANALYZE attendance_stage")
-        else:
-            self._sql(f"CREATE INDEX temp.{name} ON meeting_stage (org, month, day, key)")
-            self._sql(
-                f"CREATE INDEX temp.{attendance} ON attendance_stage "
-                "(org, month, day, key, member_id)"
-            )
+            self._sql("ANALYZE meeting_stage")  # a temporary table has no statistics otherwise
         self._sql(
-            "UPDATE meeting_stage SET id = (SELECT m.id FROM meeting m WHERE "
-            f"{_STAGED.format(t='m')})"
+            "UPDATE meeting_stage SET id = m.id, new = 0 FROM meeting m WHERE "
+            + _STAGED.format(t="m")
         )
-        self._sql("UPDATE meeting_stage SET new = CASE WHEN id IS NULL THEN 1 ELSE 0 END")
-        fields = " OR ".join(self._differs(f"m.{c}", f"meeting_stage.{c}") for c in UPDATED_COLUMNS)
-        self._sql(
-            "UPDATE meeting_stage SET changed = 1 WHERE new = 0 AND EXISTS ("
-            "SELECT 1 FROM meeting m WHERE m.id = meeting_stage.id AND m.deleted_at IS NULL "
-            f"AND ({fields} "
-            f"OR EXISTS (SELECT 1 FROM attendance_stage a WHERE {_STAGED.format(t='a')} "
-            "AND NOT EXISTS (SELECT 1 FROM attendance t "
-            "WHERE t.meeting_id = meeting_stage.id AND t.member_id = a.member_id)) "
-            "OR EXISTS (SELECT 1 FROM attendance t WHERE t.meeting_id = meeting_stage.id "
-            "AND NOT EXISTS (SELECT 1 FROM attendance_stage a "
-            f"WHERE {_STAGED.format(t='a')} AND a.member_id = t.member_id))))"
-        )
+        matched = self._sql("SELECT COUNT(*) FROM meeting_stage WHERE new = 0").scalar()
+        if matched:
+            self._mark_changed()
         total, new, changed = self._sql(
             "SELECT COUNT(*), COALESCE(SUM(new), 0), COALESCE(SUM(changed), 0) FROM meeting_stage"
         ).one()
         return int(new), int(changed), int(total) - int(new) - int(changed)
+
+    def _each(self, alias: str) -> str:
+        """A FROM item of the member ids in ``alias``'s staged attendance list, as ``j.value``."""
+        if self.dialect == "postgresql":
+            return f"jsonb_array_elements_text(CAST({alias}.attendees AS jsonb)) AS j(value)"
+        return f"json_each({alias}.attendees) AS j"
+
+    def _mark_changed(self) -> None:
+        """Mark the matched rows whose fields or attendance list differ from the stored record."""
+        fields = " OR ".join(self._differs(f"m.{c}", f"meeting_stage.{c}") for c in UPDATED_COLUMNS)
+        each = self._each("meeting_stage")
+        self._sql(
+            "UPDATE meeting_stage SET changed = 1 WHERE new = 0 AND EXISTS ("
+            "SELECT 1 FROM meeting m WHERE m.id = meeting_stage.id AND m.deleted_at IS NULL "
+            f"AND ({fields} "
+            f"OR EXISTS (SELECT 1 FROM {each} WHERE NOT EXISTS (SELECT 1 FROM attendance t "
+            "WHERE t.meeting_id = meeting_stage.id AND t.member_id = j.value)) "
+            "OR EXISTS (SELECT 1 FROM attendance t WHERE t.meeting_id = meeting_stage.id "
+            f"AND NOT EXISTS (SELECT 1 FROM {each} WHERE j.value = t.member_id))))"
+        )
 
     def possible_duplicates(
         self, periods: Mapping[int, int] | None = None
@@ -222,9 +235,8 @@ class Stage:
             before.setdefault(int(record), []).append(str(member))
         after: dict[int, list[str]] = {}
         for record, member in self._sql(
-            "SELECT DISTINCT i.id, a.member_id FROM attendance_stage a JOIN meeting_stage i "
-            f"ON {_STAGED.format(t='a').replace('meeting_stage.', 'i.')} WHERE i.changed = 1 "
-            "ORDER BY a.member_id"
+            f"SELECT i.id, j.value FROM meeting_stage i, {self._each('i')} "
+            "WHERE i.changed = 1 ORDER BY j.value"
         ):
             after.setdefault(int(record), []).append(str(member))
         for record, fields_changed in found.items():
@@ -264,9 +276,9 @@ class Stage:
             "(SELECT id FROM meeting_stage WHERE changed = 1)"
         )
         self._sql(
-            "INSERT INTO attendance (meeting_id, member_id) SELECT DISTINCT m.id, i.member_id "
-            f"FROM attendance_stage i JOIN meeting_stage m ON {_SAME_RECORD} "
-            "WHERE m.new = 1 OR m.changed = 1"
+            # A list names each member once (the resolver), so no DISTINCT is needed.
+            "INSERT INTO attendance (meeting_id, member_id) SELECT m.id, j.value "
+            f"FROM meeting_stage m, {self._each('m')} WHERE m.new = 1 OR m.changed = 1"
         )
         # The event is dated with the record's entry time.
         self.conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,12 +254,12 @@ def edit_record(
         source = MeetingSource(msg.record_source(record_id=record_id))
         resolver = MeetingResolver(conn, source, catalog)
         try:
-            [staged], attendance = resolver.rows([(0, after)])
+            [staged] = resolver.rows([(0, after)])
         except RegisterError as exc:
             raise RegisterError(
                 exc.path, exc.reason, code=exc.code, column=exc.column, value=exc.value
             ) from None
-        _line, key, org, kinds, day, month, expected, attended, lecturer, topic, _rec, fp = staged
+        _, key, org, kinds, day, month, expected, attended, lecturer, topic, _, fp, ids = staged
         clash = conn.execute(
             select(MEETING_TABLE.c.id).where(
                 MEETING_TABLE.c.org == org,
@@ -286,7 +287,7 @@ def edit_record(
             )
         )
         conn.execute(delete(ATTENDANCE_TABLE).where(ATTENDANCE_TABLE.c.meeting_id == record_id))
-        members = sorted({a[4] for a in attendance})
+        members = sorted(json.loads(ids)) if ids else []
         if members:
             conn.execute(
                 insert(ATTENDANCE_TABLE),

@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from json import dumps
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select
 
-from monitor.core.domain import Meeting, Member, Org, OrgType, record_key
+from monitor.core.domain import Meeting, Member, Org, OrgType, natural_key
 from monitor.core.errors import OrglifeError, RegisterError, RegisterErrorCode
 from monitor.core.kinds import KindCatalog
-from monitor.core.periods import Period, attributed_month
+from monitor.core.periods import Period, attributed_month, month_index
 from monitor.core.rules import Rule
-from monitor.registers.readers import Parsed
+from monitor.registers.readers import MeetingFields, Parsed
 from monitor.store import bulk
 from monitor.store.sql import (
     CHUNK,
@@ -355,7 +356,7 @@ def _members_by_name(conn: Connection, names: set[str]) -> dict[str, list[tuple[
 def _attendee_id(
     parsed: RowSource,
     line: int,
-    meeting: Meeting,
+    meeting: Meeting | MeetingFields,
     attendee: str,
     by_name: dict[str, list[tuple[str, str, str]]],
 ) -> str:
@@ -396,11 +397,12 @@ class MeetingResolver:
         self.catalog = catalog
         self.rules = tuple(rules)
         self.bits: dict[str, int] = {}
-        self.masks: dict[frozenset[str], int] = {}
         self.orgs: set[str] = set()
         self.member_ids: set[str] = set()
         self.by_name: dict[str, list[tuple[str, str, str]]] = {}
         self.names_looked_up: set[str] = set()
+        self._days: dict[dt.date, tuple[Any, str, int]] = {}  # date → (staged, ISO, month)
+        self._kinds: dict[frozenset[str], tuple[int, str]] = {}  # kinds → (bitmask, key part)
 
     def periods(self) -> dict[int, int]:
         """Bitmasks of the kinds seen, by the length in months of their shortest period among
@@ -417,54 +419,77 @@ class MeetingResolver:
         return {mask: months for months, mask in masks.items()}
 
     def rows(
-        self, chunk: list[tuple[int, Meeting]]
-    ) -> tuple[list[bulk.StageRow], list[bulk.AttendanceRow]]:
+        self, chunk: Sequence[tuple[int, Meeting | MeetingFields]], *, text_dates: bool = False
+    ) -> list[bulk.StageRow]:
+        """The staging rows of ``chunk``: attendees as a JSON array of member ids, each once;
+        ``text_dates`` gives dates as ISO text (what SQLite's driver takes)."""
         self._look_up(chunk)
         staged: list[bulk.StageRow] = []
-        attendance: list[bulk.AttendanceRow] = []
+        # A file holds few distinct dates and kind sets: each is converted once.
+        days = self._days
+        kinds_of = self._kinds
+        orgs, member_ids, rules, source = self.orgs, self.member_ids, self.rules, self.source
         for line, meeting in chunk:
-            if meeting.org not in self.orgs:
+            org = meeting.org
+            if org not in orgs:
                 raise row_error(
                     RegisterErrorCode.UNKNOWN_ORG,
-                    self.source,
+                    source,
                     line,
                     "org",
-                    meeting.org,
+                    org,
                     "没有登记这个组织编码；请先导入组织台账，或更正编码",
                 )
-            mask = self.masks.get(meeting.kinds)
-            if mask is None:
-                mask = self.masks[meeting.kinds] = sum(1 << self.bits[k] for k in meeting.kinds)
-            key = record_key(meeting)
-            if meeting.for_period is not None:
-                check_for_period(self.source, line, meeting, self.rules)
-            month = attributed_month(meeting.date, meeting.for_period)
+            date = meeting.date
+            day = days.get(date)
+            if day is None:
+                iso = date.isoformat()
+                day = days[date] = (iso if text_dates else date, iso, month_index(date))
+            kinds = kinds_of.get(meeting.kinds)
+            if kinds is None:
+                kinds = kinds_of[meeting.kinds] = (
+                    sum(1 << self.bits[k] for k in meeting.kinds),
+                    "+".join(sorted(meeting.kinds)),
+                )
+            topic, lecturer, for_period = meeting.topic, meeting.lecturer, meeting.for_period
+            key = natural_key(org, day[1], kinds[1], topic, lecturer)
+            month = day[2]
+            if for_period is not None:
+                check_for_period(source, line, meeting, rules)
+                month = attributed_month(date, for_period)
+            recorded: dt.date | str | None = meeting.recorded
+            if meeting.recorded is not None and text_dates:
+                entered = days.get(meeting.recorded)
+                recorded = entered[1] if entered else meeting.recorded.isoformat()
+            attendees = None
+            if meeting.attendees:
+                ids = [
+                    attendee
+                    if attendee in member_ids
+                    else _attendee_id(source, line, meeting, attendee, self.by_name)
+                    for attendee in meeting.attendees
+                ]
+                attendees = _json_list(ids)
             staged.append(
                 (
                     line,
                     key,
-                    meeting.org,
-                    mask,
-                    meeting.date,
+                    org,
+                    kinds[0],
+                    day[0],
                     month,
                     meeting.expected,
                     meeting.attended,
-                    meeting.lecturer,
-                    meeting.topic,
-                    meeting.recorded,
-                    meeting.for_period,
+                    lecturer,
+                    topic,
+                    recorded,
+                    for_period,
+                    attendees,
                 )
             )
-            for attendee in meeting.attendees:
-                member_id = (
-                    attendee
-                    if attendee in self.member_ids
-                    else _attendee_id(self.source, line, meeting, attendee, self.by_name)
-                )
-                attendance.append((meeting.org, month, meeting.date, key, member_id))
-        return staged, attendance
+        return staged
 
-    def _look_up(self, chunk: list[tuple[int, Meeting]]) -> None:
+    def _look_up(self, chunk: Sequence[tuple[int, Meeting | MeetingFields]]) -> None:
         kinds = {k for _, m in chunk for k in m.kinds} - self.bits.keys()
         if kinds:
             self.bits = _ensure_kinds(self.conn, self.catalog, kinds)
@@ -480,7 +505,20 @@ class MeetingResolver:
         self.names_looked_up |= names
 
 
-def check_for_period(source: RowSource, line: int, meeting: Meeting, rules: Sequence[Rule]) -> None:
+def _json_list(ids: list[str]) -> str:
+    """The member ids as a JSON array, each once (listed by id and again by name: once)."""
+    unique = list(dict.fromkeys(ids))
+    joined = '","'.join(unique)
+    # Ids hold no control characters (the reader refuses them): unless one holds a quote or a
+    # backslash, quoting them is all JSON asks.
+    if "\\" in joined or joined.count('"') != 2 * (len(unique) - 1):
+        return dumps(unique)
+    return f'["{joined}"]'
+
+
+def check_for_period(
+    source: RowSource, line: int, meeting: Meeting | MeetingFields, rules: Sequence[Rule]
+) -> None:
     """A record counts for an earlier period only within every applicable rule's window.
 
     For each rule counting one of the record's kinds, the record is attributed to the rule's
