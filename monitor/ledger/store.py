@@ -143,11 +143,18 @@ class LedgerStore:
         return len(ids)
 
     def sweep(
-        self, findings: Iterable[Finding], *, today: dt.date, now: dt.datetime
+        self,
+        findings: Iterable[Finding],
+        *,
+        today: dt.date,
+        now: dt.datetime,
+        held: Callable[[tuple[str, str, str, str]], bool] | None = None,
     ) -> SweepResult:
         """Move unrectified items whose finding is now held (a late record, 补录) to
         rectifying, then open items past their deadline to overdue; one transaction.
 
+        ``held`` answers for an item's key (org, member or "", rule, period label) whether its
+        finding is held, instead of ``findings`` (kept verdicts: no finding list to scan).
         Items past their deadline are judged against ``today``, whatever ``findings`` cover;
         each turns overdue once (the result lists those that did just now).
         """
@@ -167,7 +174,9 @@ class LedgerStore:
                 for r in _rows(conn, query)
             }
             late: set[int] = set()
-            if pending:
+            if pending and held is not None:
+                late = {item for key, item in pending.items() if held(key)}
+            elif pending:
                 orgs = {key[0] for key in pending}
                 labels: dict[Period, str] = {}
                 for f in findings:

@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,11 @@ from monitor.alerts.plan import FindingState, NoticeKind
 from monitor.alerts.store import AlertStore
 from monitor.alerts.summaries import SummaryBundle, plan_summaries
 from monitor.calendar.ical import DEFAULT_REFRESH
-from monitor.check import LedgerUpdate, run_check, update_ledger
-from monitor.core.domain import Status
+from monitor.check import LedgerUpdate, judge, run_check, update_ledger, update_ledger_with
+from monitor.core.domain import Finding, Member, Org, Status
+from monitor.core.evaluator import Window, finding_order
+from monitor.core.incremental import Verdicts, moved_from, units_of
+from monitor.core.periods import Period
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
@@ -43,6 +46,8 @@ from monitor.reporting.links import LINK_DAYS, link_key, signed_url
 from monitor.reporting.summary import parse_month
 from monitor.service.escalation import escalate
 from monitor.store import Store
+from monitor.store.records import orgs_dated_between
+from monitor.store.settings import registers_begin
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -71,6 +76,11 @@ class CycleReport:
         return sum(self.enqueued.values())
 
 
+def cycle_since(as_of: dt.date) -> dt.date:
+    """The first day of the periods a cycle judges (see :data:`LOOKBACK`)."""
+    return dt.date((as_of - LOOKBACK).year, 1, 1)
+
+
 def run_cycle(
     store: Store,
     pack: RulePack,
@@ -79,16 +89,58 @@ def run_cycle(
     as_of: dt.date,
     now: dt.datetime,
     reminders: bool = True,
+    state: CycleState | None = None,
 ) -> CycleReport:
-    """Evaluate every subject as of ``as_of`` and enqueue what is new for the linked chats."""
-    since = dt.date((as_of - LOOKBACK).year, 1, 1)
-    check = run_check(store, pack, as_of=as_of, since=since, with_records=False)
+    """Evaluate every subject as of ``as_of`` and enqueue what is new for the linked chats.
+
+    With a ``state`` (the service's), the verdicts are kept between cycles and only what can
+    have changed is re-judged (:func:`bring_up_to_date`); the outcome is the same.
+    """
+    if state is not None:
+        return _kept_cycle(store, pack, workdays, state, as_of=as_of, now=now, reminders=reminders)
+    check = run_check(store, pack, as_of=as_of, since=cycle_since(as_of), with_records=False)
     states = AlertStore(store).states()
     turned = [
         planner.FindingKey.of(f)
         for f in check.findings
         if f.status is Status.HELD and states.get(planner.FindingKey.of(f)) is FindingState.MISSED
     ]
+    missed = sum(1 for f in check.findings if f.status is Status.MISSED)
+    return _announce(
+        store,
+        pack,
+        workdays,
+        as_of=as_of,
+        now=now,
+        reminders=reminders,
+        findings=lambda fresh: check.findings,
+        states=states,
+        turned=turned,
+        orgs=check.registers.orgs,
+        cadres=check.registers.cadres,
+        ledger=lambda: update_ledger(store, pack, check, today=as_of, now=now),
+        counts=(len(check.findings), missed),
+    )
+
+
+def _announce(
+    store: Store,
+    pack: RulePack,
+    workdays: WorkCalendar,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    reminders: bool,
+    findings: Callable[[bool], Iterable[Finding]],
+    states: Mapping[planner.FindingKey, FindingState],
+    turned: Sequence[planner.FindingKey],
+    orgs: Mapping[str, Org],
+    cadres: Iterable[Member],
+    ledger: Callable[[], LedgerUpdate],
+    counts: tuple[int, int],
+) -> CycleReport:
+    """Plan and record the notices of the findings (``findings(fresh)``: those the planner
+    must see, all of them when a chat is new), update the ledger, escalate."""
     chats = AlertStore(store).chats()
     fresh = [c for c in chats if c.enabled and not c.welcomed]
     cleared: frozenset[planner.FindingKey] = frozenset()
@@ -98,12 +150,12 @@ def run_cycle(
             for i in LedgerStore(store).items(status=LedgerStatus.CLEARED)
             if i.rule is not None and i.period is not None
         )
-    cadres = {m.id: m for m in check.registers.cadres}
+    by_id = {m.id: m for m in cadres}
     result = planner.plan(
-        check.findings,
+        findings(bool(fresh)),
         pack=pack,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         chats=chats,
         states=states,
         recipients=AlertStore(store).recipients(turned),
@@ -112,15 +164,15 @@ def run_cycle(
         reminders=reminders,
         cleared=cleared,
     )
-    ledger = update_ledger(store, pack, check, today=as_of, now=now)
+    update = ledger()
     # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
     # marked once it has gone to some inspector chat (one with none stays due for a later one).
     overdue = LedgerStore(store).overdue_unalerted()
     overdue_notices = planner.plan_overdue(
         overdue,
         chats=chats,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         rule_names={r.id: r.name for r in pack.rules},
     )
     alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
@@ -128,8 +180,8 @@ def run_cycle(
         overdue_notices += planner.plan_overdue(
             LedgerStore(store).items(status=LedgerStatus.OVERDUE),
             chats=fresh,
-            orgs=check.registers.orgs,
-            cadres=cadres,
+            orgs=orgs,
+            cadres=by_id,
             rule_names={r.id: r.name for r in pack.rules},
         )
     plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
@@ -142,15 +194,197 @@ def run_cycle(
         store,
         pack,
         workdays,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         chats=chats,
         as_of=as_of,
         now=now,
         repeats=reminders,
     )
-    missed = sum(1 for f in check.findings if f.status is Status.MISSED)
-    return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
+    return CycleReport(as_of, counts[0], counts[1], enqueued, update)
+
+
+# --- kept verdicts: the service's cycles re-judge only what changed -------------------------
+
+
+@dataclass(slots=True)
+class Kept:
+    """The verdicts of the last cycle and what they were judged on."""
+
+    verdicts: Verdicts
+    orgs: Mapping[str, Org]  # every org (the planner routes up the tree)
+    cadres: tuple[Member, ...]
+    revision: int  # the registers' revision the verdicts reflect
+    window: Window
+
+
+@dataclass(slots=True)
+class CycleState:
+    """What `orglife serve` keeps between cycles (None: the next cycle judges in full)."""
+
+    kept: Kept | None = None
+    full: int = 0  # cycles judged in full
+    partial: int = 0  # cycles that re-judged only what changed
+
+
+def bring_up_to_date(
+    store: Store, pack: RulePack, state: CycleState, as_of: dt.date
+) -> list[Finding] | None:
+    """Bring ``state`` to the registers now and ``as_of``; the findings whose status changed
+    (in finding order), or None when it judged in full (every finding is new).
+
+    In full: the first time, when the change log cannot say what changed (an org import, a
+    setting, too long ago), when the registers' beginning or the cycle's first day moved, or
+    when ``as_of`` went back. Otherwise it re-judges the branches (with their party groups and
+    cadres) whose registers changed or who have records dated since the last ``as_of``, and,
+    for every subject, the periods that moved with ``as_of`` (:func:`moved_from`).
+    """
+    revision = store.revision()  # read first: a change made while judging is seen next time
+    window = Window.for_(as_of, cycle_since(as_of), begin=registers_begin(store))
+    kept = state.kept
+    changed = None
+    if (
+        kept is not None
+        and kept.window.since == window.since
+        and kept.window.begin == window.begin
+        and kept.window.as_of <= as_of
+    ):
+        changed = store.changed_orgs(kept.revision, revision)
+    if kept is None or changed is None:
+        state.kept = None  # the old verdicts go before the new are built (memory)
+        registers, stream = judge(store, pack, window)
+        verdicts = Verdicts.of(pack, stream)
+        state.kept = Kept(verdicts, registers.orgs, tuple(registers.cadres), revision, window)
+        state.full += 1
+        return None
+    codes = set(changed)
+    found: dict[tuple[str, str, str, Period], Finding] = {}
+    if as_of > kept.window.as_of:
+        codes |= orgs_dated_between(store, kept.window.as_of, as_of)
+        start = moved_from(pack, kept.window, window)
+        if start is not None:
+            registers, stream = judge(store, pack, Window.for_(as_of, start, begin=window.begin))
+            for f in kept.verdicts.replace_from(start, stream):
+                found[(f.org, f.member or "", f.rule, f.period)] = f
+            kept.orgs, kept.cadres = registers.orgs, tuple(registers.cadres)
+    units = units_of(kept.orgs, kept.cadres, codes)
+    if units:
+        registers, stream = judge(store, pack, window, orgs=units)
+        for f in kept.verdicts.replace_orgs(units, stream):
+            found[(f.org, f.member or "", f.rule, f.period)] = f
+        kept.cadres = tuple(
+            sorted(
+                [c for c in kept.cadres if c.org not in units] + list(registers.cadres),
+                key=lambda m: m.id,
+            )
+        )
+    kept.revision, kept.window = revision, window
+    state.partial += 1
+    return sorted(found.values(), key=finding_order(pack))
+
+
+def _kept_cycle(
+    store: Store,
+    pack: RulePack,
+    workdays: WorkCalendar,
+    state: CycleState,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    reminders: bool,
+) -> CycleReport:
+    try:
+        changes = bring_up_to_date(store, pack, state, as_of)
+        kept = state.kept
+        assert kept is not None
+        verdicts = kept.verdicts
+        states = AlertStore(store).states()
+
+        def held(key: tuple[str, str, str, str]) -> bool:
+            return verdicts.status(*key) is Status.HELD
+
+        if changes is None:  # judged in full: every finding is news to the planner
+            turned = [
+                k
+                for k, st in states.items()
+                if st is FindingState.MISSED and held((k.org, k.member, k.rule, k.period))
+            ]
+
+            def everything(fresh: bool) -> Iterable[Finding]:
+                return verdicts.findings(
+                    lambda st, member: (
+                        st is Status.MISSED
+                        or st is Status.HELD
+                        or (reminders and st is Status.OPEN and not member)
+                    )
+                )
+
+            return _announce(
+                store,
+                pack,
+                workdays,
+                as_of=as_of,
+                now=now,
+                reminders=reminders,
+                findings=everything,
+                states=states,
+                turned=turned,
+                orgs=kept.orgs,
+                cadres=kept.cadres,
+                ledger=lambda: update_ledger_with(
+                    store, pack, verdicts.of_status(Status.MISSED), held, today=as_of, now=now
+                ),
+                counts=(verdicts.total, verdicts.missed),
+            )
+        news = changes
+        turned = [
+            key
+            for f in news
+            if f.status is Status.HELD
+            and states.get(key := planner.FindingKey.of(f)) is FindingState.MISSED
+        ]
+
+        def relevant(fresh: bool) -> Iterable[Finding]:
+            # Unchanged findings were planned by an earlier cycle (their miss recorded, their
+            # 补录 announced); only reminders (by as_of) and a new chat's digest need them again.
+            if not (reminders or fresh):
+                return news
+            seen = {(f.org, f.member or "", f.rule, f.period) for f in news}
+            more: list[Finding] = []
+            if reminders:
+                more += verdicts.of_status(Status.OPEN, orgs_only=True)
+            if fresh:
+                more += verdicts.of_status(Status.MISSED)
+            return [
+                *news,
+                *(f for f in more if (f.org, f.member or "", f.rule, f.period) not in seen),
+            ]
+
+        return _announce(
+            store,
+            pack,
+            workdays,
+            as_of=as_of,
+            now=now,
+            reminders=reminders,
+            findings=relevant,
+            states=states,
+            turned=turned,
+            orgs=kept.orgs,
+            cadres=kept.cadres,
+            ledger=lambda: update_ledger_with(
+                store,
+                pack,
+                [f for f in news if f.status is Status.MISSED],
+                held,
+                today=as_of,
+                now=now,
+            ),
+            counts=(verdicts.total, verdicts.missed),
+        )
+    except BaseException:
+        state.kept = None  # half a cycle: the next one judges in full
+        raise
 
 
 def summary_month(now: dt.datetime, workdays: WorkCalendar, *, delay: int = 0) -> str | None:
@@ -269,6 +503,8 @@ class Service:
         self.http: HttpServer | None = None  # uvicorn, a task of this loop while running
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cycle_lock = asyncio.Lock()
+        # The verdicts kept between cycles: the first judges in full, later ones what changed.
+        self.cycles = CycleState()
         from monitor.alerts.dispatch import Dispatcher  # the service's parts load only when it runs
 
         self.dispatcher = Dispatcher(store, channel, worker=self.worker, clock=clock)
@@ -290,6 +526,7 @@ class Service:
                 as_of=as_of,
                 now=self.clock(),
                 reminders=reminders,
+                state=self.cycles,
             )
             log.info(
                 "evaluated",
@@ -300,6 +537,8 @@ class Service:
                 reminders=reminders,
                 ledger_opened=report.ledger.opened if report.ledger else 0,
                 ledger_overdue=len(report.ledger.overdue) if report.ledger else 0,
+                judged_in_full=self.cycles.full,
+                judged_in_part=self.cycles.partial,
             )
         await self.dispatch()
         return report
