@@ -21,7 +21,7 @@ from monitor.check import run_check
 from monitor.core.domain import Status
 from monitor.core.evaluator import Window
 from monitor.core.incremental import Verdicts, moved_from
-from monitor.core.rules import RulePack, load_pack
+from monitor.core.rules import load_pack
 from monitor.demo import SNAPSHOT_DAY, demo_files
 from monitor.holidays import work_calendar
 from monitor.ledger.store import LedgerStore
@@ -120,9 +120,15 @@ def apply(twin: Twin, step: tuple[Any, ...], as_of: dt.date) -> None:
         found = twin.last_record(step[1])
         if found is not None:
             edit_record(
-                store, found, Edit(expected="9", attended=str(step[2])), catalog=PACK.catalog,
-                today=LAST_DAY, now=NOW, actor="t", reason="更正",
-            )  # fmt: skip
+                store,
+                found,
+                Edit(expected="9", attended=str(step[2])),
+                catalog=PACK.catalog,
+                today=LAST_DAY,
+                now=NOW,
+                actor="t",
+                reason="更正",
+            )
     elif name == "delete":
         found = twin.last_record(step[1])
         if found is not None:
@@ -141,7 +147,7 @@ def apply(twin: Twin, step: tuple[Any, ...], as_of: dt.date) -> None:
                 reason="随机",
                 by="t",
                 now=NOW,
-            )  # fmt: skip
+            )
         )
     elif name == "revoke" and twin.exemptions:
         revoke_exemption(store, twin.exemptions.pop(0), reason="撤销", by="t", now=NOW)
