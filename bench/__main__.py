@@ -27,7 +27,9 @@ from monitor.core.rules import load_pack
 from monitor.store import Store
 
 #: Area name → module (each has ``figures(ctx: Context) -> list[Figure]``), in table order.
-AREAS: dict[str, str] = {}
+AREAS: dict[str, str] = {
+    "cycle": "bench.cycle",
+}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -99,6 +99,7 @@ def run_cycle(
     if state is not None:
         return _kept_cycle(store, pack, workdays, state, as_of=as_of, now=now, reminders=reminders)
     check = run_check(store, pack, as_of=as_of, since=cycle_since(as_of), with_records=False)
+    chats = AlertStore(store).chats()
     states = AlertStore(store).states()
     turned = [
         planner.FindingKey.of(f)
@@ -113,7 +114,8 @@ def run_cycle(
         as_of=as_of,
         now=now,
         reminders=reminders,
-        findings=lambda fresh: check.findings,
+        chats=chats,
+        findings=check.findings,
         states=states,
         turned=turned,
         orgs=check.registers.orgs,
@@ -131,7 +133,8 @@ def _announce(
     as_of: dt.date,
     now: dt.datetime,
     reminders: bool,
-    findings: Callable[[bool], Iterable[Finding]],
+    chats: Sequence[planner.Chat],
+    findings: Iterable[Finding],
     states: Mapping[planner.FindingKey, FindingState],
     turned: Sequence[planner.FindingKey],
     orgs: Mapping[str, Org],
@@ -139,9 +142,8 @@ def _announce(
     ledger: Callable[[], LedgerUpdate],
     counts: tuple[int, int],
 ) -> CycleReport:
-    """Plan and record the notices of the findings (``findings(fresh)``: those the planner
-    must see, all of them when a chat is new), update the ledger, escalate."""
-    chats = AlertStore(store).chats()
+    """Plan and record the notices of the findings (those the planner must see: all of them
+    when a chat is new), update the ledger, escalate."""
     fresh = [c for c in chats if c.enabled and not c.welcomed]
     cleared: frozenset[planner.FindingKey] = frozenset()
     if fresh:  # what was cleared does not belong in a new chat's first digest
@@ -152,7 +154,7 @@ def _announce(
         )
     by_id = {m.id: m for m in cadres}
     result = planner.plan(
-        findings(bool(fresh)),
+        findings,
         pack=pack,
         orgs=orgs,
         cadres=by_id,
@@ -298,68 +300,53 @@ def _kept_cycle(
         kept = state.kept
         assert kept is not None
         verdicts = kept.verdicts
-        states = AlertStore(store).states()
+        chats = AlertStore(store).chats()
+        fresh = any(c.enabled and not c.welcomed for c in chats)
 
         def held(key: tuple[str, str, str, str]) -> bool:
             return verdicts.status(*key) is Status.HELD
 
+        findings: Iterable[Finding]
         if changes is None:  # judged in full: every finding is news to the planner
+            states = AlertStore(store).states()
             turned = [
                 k
                 for k, st in states.items()
                 if st is FindingState.MISSED and held((k.org, k.member, k.rule, k.period))
             ]
-
-            def everything(fresh: bool) -> Iterable[Finding]:
-                return verdicts.findings(
-                    lambda st, member: (
-                        st is Status.MISSED
-                        or st is Status.HELD
-                        or (reminders and st is Status.OPEN and not member)
-                    )
+            findings = verdicts.findings(
+                lambda st, member: (
+                    st is Status.MISSED
+                    or st is Status.HELD
+                    or (reminders and st is Status.OPEN and not member)
                 )
-
-            return _announce(
-                store,
-                pack,
-                workdays,
-                as_of=as_of,
-                now=now,
-                reminders=reminders,
-                findings=everything,
-                states=states,
-                turned=turned,
-                orgs=kept.orgs,
-                cadres=kept.cadres,
-                ledger=lambda: update_ledger_with(
-                    store, pack, verdicts.of_status(Status.MISSED), held, today=as_of, now=now
-                ),
-                counts=(verdicts.total, verdicts.missed),
             )
-        news = changes
-        turned = [
-            key
-            for f in news
-            if f.status is Status.HELD
-            and states.get(key := planner.FindingKey.of(f)) is FindingState.MISSED
-        ]
-
-        def relevant(fresh: bool) -> Iterable[Finding]:
+            missed: Iterable[Finding] = verdicts.of_status(Status.MISSED)
+        else:
             # Unchanged findings were planned by an earlier cycle (their miss recorded, their
             # 补录 announced); only reminders (by as_of) and a new chat's digest need them again.
-            if not (reminders or fresh):
-                return news
-            seen = {(f.org, f.member or "", f.rule, f.period) for f in news}
-            more: list[Finding] = []
-            if reminders:
-                more += verdicts.of_status(Status.OPEN, orgs_only=True)
-            if fresh:
-                more += verdicts.of_status(Status.MISSED)
-            return [
-                *news,
-                *(f for f in more if (f.org, f.member or "", f.rule, f.period) not in seen),
+            findings = changes
+            if reminders or fresh:
+                seen = {(f.org, f.member or "", f.rule, f.period) for f in changes}
+                more: list[Finding] = []
+                if reminders:
+                    more += verdicts.of_status(Status.OPEN, orgs_only=True)
+                if fresh:
+                    more += verdicts.of_status(Status.MISSED)
+                findings = [
+                    *changes,
+                    *(f for f in more if (f.org, f.member or "", f.rule, f.period) not in seen),
+                ]
+                states = AlertStore(store).states()
+            else:
+                states = AlertStore(store).states_of(planner.FindingKey.of(f) for f in changes)
+            turned = [
+                key
+                for f in changes
+                if f.status is Status.HELD
+                and states.get(key := planner.FindingKey.of(f)) is FindingState.MISSED
             ]
-
+            missed = [f for f in changes if f.status is Status.MISSED]
         return _announce(
             store,
             pack,
@@ -367,19 +354,13 @@ def _kept_cycle(
             as_of=as_of,
             now=now,
             reminders=reminders,
-            findings=relevant,
+            chats=chats,
+            findings=findings,
             states=states,
             turned=turned,
             orgs=kept.orgs,
             cadres=kept.cadres,
-            ledger=lambda: update_ledger_with(
-                store,
-                pack,
-                [f for f in news if f.status is Status.MISSED],
-                held,
-                today=as_of,
-                now=now,
-            ),
+            ledger=lambda: update_ledger_with(store, pack, missed, held, today=as_of, now=now),
             counts=(verdicts.total, verdicts.missed),
         )
     except BaseException:
