@@ -47,7 +47,7 @@ from monitor.reporting.summary import parse_month
 from monitor.service.escalation import escalate
 from monitor.store import Store
 from monitor.store.records import orgs_dated_between
-from monitor.store.settings import registers_begin
+from monitor.store.settings import registers_begin, registers_begin_after
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -242,23 +242,28 @@ def bring_up_to_date(
     for every subject, the periods that moved with ``as_of`` (:func:`moved_from`).
     """
     revision = store.revision()  # read first: a change made while judging is seen next time
-    window = Window.for_(as_of, cycle_since(as_of), begin=registers_begin(store))
+    since = cycle_since(as_of)
     kept = state.kept
     changed = None
-    if (
-        kept is not None
-        and kept.window.since == window.since
-        and kept.window.begin == window.begin
-        and kept.window.as_of <= as_of
-    ):
+    if kept is not None and kept.window.since == since and kept.window.as_of <= as_of:
         changed = store.changed_orgs(kept.revision, revision)
+    if kept is not None and changed is not None:
+        # A record added or deleted can move when the registers began (its earliest month),
+        # and with it which periods are reported: then every verdict.
+        begin = kept.window.begin
+        if changed:
+            begin = registers_begin_after(store, begin, changed)
+        if begin != kept.window.begin:
+            changed = None
     if kept is None or changed is None:
         state.kept = None  # the old verdicts go before the new are built (memory)
+        window = Window.for_(as_of, since, begin=registers_begin(store))
         registers, stream = judge(store, pack, window)
         verdicts = Verdicts.of(pack, stream)
         state.kept = Kept(verdicts, registers.orgs, tuple(registers.cadres), revision, window)
         state.full += 1
         return None
+    window = Window.for_(as_of, since, begin=kept.window.begin)
     codes = set(changed)
     found: dict[tuple[str, str, str, Period], Finding] = {}
     if as_of > kept.window.as_of:
