@@ -137,9 +137,12 @@ def update_ledger_with(
     today: dt.date,
     now: dt.datetime,
     deadline_days: int = DEFAULT_DEADLINE_DAYS,
+    only: Collection[tuple[str, str, str, str]] | None = None,
+    overdue: bool = True,
 ) -> LedgerUpdate:
     """:func:`update_ledger` for kept verdicts: open items for ``missed`` (the final misses
-    not yet seen), and sweep the items whose finding ``held`` says is held."""
+    not yet seen), and sweep the items whose finding ``held`` says is held (of ``only``;
+    ``overdue`` off: no overdue sweep, see :meth:`LedgerStore.sweep`)."""
     names = {rule.id: rule.name for rule in pack.rules}
 
     def issue(finding: Finding) -> str:
@@ -148,7 +151,9 @@ def update_ledger_with(
     opened = LedgerStore(store).open_for(
         missed, today=today, now=now, issue=issue, deadline_days=deadline_days
     )
-    swept = LedgerStore(store).sweep((), today=today, now=now, held=held)
+    swept = LedgerStore(store).sweep(
+        (), today=today, now=now, held=held, only=only, overdue=overdue
+    )
     return LedgerUpdate(opened, swept.late, swept.overdue)
 
 

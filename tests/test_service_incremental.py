@@ -24,6 +24,7 @@ from monitor.core.incremental import Verdicts, moved_from
 from monitor.core.rules import load_pack
 from monitor.demo import SNAPSHOT_DAY, demo_files
 from monitor.holidays import work_calendar
+from monitor.ledger.model import LedgerStatus
 from monitor.ledger.store import LedgerStore
 from monitor.registers.readers import read_meetings, read_members, read_orgs
 from monitor.service.runner import CycleReport, CycleState, cycle_since, run_cycle
@@ -77,6 +78,10 @@ steps = st.one_of(
     st.tuples(st.just("revoke"), st.just("")),
     st.tuples(st.just("member"), st.sampled_from(("M0090", "M0300", "M0061")), st.integers(0, 3)),
     st.tuples(st.just("chat"), st.sampled_from(BRANCHES)),
+    # A person moves a ledger item: rectified (整改), sent back (退回) or cleared (销号).
+    st.tuples(
+        st.just("ledger"), st.sampled_from(("rectify", "send_back", "clear")), st.integers(0, 50)
+    ),
     st.tuples(st.just("nothing")),
 )
 # Days as_of moves before a step's cycle: across period ends (the 1st) and grace ends (~5th).
@@ -160,6 +165,18 @@ def apply(twin: Twin, step: tuple[Any, ...], as_of: dt.date) -> None:
             3: f"{member},某党员,JD01-03,,委员,2026-11-01,正式党员,否",
         }
         store.import_members(read_members(twin.csv(MEMBERS_HEAD + rows[change] + "\n")))
+    elif name == "ledger":
+        ledger = LedgerStore(store)
+        wanted = LedgerStatus.OPEN if step[1] == "rectify" else LedgerStatus.RECTIFYING
+        items = ledger.items(status=wanted)
+        if items:
+            item = items[step[2] % len(items)].id
+            if step[1] == "rectify":
+                ledger.rectify(item, "已补开", by="书记", now=NOW)
+            elif step[1] == "send_back":
+                ledger.send_back(item, "未附记录", by="督查", today=as_of, now=NOW)
+            else:
+                ledger.clear(item, by="督查", today=as_of, now=NOW)
     elif name == "chat":
         AlertStore(store).add_chat(
             step[1], -3000 - BRANCHES.index(step[1]), ChatRole.BRANCH, now=NOW

@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -141,9 +141,15 @@ def _announce(
     cadres: Iterable[Member],
     ledger: Callable[[], LedgerUpdate],
     counts: tuple[int, int],
+    touched: Collection[str] | None = None,
 ) -> CycleReport:
     """Plan and record the notices of the findings (those the planner must see: all of them
-    when a chat is new), update the ledger, escalate."""
+    when a chat is new), update the ledger, escalate.
+
+    ``touched``: the ledger, the chats, ``as_of`` and ``reminders`` are as the last cycle left
+    them, and this cycle's findings can move only items of these orgs: nothing else can fall
+    overdue or turn red, so the overdue step is skipped and escalation looks at their items.
+    """
     fresh = [c for c in chats if c.enabled and not c.welcomed]
     cleared: frozenset[planner.FindingKey] = frozenset()
     if fresh:  # what was cleared does not belong in a new chat's first digest
@@ -169,7 +175,7 @@ def _announce(
     update = ledger()
     # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
     # marked once it has gone to some inspector chat (one with none stays due for a later one).
-    overdue = LedgerStore(store).overdue_unalerted()
+    overdue = LedgerStore(store).overdue_unalerted() if touched is None else []
     overdue_notices = planner.plan_overdue(
         overdue,
         chats=chats,
@@ -188,7 +194,8 @@ def _announce(
         )
     plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
     enqueued = AlertStore(store).record(plan, now=now, welcomed=result.welcomed)
-    LedgerStore(store).mark_alerted(sorted(alerted), now=now)
+    if alerted:
+        LedgerStore(store).mark_alerted(sorted(alerted), now=now)
     # Escalation (三色预警, monitor.service.escalation): pending rows of items rectified or
     # cleared are dropped; unrectified items are repeated (with the morning reminders) and red
     # ones go one level further up.
@@ -202,6 +209,7 @@ def _announce(
         as_of=as_of,
         now=now,
         repeats=reminders,
+        codes=touched,
     )
     return CycleReport(as_of, counts[0], counts[1], enqueued, update)
 
@@ -218,6 +226,9 @@ class Kept:
     cadres: tuple[Member, ...]
     revision: int  # the registers' revision the verdicts reflect
     window: Window
+    # What the last cycle left: (as_of, reminders, chats, the ledger's last event), when no
+    # person changed the ledger during it; a cycle finding the same needs no ledger-wide step.
+    left: tuple[dt.date, bool, tuple[planner.Chat, ...], int] | None = None
 
 
 @dataclass(slots=True)
@@ -307,6 +318,10 @@ def _kept_cycle(
         verdicts = kept.verdicts
         chats = AlertStore(store).chats()
         fresh = any(c.enabled and not c.welcomed for c in chats)
+        ledger = LedgerStore(store)
+        mark = ledger.watermark()
+        left, kept.left = kept.left, None
+        quiet = not fresh and changes is not None and left == (as_of, reminders, tuple(chats), mark)
 
         def held(key: tuple[str, str, str, str]) -> bool:
             return verdicts.status(*key) is Status.HELD
@@ -352,7 +367,13 @@ def _kept_cycle(
                 and states.get(key := planner.FindingKey.of(f)) is FindingState.MISSED
             ]
             missed = [f for f in changes if f.status is Status.MISSED]
-        return _announce(
+        only = None
+        touched = None
+        if quiet:
+            assert changes is not None
+            only = {(f.org, f.member or "", f.rule, f.period.label) for f in changes}
+            touched = {f.org for f in changes}
+        report = _announce(
             store,
             pack,
             workdays,
@@ -365,9 +386,18 @@ def _kept_cycle(
             turned=turned,
             orgs=kept.orgs,
             cadres=kept.cadres,
-            ledger=lambda: update_ledger_with(store, pack, missed, held, today=as_of, now=now),
+            ledger=lambda: update_ledger_with(
+                store, pack, missed, held, today=as_of, now=now, only=only, overdue=not quiet
+            ),
             counts=(verdicts.total, verdicts.missed),
+            touched=touched,
         )
+        # Events after ``mark`` are this cycle's (or another replica's cycle's) unless a person
+        # wrote one: then the next cycle sweeps and escalates the whole ledger again.
+        end = ledger.watermark()
+        if ledger.only_system_between(mark, end):
+            kept.left = (as_of, reminders, tuple(chats), end)
+        return report
     except BaseException:
         state.kept = None  # half a cycle: the next one judges in full
         raise
