@@ -186,7 +186,8 @@ def apply(twin: Twin, step: tuple[Any, ...], as_of: dt.date) -> None:
 def outcome(store: Store) -> tuple[Any, ...]:
     """What cycles left behind: outbox rows, finding states, ledger items (ids included)."""
     outbox = sorted(
-        (r["key"], r["chat_id"], r["kind"], r["line"]) for r in AlertStore(store).outbox()
+        (r["key"], r["chat_id"], r["kind"], r["line"], r["state"])
+        for r in AlertStore(store).outbox()
     )
     states = sorted((k.token, v.value) for k, v in AlertStore(store).states().items())
     items = sorted(
@@ -289,3 +290,38 @@ def test_the_periods_that_move_with_as_of_are_new_ones_and_those_whose_grace_end
     # A week later November's grace has ended (and the fourth quarter's has not).
     week = Window.for_(dt.date(2026, 12, 8), dt.date(2026, 1, 1))
     assert moved_from(PACK, new, week) == dt.date(2026, 11, 1)
+
+
+def test_a_person_moving_the_ledger_between_cycles_is_seen_by_the_next_kept_cycle(
+    twins: Callable[[], tuple[Twin, Twin]],
+) -> None:
+    kept, full = twins()
+    state = CycleState()
+    as_of = dt.date(2026, 11, 24)
+    key = ("JD01-06-01", None, "branch_general_meeting", "2026-Q3")
+
+    def cycle() -> None:
+        ours = run_cycle(kept.store, PACK, WORKDAYS, as_of=as_of, now=NOW, state=state)
+        theirs = run_cycle(full.store, PACK, WORKDAYS, as_of=as_of, now=NOW)
+        assert summary(ours) == summary(theirs)
+        assert outcome(kept.store) == outcome(full.store)
+
+    def item(twin: Twin) -> Any:
+        (found,) = [
+            i for i in LedgerStore(twin.store).items() if (i.org, i.member, i.rule, i.period) == key
+        ]
+        return found
+
+    cycle()
+    for twin in (kept, full):  # a late record (补录): the miss is held, its item rectifying
+        apply(twin, ("record", "JD01-06-01", 3, -60, 9, False), as_of)
+    cycle()
+    assert item(kept).status is LedgerStatus.RECTIFYING
+    for twin in (kept, full):  # an inspector sends it back (退回) the same day
+        LedgerStore(twin.store).send_back(
+            item(twin).id, "未附记录", by="督查", today=as_of, now=NOW
+        )
+    # The finding is still held: the next cycle (same day) moves the item back, as a full
+    # cycle does, although no finding changed.
+    cycle()
+    assert item(kept).status is LedgerStatus.RECTIFYING
