@@ -234,11 +234,30 @@ def moved_from(pack: RulePack, old: Window, new: Window) -> dt.date | None:
     return min(starts, default=None)
 
 
-def units_of(orgs: Mapping[str, Org], cadres: Iterable[Member], changed: Iterable[str]) -> set[str]:
+def groups_of(orgs: Mapping[str, Org]) -> dict[str, tuple[str, ...]]:
+    """The party groups judged with each branch (see :func:`units_of`)."""
+    found: dict[str, list[str]] = {}
+    for org in orgs.values():
+        if org.type is OrgType.GROUP and org.parent is not None:
+            parent = orgs.get(org.parent)
+            if parent is not None and parent.type is OrgType.BRANCH:
+                found.setdefault(parent.code, []).append(org.code)
+    return {branch: tuple(codes) for branch, codes in found.items()}
+
+
+def units_of(
+    orgs: Mapping[str, Org],
+    cadres: Iterable[Member],
+    changed: Iterable[str],
+    groups: Mapping[str, tuple[str, ...]] | None = None,
+) -> set[str]:
     """The orgs to re-judge for ``changed`` orgs: each changed org's branch with its party
     groups (a cadre's records may sit in a group), and the branch of every cadre whose org or
-    group changed."""
+    group changed. ``groups`` is :func:`groups_of` ``orgs``, when the caller keeps it."""
     changed = set(changed)
+    if not changed:
+        return set()
+    groups = groups_of(orgs) if groups is None else groups
 
     def unit(code: str) -> str:
         org = orgs[code]
@@ -252,6 +271,4 @@ def units_of(orgs: Mapping[str, Org], cadres: Iterable[Member], changed: Iterabl
     for cadre in cadres:
         if cadre.org in orgs and (cadre.org in changed or cadre.group in changed):
             units.add(unit(cadre.org))
-    if not units:
-        return set()
-    return {code for code in orgs if unit(code) in units}
+    return units.union(*(groups.get(u, ()) for u in units))

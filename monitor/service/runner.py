@@ -16,7 +16,7 @@ import signal
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -33,7 +33,7 @@ from monitor.calendar.ical import DEFAULT_REFRESH
 from monitor.check import LedgerUpdate, judge, run_check, update_ledger, update_ledger_with
 from monitor.core.domain import Finding, Member, Org, Status
 from monitor.core.evaluator import Window, finding_order
-from monitor.core.incremental import Verdicts, moved_from, units_of
+from monitor.core.incremental import Verdicts, groups_of, moved_from, units_of
 from monitor.core.periods import Period
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
@@ -229,6 +229,10 @@ class Kept:
     # What the last cycle left: (as_of, reminders, chats, the ledger's last event), when no
     # person changed the ledger during it; a cycle finding the same needs no ledger-wide step.
     left: tuple[dt.date, bool, tuple[planner.Chat, ...], int] | None = None
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by branch (orgs')
+
+    def __post_init__(self) -> None:
+        self.groups = groups_of(self.orgs)
 
 
 @dataclass(slots=True)
@@ -285,7 +289,8 @@ def bring_up_to_date(
             for f in kept.verdicts.replace_from(start, stream):
                 found[(f.org, f.member or "", f.rule, f.period)] = f
             kept.orgs, kept.cadres = registers.orgs, tuple(registers.cadres)
-    units = units_of(kept.orgs, kept.cadres, codes)
+            kept.groups = groups_of(kept.orgs)
+    units = units_of(kept.orgs, kept.cadres, codes, kept.groups)
     if units:
         registers, stream = judge(store, pack, window, orgs=units)
         for f in kept.verdicts.replace_orgs(units, stream):
