@@ -31,6 +31,7 @@ from monitor.service.runner import CycleReport, CycleState, cycle_since, run_cyc
 from monitor.store import Store
 from monitor.store.exemptions import add_exemption, revoke_exemption
 from monitor.store.records import Edit, delete_record, edit_record, list_records, restore_record
+from monitor.store.settings import registers_begin, registers_begin_after
 
 PACK = load_pack()
 WORKDAYS = work_calendar(warn=lambda *a: None)
@@ -325,3 +326,33 @@ def test_a_person_moving_the_ledger_between_cycles_is_seen_by_the_next_kept_cycl
     # cycle does, although no finding changed.
     cycle()
     assert item(kept).status is LedgerStatus.RECTIFYING
+
+
+def test_when_the_registers_began_is_checked_from_the_changed_orgs_records(
+    twins: Callable[[], tuple[Twin, Twin]],
+) -> None:
+    kept, _ = twins()
+    store = kept.store
+    began = registers_begin(store)
+    assert began is not None
+    first = [
+        r.meeting
+        for r in list_records(store)
+        if r.meeting.date < began.replace(month=began.month + 1)
+    ]
+    assert first
+    assert registers_begin_after(store, began, {first[0].org}) == began
+    # An earlier record moves it back; deleting every record of its month moves it on.
+    path = kept.csv(MEETINGS_HEAD + "JD01-01,主题党日,2025-11-15,9,9,,旧,,2025-11-15\n")
+    store.import_meetings(read_meetings(path, today=LAST_DAY, historical=True), PACK.catalog)
+    assert registers_begin_after(store, began, {"JD01-01"}) == dt.date(2025, 11, 1)
+    (earlier,) = list_records(store, orgs=["JD01-01"], last=dt.date(2025, 12, 31))
+    assert earlier.meeting.id is not None
+    delete_record(store, earlier.meeting.id, now=NOW, actor="t", reason="误录")
+    for meeting in first:
+        assert meeting.id is not None
+        delete_record(store, meeting.id, now=NOW, actor="t", reason="测试")
+    moved = registers_begin_after(store, began, {m.org for m in first} | {"JD01-01"})
+    assert moved == registers_begin(store)
+    assert moved is not None
+    assert moved > began
