@@ -33,6 +33,7 @@ AREAS: dict[str, str] = {
     "summary": "bench.summary",
     "check": "bench.check",
     "import": "bench.imports",
+    "cycle": "bench.cycle",
 }
 
 

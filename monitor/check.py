@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from monitor.core.domain import Finding, Status
@@ -83,6 +83,22 @@ def run_check(
 MAX_WINDOW_YEARS = 10
 
 
+def judge(
+    store: Store,
+    pack: RulePack,
+    window: Window,
+    *,
+    orgs: Collection[str] | None = None,
+) -> tuple[Registers, Iterator[Finding]]:
+    """The registers judged and the findings as the evaluator streams them (unsorted, each
+    subject's together, without records): for keeping a province's verdicts compact
+    (:mod:`monitor.core.incremental`) without holding millions of findings in a list."""
+    codes = None if orgs is None else sorted(set(orgs))
+    registers = aggregate.registers(store, pack, window, codes)
+    tallies = aggregate.tallies(store, pack, window, orgs=codes, with_records=False)
+    return registers, Evaluator(pack, window).evaluate(registers, tallies)
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerUpdate:
     """What an evaluation did to the problem ledger."""
@@ -115,6 +131,35 @@ def update_ledger(
         check.findings, today=today, now=now, issue=issue, deadline_days=deadline_days
     )
     swept = LedgerStore(store).sweep(check.findings, today=today, now=now)
+    return LedgerUpdate(opened, swept.late, swept.overdue)
+
+
+def update_ledger_with(
+    store: Store,
+    pack: RulePack,
+    missed: Iterable[Finding],
+    held: Callable[[tuple[str, str, str, str]], bool],
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    deadline_days: int = DEFAULT_DEADLINE_DAYS,
+    only: Collection[tuple[str, str, str, str]] | None = None,
+    overdue: bool = True,
+) -> LedgerUpdate:
+    """:func:`update_ledger` for kept verdicts: open items for ``missed`` (the final misses
+    not yet seen), and sweep the items whose finding ``held`` says is held (of ``only``;
+    ``overdue`` off: no overdue sweep, see :meth:`LedgerStore.sweep`)."""
+    names = {rule.id: rule.name for rule in pack.rules}
+
+    def issue(finding: Finding) -> str:
+        return issue_text(finding, names.get(finding.rule, finding.rule))
+
+    opened = LedgerStore(store).open_for(
+        missed, today=today, now=now, issue=issue, deadline_days=deadline_days
+    )
+    swept = LedgerStore(store).sweep(
+        (), today=today, now=now, held=held, only=only, overdue=overdue
+    )
     return LedgerUpdate(opened, swept.late, swept.overdue)
 
 

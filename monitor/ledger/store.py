@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     and_,
     bindparam,
+    func,
     insert,
     literal,
     select,
@@ -143,13 +144,25 @@ class LedgerStore:
         return len(ids)
 
     def sweep(
-        self, findings: Iterable[Finding], *, today: dt.date, now: dt.datetime
+        self,
+        findings: Iterable[Finding],
+        *,
+        today: dt.date,
+        now: dt.datetime,
+        held: Callable[[tuple[str, str, str, str]], bool] | None = None,
+        only: Collection[tuple[str, str, str, str]] | None = None,
+        overdue: bool = True,
     ) -> SweepResult:
         """Move unrectified items whose finding is now held (a late record, 补录) to
         rectifying, then open items past their deadline to overdue; one transaction.
 
-        Items past their deadline are judged against ``today``, whatever ``findings`` cover;
-        each turns overdue once (the result lists those that did just now).
+        ``held`` answers for an item's key (org, member or "", rule, period label) whether its
+        finding is held, instead of ``findings`` (kept verdicts: no finding list to scan);
+        ``only`` limits the items looked at to those keys (the findings that changed, when no
+        other item can have a held finding). Items past their deadline are judged against
+        ``today``, whatever ``findings`` cover; each turns overdue once (the result lists those
+        that did just now); ``overdue`` off skips that (nothing can have fallen due since a
+        sweep of the same day).
         """
         now = utc(now)
         with self.engine.begin() as conn:
@@ -162,12 +175,24 @@ class LedgerStore:
                     ITEM.c.reopened == 0,
                 )
             )
+            if only is None:
+                rows = _rows(conn, query)
+            else:
+                wanted = set(only)
+                rows = []
+                for chunk in _chunks(sorted({key[0] for key in wanted}), _CHUNK):
+                    rows += [
+                        r
+                        for r in _rows(conn, query.where(ITEM.c.org.in_(chunk)))
+                        if (str(r.org), str(r.member), str(r.rule), str(r.period)) in wanted
+                    ]
             pending = {
-                (str(r.org), str(r.member), str(r.rule), str(r.period)): int(r.id)
-                for r in _rows(conn, query)
+                (str(r.org), str(r.member), str(r.rule), str(r.period)): int(r.id) for r in rows
             }
             late: set[int] = set()
-            if pending:
+            if pending and held is not None:
+                late = {item for key, item in pending.items() if held(key)}
+            elif pending:
                 orgs = {key[0] for key in pending}
                 labels: dict[Period, str] = {}
                 for f in findings:
@@ -180,8 +205,8 @@ class LedgerStore:
                     if found is not None:
                         late.add(found)
             moved = _move_late(conn, sorted(late), now) if late else 0
-            overdue = _move_overdue(conn, today, now)
-        return SweepResult(moved, overdue)
+            gone_overdue = _move_overdue(conn, today, now) if overdue else []
+        return SweepResult(moved, gone_overdue)
 
     def review(
         self,
@@ -410,6 +435,24 @@ class LedgerStore:
             for chunk in _chunks(sorted(wanted), _CHUNK):
                 found += _rows(conn, query.where(EVENT.c.item.in_(chunk)))
         return [_event(r) for r in sorted(found, key=lambda r: r.id)]
+
+    # --- what changed ------------------------------------------------------------------
+
+    def watermark(self) -> int:
+        """The last event of the trail (0: none): every change of an item writes one."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(EVENT.c.id))).scalar() or 0)
+
+    def only_system_between(self, mark: int, end: int) -> bool:
+        """Whether every event after ``mark`` up to ``end`` is an evaluation's (none by a
+        person)."""
+        query = (
+            select(EVENT.c.id)
+            .where(EVENT.c.id > mark, EVENT.c.id <= end, EVENT.c.actor != SYSTEM)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is None
 
     # --- overdue alerts ----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from monitor.alerts.escalation import plan_escalation
 from monitor.alerts.plan import AlertPlan, Chat, NoticeKind
@@ -37,11 +37,14 @@ def escalate(
     as_of: dt.date,
     now: dt.datetime,
     repeats: bool = True,
+    codes: Collection[str] | None = None,
 ) -> Counter[NoticeKind]:
     """Drop what is settled, enqueue this cycle's repeats and red notices; the new outbox rows
-    by kind. ``orgs`` must include every ancestor (inspector chats higher up are looked for)."""
+    by kind. ``orgs`` must include every ancestor (inspector chats higher up are looked for).
+    ``codes``: the items of these orgs only (an item's colour depends on its subject's items
+    alone), when the others are as an earlier escalation of the same day saw them."""
     ledger = LedgerStore(store)
-    items = ledger.items()
+    items = ledger.items(codes)
     drop_settled(store, items, now=now)
     notices = plan_escalation(
         items,

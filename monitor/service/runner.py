@@ -15,8 +15,8 @@ import os
 import signal
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -30,8 +30,11 @@ from monitor.alerts.plan import FindingState, NoticeKind
 from monitor.alerts.store import AlertStore
 from monitor.alerts.summaries import SummaryBundle, plan_summaries
 from monitor.calendar.ical import DEFAULT_REFRESH
-from monitor.check import LedgerUpdate, run_check, update_ledger
-from monitor.core.domain import Status
+from monitor.check import LedgerUpdate, judge, run_check, update_ledger, update_ledger_with
+from monitor.core.domain import Finding, Member, Org, Status
+from monitor.core.evaluator import Window, finding_order
+from monitor.core.incremental import Verdicts, groups_of, moved_from, units_of
+from monitor.core.periods import Period
 from monitor.core.rules import RulePack
 from monitor.core.schedule import SHANGHAI
 from monitor.core.workdays import WorkCalendar
@@ -43,6 +46,8 @@ from monitor.reporting.links import LINK_DAYS, link_key, signed_url
 from monitor.reporting.summary import parse_month
 from monitor.service.escalation import escalate
 from monitor.store import Store
+from monitor.store.records import orgs_dated_between
+from monitor.store.settings import registers_begin, registers_begin_after
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -71,6 +76,11 @@ class CycleReport:
         return sum(self.enqueued.values())
 
 
+def cycle_since(as_of: dt.date) -> dt.date:
+    """The first day of the periods a cycle judges (see :data:`LOOKBACK`)."""
+    return dt.date((as_of - LOOKBACK).year, 1, 1)
+
+
 def run_cycle(
     store: Store,
     pack: RulePack,
@@ -79,17 +89,67 @@ def run_cycle(
     as_of: dt.date,
     now: dt.datetime,
     reminders: bool = True,
+    state: CycleState | None = None,
 ) -> CycleReport:
-    """Evaluate every subject as of ``as_of`` and enqueue what is new for the linked chats."""
-    since = dt.date((as_of - LOOKBACK).year, 1, 1)
-    check = run_check(store, pack, as_of=as_of, since=since, with_records=False)
+    """Evaluate every subject as of ``as_of`` and enqueue what is new for the linked chats.
+
+    With a ``state`` (the service's), the verdicts are kept between cycles and only what can
+    have changed is re-judged (:func:`bring_up_to_date`); the outcome is the same.
+    """
+    if state is not None:
+        return _kept_cycle(store, pack, workdays, state, as_of=as_of, now=now, reminders=reminders)
+    check = run_check(store, pack, as_of=as_of, since=cycle_since(as_of), with_records=False)
+    chats = AlertStore(store).chats()
     states = AlertStore(store).states()
     turned = [
         planner.FindingKey.of(f)
         for f in check.findings
         if f.status is Status.HELD and states.get(planner.FindingKey.of(f)) is FindingState.MISSED
     ]
-    chats = AlertStore(store).chats()
+    missed = sum(1 for f in check.findings if f.status is Status.MISSED)
+    return _announce(
+        store,
+        pack,
+        workdays,
+        as_of=as_of,
+        now=now,
+        reminders=reminders,
+        chats=chats,
+        findings=check.findings,
+        states=states,
+        turned=turned,
+        orgs=check.registers.orgs,
+        cadres=check.registers.cadres,
+        ledger=lambda: update_ledger(store, pack, check, today=as_of, now=now),
+        counts=(len(check.findings), missed),
+    )
+
+
+def _announce(
+    store: Store,
+    pack: RulePack,
+    workdays: WorkCalendar,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    reminders: bool,
+    chats: Sequence[planner.Chat],
+    findings: Iterable[Finding],
+    states: Mapping[planner.FindingKey, FindingState],
+    turned: Sequence[planner.FindingKey],
+    orgs: Mapping[str, Org],
+    cadres: Iterable[Member],
+    ledger: Callable[[], LedgerUpdate],
+    counts: tuple[int, int],
+    touched: Collection[str] | None = None,
+) -> CycleReport:
+    """Plan and record the notices of the findings (those the planner must see: all of them
+    when a chat is new), update the ledger, escalate.
+
+    ``touched``: the ledger, the chats, ``as_of`` and ``reminders`` are as the last cycle left
+    them, and this cycle's findings can move only items of these orgs: nothing else can fall
+    overdue or turn red, so the overdue step is skipped and escalation looks at their items.
+    """
     fresh = [c for c in chats if c.enabled and not c.welcomed]
     cleared: frozenset[planner.FindingKey] = frozenset()
     if fresh:  # what was cleared does not belong in a new chat's first digest
@@ -98,12 +158,12 @@ def run_cycle(
             for i in LedgerStore(store).items(status=LedgerStatus.CLEARED)
             if i.rule is not None and i.period is not None
         )
-    cadres = {m.id: m for m in check.registers.cadres}
+    by_id = {m.id: m for m in cadres}
     result = planner.plan(
-        check.findings,
+        findings,
         pack=pack,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         chats=chats,
         states=states,
         recipients=AlertStore(store).recipients(turned),
@@ -112,15 +172,15 @@ def run_cycle(
         reminders=reminders,
         cleared=cleared,
     )
-    ledger = update_ledger(store, pack, check, today=as_of, now=now)
+    update = ledger()
     # Overdue items not yet announced; the outbox key makes a repeat harmless, and an item is
     # marked once it has gone to some inspector chat (one with none stays due for a later one).
-    overdue = LedgerStore(store).overdue_unalerted()
+    overdue = LedgerStore(store).overdue_unalerted() if touched is None else []
     overdue_notices = planner.plan_overdue(
         overdue,
         chats=chats,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         rule_names={r.id: r.name for r in pack.rules},
     )
     alerted = {int(n.key.split(":")[1]) for n in overdue_notices}
@@ -128,13 +188,14 @@ def run_cycle(
         overdue_notices += planner.plan_overdue(
             LedgerStore(store).items(status=LedgerStatus.OVERDUE),
             chats=fresh,
-            orgs=check.registers.orgs,
-            cadres=cadres,
+            orgs=orgs,
+            cadres=by_id,
             rule_names={r.id: r.name for r in pack.rules},
         )
     plan = planner.AlertPlan(result.states, [*result.notices, *overdue_notices])
     enqueued = AlertStore(store).record(plan, now=now, welcomed=result.welcomed)
-    LedgerStore(store).mark_alerted(sorted(alerted), now=now)
+    if alerted:
+        LedgerStore(store).mark_alerted(sorted(alerted), now=now)
     # Escalation (三色预警, monitor.service.escalation): pending rows of items rectified or
     # cleared are dropped; unrectified items are repeated (with the morning reminders) and red
     # ones go one level further up.
@@ -142,15 +203,209 @@ def run_cycle(
         store,
         pack,
         workdays,
-        orgs=check.registers.orgs,
-        cadres=cadres,
+        orgs=orgs,
+        cadres=by_id,
         chats=chats,
         as_of=as_of,
         now=now,
         repeats=reminders,
+        codes=touched,
     )
-    missed = sum(1 for f in check.findings if f.status is Status.MISSED)
-    return CycleReport(as_of, len(check.findings), missed, enqueued, ledger)
+    return CycleReport(as_of, counts[0], counts[1], enqueued, update)
+
+
+# --- kept verdicts: the service's cycles re-judge only what changed -------------------------
+
+
+@dataclass(slots=True)
+class Kept:
+    """The verdicts of the last cycle and what they were judged on."""
+
+    verdicts: Verdicts
+    orgs: Mapping[str, Org]  # every org (the planner routes up the tree)
+    cadres: tuple[Member, ...]
+    revision: int  # the registers' revision the verdicts reflect
+    window: Window
+    # What the last cycle left: (as_of, reminders, chats, the ledger's last event), when no
+    # person changed the ledger during it; a cycle finding the same needs no ledger-wide step.
+    left: tuple[dt.date, bool, tuple[planner.Chat, ...], int] | None = None
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by branch (orgs')
+
+    def __post_init__(self) -> None:
+        self.groups = groups_of(self.orgs)
+
+
+@dataclass(slots=True)
+class CycleState:
+    """What `orglife serve` keeps between cycles (None: the next cycle judges in full)."""
+
+    kept: Kept | None = None
+    full: int = 0  # cycles judged in full
+    partial: int = 0  # cycles that re-judged only what changed
+
+
+def bring_up_to_date(
+    store: Store, pack: RulePack, state: CycleState, as_of: dt.date
+) -> list[Finding] | None:
+    """Bring ``state`` to the registers now and ``as_of``; the findings whose status changed
+    (in finding order), or None when it judged in full (every finding is new).
+
+    In full: the first time, when the change log cannot say what changed (an org import, a
+    setting, too long ago), when the registers' beginning or the cycle's first day moved, or
+    when ``as_of`` went back. Otherwise it re-judges the branches (with their party groups and
+    cadres) whose registers changed or who have records dated since the last ``as_of``, and,
+    for every subject, the periods that moved with ``as_of`` (:func:`moved_from`).
+    """
+    revision = store.revision()  # read first: a change made while judging is seen next time
+    since = cycle_since(as_of)
+    kept = state.kept
+    changed = None
+    if kept is not None and kept.window.since == since and kept.window.as_of <= as_of:
+        changed = store.changed_orgs(kept.revision, revision)
+    if kept is not None and changed is not None:
+        # A record added or deleted can move when the registers began (its earliest month),
+        # and with it which periods are reported: then every verdict.
+        begin = kept.window.begin
+        if changed:
+            begin = registers_begin_after(store, begin, changed)
+        if begin != kept.window.begin:
+            changed = None
+    if kept is None or changed is None:
+        state.kept = None  # the old verdicts go before the new are built (memory)
+        window = Window.for_(as_of, since, begin=registers_begin(store))
+        registers, stream = judge(store, pack, window)
+        verdicts = Verdicts.of(pack, stream)
+        state.kept = Kept(verdicts, registers.orgs, tuple(registers.cadres), revision, window)
+        state.full += 1
+        return None
+    window = Window.for_(as_of, since, begin=kept.window.begin)
+    codes = set(changed)
+    found: dict[tuple[str, str, str, Period], Finding] = {}
+    if as_of > kept.window.as_of:
+        codes |= orgs_dated_between(store, kept.window.as_of, as_of)
+        start = moved_from(pack, kept.window, window)
+        if start is not None:
+            registers, stream = judge(store, pack, Window.for_(as_of, start, begin=window.begin))
+            for f in kept.verdicts.replace_from(start, stream):
+                found[(f.org, f.member or "", f.rule, f.period)] = f
+            kept.orgs, kept.cadres = registers.orgs, tuple(registers.cadres)
+            kept.groups = groups_of(kept.orgs)
+    units = units_of(kept.orgs, kept.cadres, codes, kept.groups)
+    if units:
+        registers, stream = judge(store, pack, window, orgs=units)
+        for f in kept.verdicts.replace_orgs(units, stream):
+            found[(f.org, f.member or "", f.rule, f.period)] = f
+        kept.cadres = tuple(
+            sorted(
+                [c for c in kept.cadres if c.org not in units] + list(registers.cadres),
+                key=lambda m: m.id,
+            )
+        )
+    kept.revision, kept.window = revision, window
+    state.partial += 1
+    return sorted(found.values(), key=finding_order(pack))
+
+
+def _kept_cycle(
+    store: Store,
+    pack: RulePack,
+    workdays: WorkCalendar,
+    state: CycleState,
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    reminders: bool,
+) -> CycleReport:
+    try:
+        changes = bring_up_to_date(store, pack, state, as_of)
+        kept = state.kept
+        assert kept is not None
+        verdicts = kept.verdicts
+        chats = AlertStore(store).chats()
+        fresh = any(c.enabled and not c.welcomed for c in chats)
+        ledger = LedgerStore(store)
+        mark = ledger.watermark()
+        left, kept.left = kept.left, None
+        quiet = not fresh and changes is not None and left == (as_of, reminders, tuple(chats), mark)
+
+        def held(key: tuple[str, str, str, str]) -> bool:
+            return verdicts.status(*key) is Status.HELD
+
+        findings: Iterable[Finding]
+        if changes is None:  # judged in full: every finding is news to the planner
+            states = AlertStore(store).states()
+            turned = [
+                k
+                for k, st in states.items()
+                if st is FindingState.MISSED and held((k.org, k.member, k.rule, k.period))
+            ]
+            findings = verdicts.findings(
+                lambda st, member: (
+                    st is Status.MISSED
+                    or st is Status.HELD
+                    or (reminders and st is Status.OPEN and not member)
+                )
+            )
+            missed: Iterable[Finding] = verdicts.of_status(Status.MISSED)
+        else:
+            # Unchanged findings were planned by an earlier cycle (their miss recorded, their
+            # 补录 announced); only reminders (by as_of) and a new chat's digest need them again.
+            findings = changes
+            if reminders or fresh:
+                seen = {(f.org, f.member or "", f.rule, f.period) for f in changes}
+                more: list[Finding] = []
+                if reminders:
+                    more += verdicts.of_status(Status.OPEN, orgs_only=True)
+                if fresh:
+                    more += verdicts.of_status(Status.MISSED)
+                findings = [
+                    *changes,
+                    *(f for f in more if (f.org, f.member or "", f.rule, f.period) not in seen),
+                ]
+                states = AlertStore(store).states()
+            else:
+                states = AlertStore(store).states_of(planner.FindingKey.of(f) for f in changes)
+            turned = [
+                key
+                for f in changes
+                if f.status is Status.HELD
+                and states.get(key := planner.FindingKey.of(f)) is FindingState.MISSED
+            ]
+            missed = [f for f in changes if f.status is Status.MISSED]
+        only = None
+        touched = None
+        if quiet:
+            assert changes is not None
+            only = {(f.org, f.member or "", f.rule, f.period.label) for f in changes}
+            touched = {f.org for f in changes}
+        report = _announce(
+            store,
+            pack,
+            workdays,
+            as_of=as_of,
+            now=now,
+            reminders=reminders,
+            chats=chats,
+            findings=findings,
+            states=states,
+            turned=turned,
+            orgs=kept.orgs,
+            cadres=kept.cadres,
+            ledger=lambda: update_ledger_with(
+                store, pack, missed, held, today=as_of, now=now, only=only, overdue=not quiet
+            ),
+            counts=(verdicts.total, verdicts.missed),
+            touched=touched,
+        )
+        # Events after ``mark`` are this cycle's (or another replica's cycle's) unless a person
+        # wrote one: then the next cycle sweeps and escalates the whole ledger again.
+        end = ledger.watermark()
+        if ledger.only_system_between(mark, end):
+            kept.left = (as_of, reminders, tuple(chats), end)
+        return report
+    except BaseException:
+        state.kept = None  # half a cycle: the next one judges in full
+        raise
 
 
 def summary_month(now: dt.datetime, workdays: WorkCalendar, *, delay: int = 0) -> str | None:
@@ -269,6 +524,8 @@ class Service:
         self.http: HttpServer | None = None  # uvicorn, a task of this loop while running
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cycle_lock = asyncio.Lock()
+        # The verdicts kept between cycles: the first judges in full, later ones what changed.
+        self.cycles = CycleState()
         from monitor.alerts.dispatch import Dispatcher  # the service's parts load only when it runs
 
         self.dispatcher = Dispatcher(store, channel, worker=self.worker, clock=clock)
@@ -290,6 +547,7 @@ class Service:
                 as_of=as_of,
                 now=self.clock(),
                 reminders=reminders,
+                state=self.cycles,
             )
             log.info(
                 "evaluated",
@@ -300,6 +558,8 @@ class Service:
                 reminders=reminders,
                 ledger_opened=report.ledger.opened if report.ledger else 0,
                 ledger_overdue=len(report.ledger.overdue) if report.ledger else 0,
+                judged_in_full=self.cycles.full,
+                judged_in_part=self.cycles.partial,
             )
         await self.dispatch()
         return report

@@ -44,6 +44,7 @@ __all__ = [
     "get_record",
     "history",
     "list_records",
+    "orgs_dated_between",
     "restore_record",
 ]
 
@@ -384,3 +385,20 @@ def history(store: Store, record_id: int) -> list[AuditEvent]:
     with store.engine.connect() as conn:
         _get(conn, store.kind_bits(), record_id)
         return events(conn, "meeting", record_id)
+
+
+def orgs_dated_between(store: Store, after: dt.date, until: dt.date) -> frozenset[str]:
+    """The orgs with live records dated after ``after`` up to ``until``: records an evaluation
+    as of ``after`` left out (dated later) and one as of ``until`` counts."""
+    query = (
+        select(MEETING_TABLE.c.org)
+        .where(
+            MEETING_TABLE.c.day > after,
+            MEETING_TABLE.c.day <= until,
+            MEETING_TABLE.c.deleted_at.is_(None),
+        )
+        .distinct()
+    )
+    with store.engine.connect() as conn:
+        rows: list[Any] = list(conn.execute(query).scalars())
+    return frozenset(str(org) for org in rows)

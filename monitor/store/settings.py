@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from monitor.store import Store
 from monitor.store.audit import record_event
 from monitor.store.revision import bump_revision
-from monitor.store.sql import MEETING_TABLE
+from monitor.store.sql import CHUNK, MEETING_TABLE
 from monitor.store.tables import SettingRow
 
 SETTING_TABLE = SettingRow.__table__  # type: ignore[attr-defined]
@@ -81,6 +82,34 @@ def registers_begin(store: Store) -> dt.date | None:
     return explicit_registers_begin(store) or earliest_record_month(store)
 
 
+def registers_begin_after(
+    store: Store, previous: dt.date | None, orgs: Collection[str]
+) -> dt.date | None:
+    """:func:`registers_begin`, knowing it was ``previous`` before the records of ``orgs``
+    (and no others) changed: without reading every record when it did not move (it moves
+    when one of them counts earlier, or when its month has no record left)."""
+    explicit = explicit_registers_begin(store)
+    if explicit is not None or previous is None:
+        return explicit or earliest_record_month(store)
+    month = previous.year * 12 + previous.month - 1
+    live = MEETING_TABLE.c.deleted_at.is_(None)
+    codes = sorted(set(orgs))
+    with store.engine.connect() as conn:
+        for start in range(0, len(codes), CHUNK):
+            lowest = conn.execute(
+                select(func.min(MEETING_TABLE.c.month)).where(
+                    live, MEETING_TABLE.c.org.in_(codes[start : start + CHUNK])
+                )
+            ).scalar_one_or_none()
+            if lowest is not None and int(lowest) < month:
+                year, month0 = divmod(int(lowest), 12)
+                return dt.date(year, month0 + 1, 1)
+        left = conn.execute(
+            select(MEETING_TABLE.c.id).where(live, MEETING_TABLE.c.month == month).limit(1)
+        ).first()
+    return previous if left is not None else earliest_record_month(store)
+
+
 def set_registers_begin(store: Store, day: dt.date, *, by: str, now: dt.datetime) -> None:
     set_setting(store, REGISTERS_BEGIN, day.isoformat(), by=by, now=now)
 
@@ -92,6 +121,7 @@ __all__ = [
     "explicit_registers_begin",
     "get_setting",
     "registers_begin",
+    "registers_begin_after",
     "set_registers_begin",
     "set_setting",
 ]
