@@ -20,6 +20,9 @@ from monitor.http.auth import SESSION_COOKIE
 from monitor.http.deps import AppState
 from monitor.store import Store
 
+# Pages over store calls the store, API and authorization tests run on both backends.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)
 PASSWORD = "correct horse 党建"
 HTML = {"Accept": "text/html,application/xhtml+xml"}

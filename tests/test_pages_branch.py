@@ -60,6 +60,9 @@ from monitor.ledger.store import LedgerStore
 from monitor.store import Store, records
 from monitor.store.sql import MEETING_TABLE
 
+# Pages over store calls the store, API and authorization tests run on both backends.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)  # 10:00 in Beijing
 TODAY = dt.date(2026, 11, 24)
 PASSWORD = "correct horse 党建"

@@ -36,6 +36,9 @@ from monitor.store import Store
 from monitor.store.exemptions import add_exemption
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
+# Pages over store calls the store, API and authorization tests run on both backends.
+pytestmark = pytest.mark.sqlite_only
+
 D = dt.date
 TODAY = D(2026, 11, 20)
 HTML = {"Accept": "text/html"}

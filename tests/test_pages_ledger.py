@@ -37,6 +37,9 @@ from monitor.ledger.store import LedgerStore
 from monitor.store import Store
 from tests.test_api import NOW, PASSWORD, Clock, build_app
 
+# Pages over store calls the store, API and authorization tests run on both backends.
+pytestmark = pytest.mark.sqlite_only
+
 HTML = {"Accept": "text/html"}
 AS_OF = dt.date(2026, 11, 24)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
