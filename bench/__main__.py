@@ -68,7 +68,9 @@ def render(ctx: Context, figures: Sequence[Figure]) -> str:
         ratio = f"{f.ratio:.2f}x" if f.ratio is not None else ""
         met = "" if f.met is None else ("yes" if f.met else "**no**")
         rss = f"{f.peak_rss_kib / 1024:.0f} MiB" if f.peak_rss_kib else ""
-        cells = [f.area, f.what, _fmt_s(f.seconds), f.floor or "", _fmt_s(f.floor_seconds)]
+        # A figure that is a memory reading only has no time (seconds 0).
+        time_cell = _fmt_s(f.seconds) if f.seconds else ""
+        cells = [f.area, f.what, time_cell, f.floor or "", _fmt_s(f.floor_seconds)]
         lines.append("| " + " | ".join([*cells, ratio, f.goal, met, rss]) + " |")
     notes = [f"- {f.area} / {f.what}: {f.note}" for f in figures if f.note]
     if notes:
