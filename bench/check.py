@@ -13,13 +13,8 @@ command does, untimed): the timed runs then find every final miss's item already
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import tempfile
-import time
 
-from bench.suite import REPO_ROOT, ChildRun, Context, Figure, run_child
+from bench.suite import ChildRun, Context, Figure, run_child, run_module
 from monitor.check import run_check, update_ledger
 from monitor.core.rules import load_pack
 from monitor.store import Store
@@ -29,37 +24,9 @@ GOAL = 3.0
 
 def run_floor(ctx: Context) -> ChildRun:
     """``python -m bench.check_floor`` in a fresh interpreter, timed like :func:`run_child`."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH"))))
-    command = [
-        sys.executable,
-        "-m",
-        "bench.check_floor",
-        ctx.db_url,
-        ctx.since.isoformat(),
-        ctx.as_of.isoformat(),
-    ]
-    started = time.perf_counter()
-    with (
-        tempfile.TemporaryFile() as err_file,
-        subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=err_file
-        ) as child,
-    ):
-        assert child.stdout is not None
-        size = 0
-        while chunk := child.stdout.read(1 << 20):
-            size += len(chunk)
-        returncode = child.wait()
-        err_file.seek(0)
-        err = err_file.read().decode("utf-8", "replace")
-    seconds = time.perf_counter() - started
-    if returncode != 0:
-        raise RuntimeError(f"bench.check_floor failed ({returncode}):\n{err[-2000:]}")
-    peak = next(
-        (int(line.split()[2]) for line in reversed(err.splitlines()) if "VmHWM" in line), None
+    return run_module(
+        "bench.check_floor", [ctx.db_url, ctx.since.isoformat(), ctx.as_of.isoformat()]
     )
-    return ChildRun(seconds, peak, size, returncode)
 
 
 def _mib(size: int) -> str:

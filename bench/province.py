@@ -566,7 +566,7 @@ def peak_rss_kib() -> tuple[int, int | None]:
 def best_of(repeat: int, step: Callable[[], T]) -> tuple[float, T]:
     """Run ``step`` ``repeat`` times; the fastest wall time and that run's result."""
     best: tuple[float, T] | None = None
-    for _ in range(repeat):
+    for _ in range(max(1, repeat)):
         started = time.perf_counter()
         result = step()
         seconds = time.perf_counter() - started

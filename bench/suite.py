@@ -14,18 +14,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 # Defined in bench.child, which must import nothing but the command it runs.
 from bench.child import vmhwm_kib
-from bench.province import Generated
+from bench.province import Generated, best_of
 
-__all__ = ["ChildRun", "Context", "Figure", "best_of", "run_child", "vmhwm_kib"]
-
-T = TypeVar("T")
+__all__ = ["ChildRun", "Context", "Figure", "best_of", "run_child", "run_module", "vmhwm_kib"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,16 +86,28 @@ class ChildRun:
 def run_child(
     argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> ChildRun:
-    """Run ``python -m bench.child ARGV…`` (an orglife command in-process) and time it.
+    """Run ``python -m bench.child ARGV…`` (an orglife command in-process) and time it."""
+    return run_module("bench.child", argv, env=env, cwd=cwd)
 
-    The child reports its own VmHWM on stderr's last line; ru_maxrss of a child is unusable on
-    Linux (exec carries the replaced address space's peak into it).
+
+def run_module(
+    module: str,
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ChildRun:
+    """Run ``python -m MODULE ARGV…`` in a fresh interpreter and time it.
+
+    The module reports its own VmHWM as the last line on stderr (``bench.child VmHWM <KiB>``);
+    ru_maxrss of a child is unusable on Linux (exec carries the replaced address space's peak
+    into it). A failing command raises with the end of its stderr.
     """
     full_env = dict(os.environ if env is None else env)
     full_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, (str(REPO_ROOT), full_env.get("PYTHONPATH")))
     )
-    command = [sys.executable, "-m", "bench.child", *argv]
+    command = [sys.executable, "-m", module, *argv]
     started = time.perf_counter()
     # stderr goes to a file: a pipe read only after stdout could fill up and stall the child.
     with (
@@ -115,24 +124,14 @@ def run_child(
         err_file.seek(0)
         err = err_file.read().decode("utf-8", "replace")
     seconds = time.perf_counter() - started
-    peak = None
-    for line in reversed(err.splitlines()):
-        if line.startswith("bench.child VmHWM "):
-            peak = int(line.split()[2])
-            break
     if returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({returncode}):\n{err[-2000:]}")
+        raise RuntimeError(f"{module} {' '.join(argv)} failed ({returncode}):\n{err[-2000:]}")
+    peak = next(
+        (
+            int(line.split()[2])
+            for line in reversed(err.splitlines())
+            if line.startswith("bench.child VmHWM ")
+        ),
+        None,
+    )
     return ChildRun(seconds, peak, size, returncode)
-
-
-def best_of(repeat: int, step: Callable[[], T]) -> tuple[float, T]:
-    """Run ``step`` ``repeat`` times; the fastest wall time and that run's result."""
-    best: tuple[float, T] | None = None
-    for _ in range(max(1, repeat)):
-        started = time.perf_counter()
-        result = step()
-        seconds = time.perf_counter() - started
-        if best is None or seconds < best[0]:
-            best = (seconds, result)
-    assert best is not None
-    return best
