@@ -30,7 +30,7 @@ from monitor.core.rules import RulePack
 from monitor.http.deps import AppState, StateDep
 from monitor.http.html import redirect
 from monitor.http.pages.common import not_found, org_url, show, signed_in, to_login
-from monitor.http.pages.dashboard_cache import DashboardCache, cache_of
+from monitor.http.pages.dashboard_cache import DashboardCache, cache_of, evaluate_subtree
 from monitor.http.pages.dashboard_model import (
     MARK,
     STATE_ZH,
@@ -39,14 +39,11 @@ from monitor.http.pages.dashboard_model import (
     EvidenceView,
     build_dashboard,
     evidence_view,
-    late_months,
     months_of,
-    window_since,
 )
 from monitor.http.state import data_dir_for
 from monitor.ledger.store import LedgerStore
-from monitor.reporting.build import late_records
-from monitor.reporting.summary import DEFAULT_LATE_DAYS, ledger_figures, summarise
+from monitor.reporting.summary import ledger_figures, summarise
 from monitor.store import Store
 from monitor.store.records import list_records
 
@@ -59,19 +56,7 @@ def compute(store: Store, pack: RulePack, code: str, today: dt.date) -> Dashboar
     subtree, one read of the late-entered records, then the summaries of the two months and the
     view-model (pure). The reference the cache (:mod:`.dashboard_cache`) is tested against."""
     current, last = months_of(today)
-    check = run_check(
-        store,
-        pack,
-        as_of=today,
-        since=window_since(pack, today),
-        org=code,
-        with_records=True,
-        record_months=late_months(pack, today),
-    )
-    subtree = store.subtree(code)
-    late = late_records(
-        store, subtree, late_months(pack, today), as_of=today, min_days=DEFAULT_LATE_DAYS
-    )
+    check, subtree, late = evaluate_subtree(store, pack, code, today)
     summaries = [
         summarise(check, pack, org=code, month=month, late_records=late, trend=TREND_MONTHS)
         for month in (current, last)

@@ -167,9 +167,13 @@ class _Digester:
         return {unit: self.digest(mine) for unit, mine in grouped.items()}
 
 
-def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: int) -> Pieces:
-    """The pieces of ``code``'s dashboard, evaluated in full."""
-    begin = registers_begin(store)  # read first: a later change only makes it look stale
+def evaluate_subtree(
+    store: Store, pack: RulePack, code: str, today: dt.date
+) -> tuple[Check, list[str], dict[int, RecordDates]]:
+    """One evaluation of ``code``'s subtree over the dashboard's window (record ids listed only
+    for the months whose late entries it counts), the subtree's codes and its late-entered
+    records."""
+    months = late_months(pack, today)
     check = run_check(
         store,
         pack,
@@ -177,12 +181,17 @@ def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: 
         since=window_since(pack, today),
         org=code,
         with_records=True,
-        record_months=late_months(pack, today),
+        record_months=months,
     )
     subtree = store.subtree(code)
-    late = late_records(
-        store, subtree, late_months(pack, today), as_of=today, min_days=DEFAULT_LATE_DAYS
-    )
+    late = late_records(store, subtree, months, as_of=today, min_days=DEFAULT_LATE_DAYS)
+    return check, subtree, late
+
+
+def evaluate(store: Store, pack: RulePack, code: str, today: dt.date, revision: int) -> Pieces:
+    """The pieces of ``code``'s dashboard, evaluated in full."""
+    begin = registers_begin(store)  # read first: a later change only makes it look stale
+    check, subtree, late = evaluate_subtree(store, pack, code, today)
     digester = _Digester(pack, today, check.since, check.registers, late)
     return Pieces(
         code=code,
