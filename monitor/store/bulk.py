@@ -152,10 +152,20 @@ class Stage:
         """
         if self.dialect == "postgresql":
             self._sql("ANALYZE meeting_stage")  # a temporary table has no statistics otherwise
-        self._sql(
-            "UPDATE meeting_stage SET id = m.id, new = 0 FROM meeting m WHERE "
-            + _STAGED.format(t="m")
-        )
+            self._sql(
+                "UPDATE meeting_stage SET id = m.id, new = 0 FROM meeting m WHERE "
+                + _STAGED.format(t="m")
+            )
+        else:
+            # A lookup per staged row by the whole natural key. SQLite's planner may otherwise
+            # drive the join from ``meeting`` and probe the stage by (org, month) alone: on a
+            # re-import of one org's 60,000 records that took 36 s instead of a fraction of one.
+            self._sql(
+                "UPDATE meeting_stage SET id = (SELECT m.id FROM meeting m WHERE "
+                + _STAGED.format(t="m")
+                + ")"
+            )
+            self._sql("UPDATE meeting_stage SET new = 0 WHERE id IS NOT NULL")
         matched = self._sql("SELECT COUNT(*) FROM meeting_stage WHERE new = 0").scalar()
         if matched:
             self._mark_changed()
