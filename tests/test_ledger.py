@@ -579,3 +579,30 @@ def test_issue_text_says_carried_out_or_attended():
     cadre = Finding("B01", "L1", "dual_org_life", q3, Status.MISSED)
     assert issue_text(org, "支部党员大会") == "支部党员大会 2026年第三季度 未按期开展"
     assert issue_text(cadre, "双重组织生活") == "双重组织生活 2026年第三季度 未按期参加"
+
+
+def test_outstanding_and_overdue_counted_in_sql_equal_the_summary_figures(
+    demo_store: Store, national: RulePack
+):
+    from monitor.reporting.summary import ledger_figures
+
+    opened(demo_store, national)
+    ledger = LedgerStore(demo_store)
+    items = ledger.items()
+    # Move some: one rectifying, one cleared early (5 Dec), one cleared later (20 Dec).
+    ledger.rectify(items[0].id, "已补开", by="李书记", now=LATER)
+    clear(demo_store, items[1])
+    ledger.rectify(items[2].id, "已补开", by="李书记", now=LATER)
+    ledger.clear(items[2].id, by="督查组", today=dt.date(2026, 12, 20), now=LATER)
+    codes = sorted({i.org for i in items})
+    some = codes[: len(codes) // 2]
+    for as_of in (dt.date(2026, 11, 23), AS_OF, dt.date(2026, 12, 10), dt.date(2027, 3, 1)):
+        for scope in (codes, some):
+            mine = ledger.items(orgs=scope)
+            month = Period.containing(Cadence.MONTH, as_of)
+            figures = ledger_figures(mine, month, as_of)
+            counted = ledger.outstanding(scope, as_of)
+            assert counted == (figures.outstanding, figures.overdue), (as_of, len(scope))
+    # The dates above reach every case: none, some and all of the items overdue.
+    assert ledger.outstanding(codes, dt.date(2027, 3, 1))[1] > 0
+    assert ledger.outstanding(codes, dt.date(2026, 11, 23)) == (0, 0)

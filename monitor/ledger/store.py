@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     and_,
     bindparam,
+    case,
     func,
     insert,
     literal,
@@ -417,6 +418,27 @@ class LedgerStore:
             for chunk in _chunks(sorted(codes), _CHUNK):
                 found += [_item(r) for r in _rows(conn, query.where(ITEM.c.org.in_(chunk)))]
         return sorted(found, key=lambda i: i.id)
+
+    def outstanding(self, orgs: Collection[str], as_of: dt.date) -> tuple[int, int]:
+        """(items not cleared by ``as_of``, those of them overdue) among ``orgs``' items opened
+        by then: what :func:`monitor.reporting.summary.ledger_figures` counts as outstanding and
+        overdue, counted in SQL per org (a province's ledger holds tens of thousands)."""
+        done = and_(ITEM.c.cleared.is_not(None), ITEM.c.cleared <= as_of)
+        late = and_(ITEM.c.status != LedgerStatus.RECTIFYING.value, ITEM.c.deadline < as_of)
+        query = (
+            select(
+                ITEM.c.org,
+                func.count(),
+                func.sum(case((late, 1), else_=0)),
+            )
+            .where(ITEM.c.opened <= as_of, ~done)
+            .group_by(ITEM.c.org)
+        )
+        codes = set(orgs)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        mine = [r for r in rows if r[0] in codes]
+        return sum(int(r[1]) for r in mine), sum(int(r[2] or 0) for r in mine)
 
     def events(
         self, item_id: int | None = None, *, items: Collection[int] | None = None

@@ -43,7 +43,7 @@ from monitor.http.pages.dashboard_model import (
 )
 from monitor.http.state import data_dir_for
 from monitor.ledger.store import LedgerStore
-from monitor.reporting.summary import ledger_figures, summarise
+from monitor.reporting.summary import summarise
 from monitor.store import Store
 from monitor.store.records import list_records
 
@@ -108,9 +108,8 @@ class LedgerNow:
 
 
 def ledger_now(store: Store, codes: tuple[str, ...], today: dt.date) -> LedgerNow:
-    current, _ = months_of(today)
-    figures = ledger_figures(LedgerStore(store).items(orgs=codes), current, today)
-    return LedgerNow(figures.outstanding, figures.overdue)
+    outstanding, overdue = LedgerStore(store).outstanding(codes, today)
+    return LedgerNow(outstanding, overdue)
 
 
 @router.get("/dashboard/{code}")
