@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from monitor.accounts.model import Role
 from monitor.check import run_check
-from monitor.core.explain import finding_json
+from monitor.core.explain import Explainer
 from monitor.http.api.models import FindingOut
 from monitor.http.auth import Reader
 from monitor.http.deps import StateDep
@@ -49,14 +49,13 @@ async def list_findings(
         result = run_check(
             app.store, app.pack, as_of=as_of, since=since, org=root, with_records=True
         )
-        orgs = result.registers.orgs
-        return [
-            finding_json(f, app.pack, orgs, as_of) for f in result.findings if f.org in who.scope
-        ]
+        # One Explainer for the request: each (rule, period) and each distinct reason once.
+        explain = Explainer(app.pack, result.registers.orgs, as_of)
+        return [explain.json(f) for f in result.findings if f.org in who.scope]
 
     rows = await asyncio.to_thread(judge)
     # A province's findings are hundreds of thousands of rows: serialised once, without
-    # validating each against FindingOut again (finding_json builds exactly that shape; the
+    # validating each against FindingOut again (Explainer.json builds exactly that shape; the
     # schema test holds it to the document).
     body = await asyncio.to_thread(
         lambda: json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
